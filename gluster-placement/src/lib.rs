@@ -1,1 +1,30 @@
-//! placeholder
+//! Zone-aware, capacity-balanced, deterministic brick placement for GlusterFS volumes.
+//!
+//! (Work in progress: the API contract is fixed, the engine lands next.)
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod error;
+mod plan;
+mod request;
+
+pub use error::{Infeasible, PlacementError, Reason};
+pub use plan::{Plan, PlanNote, PlannedBrick};
+pub use request::{PlacementSettings, VolumeRequest};
+
+use gluster_model::Model;
+
+/// Plans one volume on a model snapshot. The same model, request, settings and seed always
+/// give the same plan, byte for byte.
+pub fn plan_volume(
+    model: &Model,
+    request: &VolumeRequest,
+    settings: &PlacementSettings,
+    seed: u64,
+) -> Result<Plan, PlacementError> {
+    let _ = (model, request, settings, seed);
+    Err(PlacementError::InvalidRequest(
+        "engine not implemented yet".into(),
+    ))
+}

@@ -1,0 +1,172 @@
+//! Refusals with their reasons.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use gluster_model::{ByteSize, ModelError, Zone, ZoneChecking};
+
+/// One reason why no placement exists. Never a plain "no space" when the cause is elsewhere.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Reason {
+    /// Nodes that cannot take bricks because they are not online.
+    NodesOffline {
+        /// Nodes not online.
+        offline: usize,
+        /// Nodes in the cluster.
+        total: usize,
+    },
+    /// Devices that cannot take bricks because they are not online.
+    DevicesOffline {
+        /// Devices not online (on online nodes).
+        offline: usize,
+        /// Devices in the cluster.
+        total: usize,
+    },
+    /// A tag rule leaves few devices.
+    TagRule {
+        /// The rule, `key=value` or `key!=value`.
+        rule: String,
+        /// Online devices matching it.
+        matching_devices: usize,
+    },
+    /// Allowed zones leave few nodes.
+    AllowedZones {
+        /// The allowed zones.
+        zones: Vec<Zone>,
+        /// Online nodes in them.
+        matching_nodes: usize,
+    },
+    /// Too few zones (strict) or nodes have a device with room for one brick.
+    FailureDomains {
+        /// The zone policy.
+        policy: ZoneChecking,
+        /// Bricks per set.
+        set_size: usize,
+        /// Space one brick needs (pool + metadata).
+        need_per_brick: ByteSize,
+        /// Zones with an eligible device of that much free, on distinct nodes.
+        zones_with_room: Vec<Zone>,
+        /// Distinct nodes with such a device.
+        nodes_with_room: usize,
+        /// Largest free eligible device per zone.
+        largest_free_by_zone: Vec<(Zone, ByteSize)>,
+    },
+    /// Arbiter bricks need devices whose `arbiter` tag is `required` or `supported`.
+    ArbiterDevices {
+        /// Nodes with such a device with room.
+        nodes_with_room: usize,
+    },
+    /// Not enough space in total.
+    Capacity {
+        /// Space the volume needs on devices.
+        needed: ByteSize,
+        /// Free space on eligible devices.
+        free: ByteSize,
+    },
+    /// The volume is smaller than one brick may be.
+    BelowMinBrick {
+        /// The smallest data brick the volume would give.
+        brick: ByteSize,
+        /// The minimum brick size.
+        min: ByteSize,
+    },
+    /// The volume would need more bricks than allowed.
+    TooManyBricks {
+        /// Bricks needed at the maximum brick size.
+        needed: usize,
+        /// The maximum bricks per volume.
+        max: usize,
+    },
+    /// No cluster can take the volume, or the requested one is unknown.
+    NoCluster {
+        /// Details.
+        detail: String,
+    },
+}
+
+impl fmt::Display for Reason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Reason::NodesOffline { offline, total } => write!(f, "{offline} of {total} nodes are not online"),
+            Reason::DevicesOffline { offline, total } => write!(f, "{offline} of {total} devices are not online"),
+            Reason::TagRule { rule, matching_devices } => write!(f, "tag rule {rule} matches {matching_devices} online devices"),
+            Reason::AllowedZones { zones, matching_nodes } => write!(
+                f,
+                "allowed zones {} have {matching_nodes} online nodes",
+                zones.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+            ),
+            Reason::FailureDomains { policy, set_size, need_per_brick, zones_with_room, nodes_with_room, largest_free_by_zone } => {
+                let zones = zones_with_room.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
+                let largest = largest_free_by_zone
+                    .iter()
+                    .map(|(z, s)| format!("zone {z}: {s}"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                match policy {
+                    ZoneChecking::Strict => write!(
+                        f,
+                        "strict zones: a set of {set_size} needs {set_size} zones with a device of at least {need_per_brick} free on distinct nodes; zones with one: {}; largest free device per zone: {largest}",
+                        if zones.is_empty() { "none".to_string() } else { zones }
+                    ),
+                    _ => write!(
+                        f,
+                        "a set of {set_size} needs {set_size} distinct nodes with a device of at least {need_per_brick} free; nodes with one: {nodes_with_room}; largest free device per zone: {largest}"
+                    ),
+                }
+            }
+            Reason::ArbiterDevices { nodes_with_room } => write!(f, "arbiter bricks need a device tagged arbiter=required or supported with room; nodes with one: {nodes_with_room}"),
+            Reason::Capacity { needed, free } => write!(f, "the volume needs {needed} on devices but eligible devices have {free} free"),
+            Reason::BelowMinBrick { brick, min } => write!(f, "a brick would be {brick}, below the minimum brick size {min}"),
+            Reason::TooManyBricks { needed, max } => write!(f, "the volume needs {needed} bricks, more than the maximum of {max}"),
+            Reason::NoCluster { detail } => write!(f, "no cluster: {detail}"),
+        }
+    }
+}
+
+/// Why no plan was made: every reason that applies.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Infeasible {
+    /// The reasons, most specific first.
+    pub reasons: Vec<Reason>,
+}
+
+impl fmt::Display for Infeasible {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("no placement: ")?;
+        for (i, r) in self.reasons.iter().enumerate() {
+            if i > 0 {
+                f.write_str("; ")?;
+            }
+            write!(f, "{r}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Errors of the placement engine.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum PlacementError {
+    /// The request itself is invalid (a field named in the message).
+    #[error("invalid request: {0}")]
+    InvalidRequest(String),
+    /// The request is valid but no placement exists.
+    #[error("{0}")]
+    Infeasible(Infeasible),
+    /// The model refused the plan.
+    #[error(transparent)]
+    Model(#[from] ModelError),
+}
+
+impl PlacementError {
+    /// The reasons, when infeasible.
+    pub fn reasons(&self) -> &[Reason] {
+        match self {
+            PlacementError::Infeasible(i) => &i.reasons,
+            _ => &[],
+        }
+    }
+}
