@@ -163,8 +163,8 @@ mod tests {
         assert_ne!(a, DeviceId::derived(&["node-a/dev/sdb"]));
         // Pinned: derived ids must never change across releases.
         assert_eq!(
-            DeviceId::derived(&["node-a", "/dev/sdb"]).to_string().len(),
-            32
+            DeviceId::derived(&["node-a", "/dev/sdb"]).to_string(),
+            "0dcbc9fa191534cdcf45e2c3fa4cd3bd"
         );
     }
 }

@@ -71,7 +71,7 @@ struct Storage {
     used: u64,
 }
 
-#[derive(Deserialize, Clone)]
+#[derive(Deserialize, Clone, PartialEq)]
 struct InfoBrick {
     id: BrickId,
     path: String,
@@ -166,7 +166,7 @@ fn gib(v: u64, at: &str) -> Result<ByteSize, ImportError> {
 pub fn import_heketi_info(json: &str) -> Result<Model, ImportError> {
     let info: Info = parse_with_path(json)?;
     let mut m = Model::new();
-    let mut bricks: BTreeMap<BrickId, (String, InfoBrick)> = BTreeMap::new();
+    let mut copies: Vec<(String, InfoBrick)> = Vec::new();
     let mut volume_at: BTreeMap<VolumeId, String> = BTreeMap::new();
     for (ci, c) in info.clusters.iter().enumerate() {
         m.clusters.insert(
@@ -235,22 +235,21 @@ pub fn import_heketi_info(json: &str) -> Result<Model, ImportError> {
                     },
                 );
                 for (bi, b) in d.bricks.iter().enumerate() {
-                    bricks
-                        .entry(b.id)
-                        .or_insert((format!("{dat}.bricks[{bi}]"), b.clone()));
+                    copies.push((format!("{dat}.bricks[{bi}]"), b.clone()));
                 }
             }
         }
         for (vi, v) in c.volumes.iter().enumerate() {
             for (bi, b) in v.bricks.iter().enumerate() {
-                bricks.entry(b.id).or_insert((
+                copies.push((
                     format!("clusters[{ci}].volumes[{vi}].bricks[{bi}]"),
                     b.clone(),
                 ));
             }
         }
     }
-    for (at, b) in bricks.values() {
+    let mut bricks: BTreeMap<BrickId, (String, InfoBrick)> = BTreeMap::new();
+    for (at, b) in &copies {
         if !m.devices.contains_key(&b.device) {
             return Err(ImportError::invalid(
                 format!("{at}.device"),
@@ -268,6 +267,21 @@ pub fn import_heketi_info(json: &str) -> Result<Model, ImportError> {
                 format!("{at}.volume"),
                 format!("brick {} belongs to unknown volume {}", b.id, b.volume),
             ));
+        }
+        match bricks.get(&b.id) {
+            None => {
+                bricks.insert(b.id, (at.clone(), b.clone()));
+            }
+            Some((first_at, first)) if first != b => {
+                return Err(ImportError::invalid(
+                    at,
+                    format!(
+                        "brick {} differs from its other listing at {first_at}",
+                        b.id
+                    ),
+                ));
+            }
+            Some(_) => {}
         }
     }
     for c in &info.clusters {

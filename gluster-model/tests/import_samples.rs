@@ -1,0 +1,239 @@
+//! Imports of the sample documents in Heketi's formats, and the refusals of bad ones.
+
+use gluster_model::*;
+
+const LOAD: &str = include_str!("data/heketi-topology-3zones.json");
+const INFO: &str = include_str!("data/heketi-topology-info-3zones.json");
+
+fn info_json() -> serde_json::Value {
+    serde_json::from_str(INFO).unwrap()
+}
+
+#[test]
+fn load_file_imports_with_default_size() {
+    let m = import_heketi_load(
+        LOAD,
+        &HeketiLoadOptions::with_default_size(ByteSize::tib(2)),
+    )
+    .unwrap();
+    assert_eq!(m.clusters().len(), 1);
+    assert_eq!(m.nodes().len(), 6);
+    assert_eq!(m.devices().len(), 18);
+    let zones: std::collections::BTreeSet<u32> = m.nodes().map(|n| n.zone.0).collect();
+    assert_eq!(zones.into_iter().collect::<Vec<_>>(), vec![1, 2, 3]);
+    assert!(m
+        .devices()
+        .all(|d| d.total == ByteSize::tib(2) && d.used == ByteSize::ZERO));
+    let node = m.node_by_hostname("node-z1-0.storage.example").unwrap();
+    assert_eq!(node.storage_hostname, "198.51.100.10");
+    assert_eq!(node.tags["rack"], "r10");
+    let sdd = m
+        .devices_of(node.id)
+        .find(|d| d.name == "/dev/sdd")
+        .unwrap();
+    assert_eq!(ArbiterTag::of(&node.tags, &sdd.tags), ArbiterTag::Required);
+    // Same file, same ids.
+    let again = import_heketi_load(
+        LOAD,
+        &HeketiLoadOptions::with_default_size(ByteSize::tib(2)),
+    )
+    .unwrap();
+    assert_eq!(m, again);
+}
+
+#[test]
+fn load_file_sizes_per_device_override_the_default() {
+    let mut opts = HeketiLoadOptions::with_default_size(ByteSize::tib(1));
+    opts.device_sizes
+        .insert("/dev/sdd".into(), ByteSize::gib(200));
+    opts.device_sizes.insert(
+        "node-z1-0.storage.example:/dev/sdb".into(),
+        ByteSize::tib(8),
+    );
+    let m = import_heketi_load(LOAD, &opts).unwrap();
+    let n = m.node_by_hostname("node-z1-0.storage.example").unwrap();
+    let size = |name: &str| m.devices_of(n.id).find(|d| d.name == name).unwrap().total;
+    assert_eq!(size("/dev/sdb"), ByteSize::tib(8));
+    assert_eq!(size("/dev/sdc"), ByteSize::tib(1));
+    assert_eq!(size("/dev/sdd"), ByteSize::gib(200));
+}
+
+#[test]
+fn load_file_without_sizes_names_the_device() {
+    let err = import_heketi_load(LOAD, &HeketiLoadOptions::default())
+        .unwrap_err()
+        .in_file("topology.json");
+    let msg = err.to_string();
+    assert!(
+        msg.starts_with("topology.json: clusters[0].nodes[0].devices[0]"),
+        "{msg}"
+    );
+    assert!(msg.contains("/dev/sdb") && msg.contains("no size"), "{msg}");
+}
+
+#[test]
+fn load_file_type_errors_name_the_json_path() {
+    let bad = LOAD.replacen("\"zone\": 1", "\"zone\": \"one\"", 1);
+    let msg = import_heketi_load(
+        &bad,
+        &HeketiLoadOptions::with_default_size(ByteSize::tib(1)),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(msg.starts_with("clusters[0].nodes[0].node.zone:"), "{msg}");
+}
+
+#[test]
+fn topology_info_imports_live_state() {
+    let m = import_heketi_info(INFO).unwrap();
+    assert_eq!(m.nodes().len(), 6);
+    assert_eq!(m.devices().len(), 18);
+    assert_eq!(m.volumes().len(), 4);
+    assert_eq!(m.bricks().len(), 12);
+    assert!(m.check().is_empty());
+    let v = m
+        .volume_by_name("vol_7b2478706b8386fe55ca6cb4b112e82c")
+        .unwrap();
+    assert_eq!(v.size, ByteSize::gib(50));
+    assert_eq!(v.durability, Durability::Replicate { replica: 3 });
+    assert_eq!(v.brick_sets.len(), 1);
+    let dev: DeviceId = "95759f770cb5965ecc478f358a483a6b".parse().unwrap();
+    let d = m.device(dev).unwrap();
+    assert_eq!(d.used, ByteSize::kib(52_690_944));
+    assert_eq!(d.total, ByteSize::kib(1_073_737_728));
+    // Deleting a volume returns exactly its space.
+    let mut m2 = m.clone();
+    m2.delete_volume(v.id).unwrap();
+    assert_eq!(m2.device(dev).unwrap().used, ByteSize::ZERO);
+    assert!(m2.check().is_empty());
+}
+
+#[test]
+fn topology_info_refuses_used_plus_free_not_total() {
+    let mut j = info_json();
+    j["clusters"][0]["nodes"][1]["devices"][1]["storage"]["free"] = 5.into();
+    let msg = import_heketi_info(&j.to_string()).unwrap_err().to_string();
+    assert!(
+        msg.contains("clusters[0].nodes[1].devices[1].storage"),
+        "{msg}"
+    );
+    assert!(msg.contains("b56e4b95c5737e00a4024a82e722eebc"), "{msg}");
+    assert!(msg.contains("does not equal total"), "{msg}");
+}
+
+#[test]
+fn topology_info_refuses_brick_on_unknown_device() {
+    let mut j = info_json();
+    j["clusters"][0]["volumes"][0]["bricks"][0]["device"] =
+        "00000000000000000000000000000042".into();
+    j["clusters"][0]["nodes"][0]["devices"][2]["bricks"] = serde_json::json!([]);
+    let msg = import_heketi_info(&j.to_string()).unwrap_err().to_string();
+    assert!(
+        msg.contains("brick cfcdb6672adec3c8139e678b08eacd64"),
+        "{msg}"
+    );
+    assert!(
+        msg.contains("unknown device 00000000000000000000000000000042"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn topology_info_refuses_brick_of_unknown_volume() {
+    let mut j = info_json();
+    let brick = &mut j["clusters"][0]["nodes"][0]["devices"][1]["bricks"][0];
+    brick["volume"] = "00000000000000000000000000000099".into();
+    brick["id"] = "000000000000000000000000000000aa".into();
+    let msg = import_heketi_info(&j.to_string()).unwrap_err().to_string();
+    assert!(
+        msg.contains("brick 000000000000000000000000000000aa"),
+        "{msg}"
+    );
+    assert!(
+        msg.contains("unknown volume 00000000000000000000000000000099"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn topology_info_refuses_used_that_bricks_do_not_explain() {
+    let mut j = info_json();
+    let s = &mut j["clusters"][0]["nodes"][0]["devices"][0]["storage"];
+    s["used"] = 4096.into();
+    s["free"] = (1_073_737_728u64 - 4096).into();
+    let err = import_heketi_info(&j.to_string()).unwrap_err();
+    assert!(matches!(err, ImportError::Inconsistent { .. }), "{err}");
+    assert!(
+        err.to_string().contains("a5306a127137d0cdc018f92858f471fa"),
+        "{err}"
+    );
+}
+
+#[test]
+fn import_any_detects_formats() {
+    let opts = HeketiLoadOptions::with_default_size(ByteSize::tib(1));
+    assert_eq!(detect_format(LOAD).unwrap(), DocumentFormat::HeketiLoad);
+    assert_eq!(detect_format(INFO).unwrap(), DocumentFormat::HeketiInfo);
+    let m = import_any(INFO, &opts).unwrap();
+    let native = to_native_json(&m);
+    assert_eq!(detect_format(&native).unwrap(), DocumentFormat::Native);
+    assert_eq!(import_any(&native, &opts).unwrap(), m);
+    assert!(matches!(
+        detect_format("{}"),
+        Err(ImportError::UnknownFormat { .. })
+    ));
+    assert!(matches!(
+        detect_format("[1,"),
+        Err(ImportError::Syntax { .. })
+    ));
+}
+
+#[test]
+fn saved_model_with_a_set_on_one_node_is_refused() {
+    let m = import_heketi_info(INFO).unwrap();
+    let mut doc: serde_json::Value = serde_json::from_str(&to_native_json(&m)).unwrap();
+    // Move the second brick of volume d8988c... onto the node of its first brick.
+    let vol = "d8988ccefa516f5b4e454f32147a7c4f";
+    let bricks = doc["bricks"].as_array_mut().unwrap();
+    let of_vol: Vec<usize> = (0..bricks.len())
+        .filter(|&i| bricks[i]["volume"] == vol)
+        .collect();
+    let (node0, dev0) = (
+        bricks[of_vol[0]]["node"].clone(),
+        bricks[of_vol[0]]["device"].clone(),
+    );
+    bricks[of_vol[1]]["node"] = node0.clone();
+    bricks[of_vol[1]]["device"] = dev0;
+    let err = from_native_json(&doc.to_string()).unwrap_err();
+    let msg = err.to_string();
+    assert!(
+        msg.contains(&format!(
+            "volume {vol}: brick set 0 has two bricks on node {}",
+            node0.as_str().unwrap()
+        )),
+        "{msg}"
+    );
+}
+
+#[test]
+fn native_format_refuses_unknown_versions_and_fields() {
+    let m = import_heketi_info(INFO).unwrap();
+    let doc = to_native_json(&m);
+    let newer = doc.replacen("\"version\": 1", "\"version\": 7", 1);
+    let msg = from_native_json(&newer).unwrap_err().to_string();
+    assert!(
+        msg.starts_with("version:") && msg.contains("not supported"),
+        "{msg}"
+    );
+    let extra = doc.replacen("\"version\": 1", "\"version\": 1, \"surprise\": true", 1);
+    assert!(from_native_json(&extra)
+        .unwrap_err()
+        .to_string()
+        .contains("surprise"));
+    let bad_id = doc.replacen("db96497ebb09fffc5243a1ab85a96b4e", "not-an-id", 1);
+    let msg = from_native_json(&bad_id).unwrap_err().to_string();
+    assert!(
+        msg.contains("clusters[0].id") && msg.contains("32 hexadecimal"),
+        "{msg}"
+    );
+}
