@@ -8,11 +8,13 @@
 mod error;
 mod plan;
 mod request;
+mod request_spec;
 mod simulate;
 
 pub use error::{Infeasible, PlacementError, Reason};
 pub use plan::{Plan, PlanNote, PlannedBrick};
 pub use request::{PlacementSettings, VolumeRequest};
+pub use request_spec::RequestSpec;
 pub use simulate::{DeviceUsage, SimulationReport, Utilization};
 
 use gluster_model::Model;

@@ -1,0 +1,202 @@
+//! The flat, user-facing form of a request: what `gluster-plan plan` flags and the C ABI's
+//! JSON requests carry, turned into a [`VolumeRequest`] and [`PlacementSettings`].
+
+use serde::{Deserialize, Serialize};
+
+use gluster_model::{
+    parse_volumetype, ByteSize, HeketiOptions, SnapshotFactor, TagRule, Zone, ZoneChecking,
+};
+
+use crate::error::PlacementError;
+use crate::request::{PlacementSettings, VolumeRequest};
+
+/// A request as users write it: StorageClass syntax for the layout, sizes with units.
+///
+/// ```
+/// use gluster_placement::RequestSpec;
+/// let spec: RequestSpec = serde_json::from_str(
+///     r#"{"size":"100GiB","volumetype":"replicate:3","arbiter":true,"zone_checking":"strict"}"#,
+/// ).unwrap();
+/// let (request, _settings) = spec.resolve().unwrap();
+/// assert_eq!(request.durability, gluster_model::Durability::Arbiter);
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RequestSpec {
+    /// Usable size, e.g. `"100GiB"` (or a number of bytes).
+    pub size: ByteSize,
+    /// StorageClass `volumetype`: `none`, `replicate:N`, `disperse:D:R`.
+    pub volumetype: String,
+    /// Replica 3 with an arbiter as the 3rd brick of every set.
+    #[serde(default)]
+    pub arbiter: bool,
+    /// `strict`, `prefer` (default) or `none`.
+    #[serde(default)]
+    pub zone_checking: Option<ZoneChecking>,
+    /// Device tag rules, `key=value` or `key!=value`.
+    #[serde(default)]
+    pub device_tag_match: Vec<TagRule>,
+    /// Thin pool reserve factor for snapshots, 1 to 100.
+    #[serde(default)]
+    pub snapshot_factor: Option<f64>,
+    /// StorageClass `volumeoptions` (comma-separated; `user.heketi.*` options steer placement).
+    #[serde(default)]
+    pub volumeoptions: Option<String>,
+    /// Smallest data brick.
+    #[serde(default)]
+    pub min_brick_size: Option<ByteSize>,
+    /// Largest data brick.
+    #[serde(default)]
+    pub max_brick_size: Option<ByteSize>,
+    /// Most bricks per volume.
+    #[serde(default)]
+    pub max_bricks: Option<usize>,
+    /// Fraction of each device kept free, in thousandths.
+    #[serde(default)]
+    pub device_reserve_per_mille: Option<u32>,
+    /// Volume name.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Zones bricks may go to (CSI requisite).
+    #[serde(default)]
+    pub allowed_zones: Vec<u32>,
+    /// Zones to favour, in order (CSI preferred).
+    #[serde(default)]
+    pub preferred_zones: Vec<u32>,
+}
+
+impl RequestSpec {
+    /// A spec with only size and layout.
+    pub fn new(size: ByteSize, volumetype: &str) -> Self {
+        RequestSpec {
+            size,
+            volumetype: volumetype.to_string(),
+            arbiter: false,
+            zone_checking: None,
+            device_tag_match: Vec::new(),
+            snapshot_factor: None,
+            volumeoptions: None,
+            min_brick_size: None,
+            max_brick_size: None,
+            max_bricks: None,
+            device_reserve_per_mille: None,
+            name: None,
+            allowed_zones: Vec::new(),
+            preferred_zones: Vec::new(),
+        }
+    }
+
+    /// The engine's request and settings; errors name the field.
+    pub fn resolve(&self) -> Result<(VolumeRequest, PlacementSettings), PlacementError> {
+        let invalid = |field: &str, e: &dyn std::fmt::Display| {
+            PlacementError::InvalidRequest(format!("{field}: {e}"))
+        };
+        let volumetype =
+            parse_volumetype(&self.volumetype).map_err(|e| invalid("volumetype", &e))?;
+        let options = match &self.volumeoptions {
+            Some(o) => HeketiOptions::parse(o).map_err(|e| invalid("volumeoptions", &e))?,
+            None => HeketiOptions::default(),
+        };
+        let mut options = options;
+        if self.arbiter {
+            options.arbiter = Some(true);
+        }
+        let durability = options
+            .durability_for(volumetype)
+            .map_err(|e| invalid("arbiter", &e))?;
+        let mut request = VolumeRequest::new(self.size, durability);
+        request.name = self.name.clone();
+        request.zone_checking = self
+            .zone_checking
+            .or(options.zone_checking)
+            .unwrap_or_default();
+        request.device_tag_match = options.device_tag_match.clone();
+        request
+            .device_tag_match
+            .extend(self.device_tag_match.iter().cloned());
+        if let Some(f) = self.snapshot_factor {
+            request.snapshot_factor =
+                SnapshotFactor::new(f).map_err(|e| invalid("snapshot_factor", &e))?;
+        }
+        if let Some(avg) = options.average_file_size {
+            request.average_file_size = avg;
+        }
+        request.options = options.gluster_options.clone();
+        request.allowed_zones = self.allowed_zones.iter().copied().map(Zone).collect();
+        request.preferred_zones = self.preferred_zones.iter().copied().map(Zone).collect();
+        let mut settings = PlacementSettings::default();
+        if let Some(s) = self.min_brick_size {
+            settings.min_brick_size = s;
+        }
+        if let Some(s) = self.max_brick_size {
+            settings.max_brick_size = s;
+        }
+        if settings.min_brick_size > settings.max_brick_size {
+            return Err(invalid(
+                "min_brick_size",
+                &format!(
+                    "{} is larger than max_brick_size {}",
+                    settings.min_brick_size, settings.max_brick_size
+                ),
+            ));
+        }
+        if let Some(n) = self.max_bricks {
+            if n == 0 {
+                return Err(invalid("max_bricks", &"must be at least 1"));
+            }
+            settings.max_bricks_per_volume = n;
+        }
+        if let Some(r) = self.device_reserve_per_mille {
+            if r >= 1000 {
+                return Err(invalid("device_reserve_per_mille", &"must be below 1000"));
+            }
+            settings.device_reserve_per_mille = r;
+        }
+        Ok((request, settings))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gluster_model::Durability;
+
+    #[test]
+    fn errors_name_the_field() {
+        let mut spec = RequestSpec::new(ByteSize::gib(1), "replicate:1");
+        let e = spec.resolve().unwrap_err().to_string();
+        assert!(e.contains("volumetype"), "{e}");
+        spec.volumetype = "replicate:2".into();
+        spec.arbiter = true;
+        let e = spec.resolve().unwrap_err().to_string();
+        assert!(e.contains("arbiter"), "{e}");
+        spec.arbiter = false;
+        spec.snapshot_factor = Some(0.2);
+        assert!(spec
+            .resolve()
+            .unwrap_err()
+            .to_string()
+            .contains("snapshot_factor"));
+        spec.snapshot_factor = None;
+        spec.min_brick_size = Some(ByteSize::tib(8));
+        assert!(spec
+            .resolve()
+            .unwrap_err()
+            .to_string()
+            .contains("min_brick_size"));
+        let unknown = serde_json::from_str::<RequestSpec>(
+            r#"{"size":"1GiB","volumetype":"none","colour":"red"}"#,
+        );
+        assert!(unknown.unwrap_err().to_string().contains("colour"));
+    }
+
+    #[test]
+    fn volumeoptions_steer_placement() {
+        let mut spec = RequestSpec::new(ByteSize::gib(10), "replicate:3");
+        spec.volumeoptions = Some("user.heketi.arbiter true, user.heketi.zone-checking strict, user.heketi.device-tag-match media=ssd".into());
+        let (req, _) = spec.resolve().unwrap();
+        assert_eq!(req.durability, Durability::Arbiter);
+        assert_eq!(req.zone_checking, ZoneChecking::Strict);
+        assert_eq!(req.device_tag_match.len(), 1);
+    }
+}
