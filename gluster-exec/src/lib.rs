@@ -1,1 +1,7 @@
-//! placeholder
+//! Executors that carry out GlusterFS placement plans.
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+#[cfg(feature = "cli")]
+pub mod cli;

@@ -1,0 +1,115 @@
+//! The `gluster-plan` command-line program (feature `cli`).
+//!
+//! Exit status: 0 when placed, 2 when infeasible (reasons on stderr, and as JSON on stdout
+//! with `--output json`), 1 on bad input (a message naming the file and field).
+
+mod args;
+mod output;
+mod topology;
+
+use std::ffi::OsString;
+
+use clap::Parser;
+
+use gluster_placement::{plan_volume, simulate, PlacementError};
+
+use args::{Cli, Command, OutputFormat, PlacementArgs};
+
+/// Exit status when a plan was made.
+pub const EXIT_PLACED: i32 = 0;
+/// Exit status on bad input.
+pub const EXIT_BAD_INPUT: i32 = 1;
+/// Exit status when no placement exists.
+pub const EXIT_INFEASIBLE: i32 = 2;
+
+/// Runs the program with these arguments (the first is the program name) and returns the exit
+/// status. Output goes to stdout and stderr.
+pub fn main_with_args(args: impl IntoIterator<Item = OsString>) -> i32 {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() {
+                EXIT_BAD_INPUT
+            } else {
+                EXIT_PLACED
+            };
+            let _ = e.print();
+            return code;
+        }
+    };
+    match run(cli) {
+        Ok(code) => code,
+        Err(message) => {
+            eprintln!("gluster-plan: {message}");
+            EXIT_BAD_INPUT
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<i32, String> {
+    match cli.command {
+        Command::Plan(args) => {
+            let (model, request, settings) = resolve(&args)?;
+            match plan_volume(&model, &request, &settings, args.seed) {
+                Ok(plan) => {
+                    match args.output {
+                        OutputFormat::Json => println!("{}", to_json(&plan)),
+                        OutputFormat::Table => print!("{}", output::plan_table(&plan)),
+                    }
+                    Ok(EXIT_PLACED)
+                }
+                Err(e) => refusal(e, args.output),
+            }
+        }
+        Command::Simulate(sim) => {
+            let (model, request, settings) = resolve(&sim.placement)?;
+            match simulate(&model, &request, &settings, sim.placement.seed, sim.count) {
+                Ok(report) => {
+                    match sim.placement.output {
+                        OutputFormat::Json => println!("{}", to_json(&report)),
+                        OutputFormat::Table => print!("{}", output::simulation_table(&report)),
+                    }
+                    Ok(EXIT_PLACED)
+                }
+                Err(e) => refusal(e, sim.placement.output),
+            }
+        }
+    }
+}
+
+type Resolved = (
+    gluster_model::Model,
+    gluster_placement::VolumeRequest,
+    gluster_placement::PlacementSettings,
+);
+
+fn resolve(args: &PlacementArgs) -> Result<Resolved, String> {
+    let model = topology::load(args.topology.as_deref(), args.device_size)?;
+    let (request, settings) = args.spec().resolve().map_err(|e| e.to_string())?;
+    Ok((model, request, settings))
+}
+
+fn refusal(e: PlacementError, output: OutputFormat) -> Result<i32, String> {
+    match e {
+        PlacementError::Infeasible(inf) => {
+            eprintln!("gluster-plan: no placement:");
+            for r in &inf.reasons {
+                eprintln!("  - {r}");
+            }
+            if output == OutputFormat::Json {
+                let doc = serde_json::json!({
+                    "error": "infeasible",
+                    "message": inf.to_string(),
+                    "reasons": inf.reasons,
+                });
+                println!("{doc}");
+            }
+            Ok(EXIT_INFEASIBLE)
+        }
+        other => Err(other.to_string()),
+    }
+}
+
+fn to_json<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_string_pretty(value).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+}
