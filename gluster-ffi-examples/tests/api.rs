@@ -246,7 +246,8 @@ fn bad_plans_are_refused_and_leave_the_cluster_unchanged() {
     let cluster = sample_cluster();
     let mut before = ptr::null_mut();
     // SAFETY: live cluster, local out-pointer.
-    unsafe { gp_cluster_export_json(cluster, &mut before) };
+    let rc = unsafe { gp_cluster_export_json(cluster, &mut before) };
+    assert_eq!(rc, gp_result::Ok);
     let before = take(before);
 
     assert_eq!(commit(cluster, "{\"volume_id\":"), gp_result::InvalidJson);
@@ -259,7 +260,8 @@ fn bad_plans_are_refused_and_leave_the_cluster_unchanged() {
 
     let mut after = ptr::null_mut();
     // SAFETY: as above.
-    unsafe { gp_cluster_export_json(cluster, &mut after) };
+    let rc = unsafe { gp_cluster_export_json(cluster, &mut after) };
+    assert_eq!(rc, gp_result::Ok);
     assert_eq!(take(after), before);
     assert_eq!(free(cluster), gp_result::Ok);
 }

@@ -6,7 +6,7 @@ Usage: plan_volumes.py HEKETI_TOPOLOGY.json [LIBRARY.so]
 The library defaults to $GP_LIBRARY, then to target/debug/libgluster_placement_ffi.so of the
 workspace. Does what examples/c/plan_volumes.c does, with the same output lines (VERSION,
 PLAN, COMMITTED, FAILED, MESSAGE, REASONS), plus a simulation (SIMULATE) of how many more
-replica-3 volumes of 1 TiB fit. Exits 0 when everything behaved as expected.
+replica-3 volumes of 200 GiB fit. Exits 0 when everything behaved as expected.
 """
 
 import ctypes
@@ -195,7 +195,7 @@ def main(argv):
                     ok = False
 
         try:
-            report = engine.simulate(cluster, {"size": "1TiB", "volumetype": "replicate:3"}, 10, 0)
+            report = engine.simulate(cluster, {"size": "200GiB", "volumetype": "replicate:3"}, 10, 0)
             print(f"SIMULATE placed={report['placed']} max_over_mean={report['utilization']['max_over_mean']:.3f}")
         except PlacementError as e:
             print_error("simulate", e)
