@@ -177,7 +177,12 @@ def main(argv):
             if plan["bricks"][-1]["role"] != role:
                 print(f"UNEXPECTED: {name} ends with a {plan['bricks'][-1]['role']} brick", file=sys.stderr)
                 ok = False
-            engine.commit(cluster, plan_json)
+            try:
+                engine.commit(cluster, plan_json)
+            except PlacementError as e:
+                print_error(name, e)
+                ok = False
+                continue
             print(f"COMMITTED {name}")
 
         for name, request, expected in [
