@@ -1,67 +1,17 @@
 //! The request JSON: the fields of `gluster-plan plan`, turned into a `VolumeRequest` and
 //! `PlacementSettings`. Safe code only.
 
-use serde::Deserialize;
-
-use gluster_model::{
-    parse_volumetype, ByteSize, ClusterId, HeketiOptions, SnapshotFactor, TagRule, Zone,
-    ZoneChecking,
-};
-use gluster_placement::{PlacementSettings, VolumeRequest};
+use gluster_placement::{PlacementSettings, RequestSpec, VolumeRequest};
 
 use crate::error::FfiError;
 use crate::result::gp_result;
-
-/// The layout when the request names none (the Kubernetes provisioner's default).
-pub(crate) const DEFAULT_VOLUMETYPE: &str = "replicate:3";
-
-/// The request document. Every field but `size` is optional; an unknown field is an error
-/// naming it.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RequestJson {
-    size: ByteSize,
-    #[serde(default)]
-    volumetype: Option<String>,
-    #[serde(default)]
-    arbiter: bool,
-    #[serde(default)]
-    zone_checking: ZoneChecking,
-    #[serde(default)]
-    device_tag_match: Vec<TagRule>,
-    #[serde(default)]
-    snapshot_factor: SnapshotFactor,
-    #[serde(default)]
-    average_file_size: Option<ByteSize>,
-    #[serde(default)]
-    min_brick_size: Option<ByteSize>,
-    #[serde(default)]
-    max_brick_size: Option<ByteSize>,
-    #[serde(default)]
-    max_bricks: Option<usize>,
-    #[serde(default)]
-    device_reserve_per_mille: Option<u32>,
-    #[serde(default)]
-    brick_mount_root: Option<String>,
-    #[serde(default)]
-    name: Option<String>,
-    #[serde(default)]
-    cluster: Option<ClusterId>,
-    #[serde(default)]
-    allowed_zones: Vec<Zone>,
-    #[serde(default)]
-    preferred_zones: Vec<Zone>,
-    #[serde(default)]
-    options: Vec<(String, String)>,
-    #[serde(default)]
-    gid: u64,
-}
 
 fn invalid(message: impl Into<String>) -> FfiError {
     FfiError::new(gp_result::InvalidRequest, message)
 }
 
-/// Parses a request document.
+/// Parses a request document: a [`RequestSpec`] (every field but `size` optional; an unknown
+/// field is an error naming it).
 ///
 /// Not JSON at all is `GP_RESULT_INVALID_JSON`; JSON that is not a valid request is
 /// `GP_RESULT_INVALID_REQUEST` with the field's path in the message.
@@ -75,7 +25,7 @@ pub(crate) fn parse_request(json: &str) -> Result<(VolumeRequest, PlacementSetti
     if !value.is_object() {
         return Err(invalid("request: expected a JSON object"));
     }
-    let doc: RequestJson = serde_path_to_error::deserialize(value).map_err(|e| {
+    let spec: RequestSpec = serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner();
         if path == "." {
@@ -84,59 +34,17 @@ pub(crate) fn parse_request(json: &str) -> Result<(VolumeRequest, PlacementSetti
             invalid(format!("request field {path}: {inner}"))
         }
     })?;
-    doc.into_request()
-}
-
-impl RequestJson {
-    fn into_request(self) -> Result<(VolumeRequest, PlacementSettings), FfiError> {
-        let volumetype = self.volumetype.as_deref().unwrap_or(DEFAULT_VOLUMETYPE);
-        let layout = parse_volumetype(volumetype)
-            .map_err(|e| invalid(format!("request field volumetype: {e}")))?;
-        let heketi = HeketiOptions {
-            arbiter: Some(self.arbiter),
-            ..HeketiOptions::default()
-        };
-        let durability = heketi
-            .durability_for(layout)
-            .map_err(|e| invalid(format!("request field arbiter: {e}")))?;
-
-        let mut request = VolumeRequest::new(self.size, durability);
-        request.name = self.name;
-        request.zone_checking = self.zone_checking;
-        request.allowed_zones = self.allowed_zones;
-        request.preferred_zones = self.preferred_zones;
-        request.device_tag_match = self.device_tag_match;
-        request.snapshot_factor = self.snapshot_factor;
-        if let Some(size) = self.average_file_size {
-            request.average_file_size = size;
-        }
-        request.cluster = self.cluster;
-        request.options = self.options;
-        request.gid = self.gid;
-
-        let mut settings = PlacementSettings::default();
-        if let Some(v) = self.min_brick_size {
-            settings.min_brick_size = v;
-        }
-        if let Some(v) = self.max_brick_size {
-            settings.max_brick_size = v;
-        }
-        if let Some(v) = self.max_bricks {
-            settings.max_bricks_per_volume = v;
-        }
-        if let Some(v) = self.device_reserve_per_mille {
-            settings.device_reserve_per_mille = v;
-        }
-        if let Some(v) = self.brick_mount_root {
-            settings.brick_mount_root = v;
-        }
-        Ok((request, settings))
-    }
+    spec.resolve().map_err(|e| {
+        invalid(format!(
+            "request field {}",
+            e.to_string().trim_start_matches("invalid request: ")
+        ))
+    })
 }
 
 #[cfg(test)]
 mod tests {
-    use gluster_model::Durability;
+    use gluster_model::{ByteSize, Durability, SnapshotFactor, Zone, ZoneChecking};
 
     use super::*;
 
