@@ -1,6 +1,6 @@
 //! Runs `run-examples.sh` (C example, Python example, valgrind run) against the library this
 //! test run built, and checks what the examples print. Needs gcc, python3 and valgrind, and
-//! the placement engine.
+//! the placement engine. The libraries are built into `target/tmp/ffi-libs`.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -8,14 +8,22 @@ use std::process::Command;
 
 use serde_json::Value;
 
-/// `target/<profile>`: the test binary lives in `target/<profile>/deps`, and cargo has put
-/// the library's static and shared builds in `target/<profile>` before running tests.
+/// Builds the static and shared libraries and returns the directory that holds them.
 fn lib_dir() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    exe.parent()
-        .and_then(Path::parent)
-        .expect("target/<profile>/deps/<test>")
-        .to_path_buf()
+    // `cargo test` builds only the rlib and holds the lock on the workspace's target
+    // directory, so the C libraries are built into a target directory of their own.
+    let target = Path::new(env!("CARGO_TARGET_TMPDIR")).join("ffi-libs");
+    let status = Command::new(env!("CARGO"))
+        .args(["build", "-p", "gluster-ffi-examples", "--target-dir"])
+        .arg(&target)
+        .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join(".."))
+        .status()
+        .expect("run cargo build");
+    assert!(
+        status.success(),
+        "cargo build -p gluster-ffi-examples failed"
+    );
+    target.join("debug")
 }
 
 /// Lines of one section of the runner's output (between `== <title>` and the next `==`).
