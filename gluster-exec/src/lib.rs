@@ -10,11 +10,17 @@
 mod error;
 mod executor;
 pub mod ops;
-mod transport;
+pub mod render;
+pub mod transport;
+pub mod validate;
+pub mod xml;
 
 pub use error::ExecError;
 pub use executor::Executor;
-pub use transport::{CommandOutput, Transport};
+pub use render::{Backend, DirectoryMounts};
+pub use transport::{
+    CommandOutput, KubectlTransport, LocalTransport, PrefixTransport, SshTransport, Transport,
+};
 
 #[cfg(feature = "cli")]
 pub mod cli;
