@@ -29,8 +29,14 @@ pub fn volume_name(name: &str) -> Result<(), ExecError> {
     if name.is_empty() || name.len() > MAX_NAME_LEN {
         return Err(invalid("volume name", name, "must be 1 to 128 characters"));
     }
-    if !only(name, |b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') {
-        return Err(invalid("volume name", name, "may hold only A-Z a-z 0-9 _ -"));
+    if !only(name, |b| {
+        b.is_ascii_alphanumeric() || b == b'_' || b == b'-'
+    }) {
+        return Err(invalid(
+            "volume name",
+            name,
+            "may hold only A-Z a-z 0-9 _ -",
+        ));
     }
     if name.starts_with('-') {
         return Err(invalid("volume name", name, "must not start with -"));
@@ -93,7 +99,11 @@ pub fn kube_name(name: &str) -> Result<(), ExecError> {
     if ok {
         Ok(())
     } else {
-        Err(invalid("kubernetes name", name, "must match [a-z0-9][a-z0-9.-]*"))
+        Err(invalid(
+            "kubernetes name",
+            name,
+            "must match [a-z0-9][a-z0-9.-]*",
+        ))
     }
 }
 
@@ -152,7 +162,11 @@ pub fn option_key(key: &str) -> Result<(), ExecError> {
     if ok {
         Ok(())
     } else {
-        Err(invalid("option key", key, "must match [A-Za-z0-9][A-Za-z0-9_.-]*"))
+        Err(invalid(
+            "option key",
+            key,
+            "must match [A-Za-z0-9][A-Za-z0-9_.-]*",
+        ))
     }
 }
 
@@ -282,10 +296,14 @@ pub fn block_volume_create(r: &BlockVolumeCreate) -> Result<(), ExecError> {
     volume_name(&r.hosting_volume)?;
     volume_name(&r.name)?;
     if r.size.bytes() == 0 {
-        return Err(ExecError::InvalidRequest("block volume size is zero".into()));
+        return Err(ExecError::InvalidRequest(
+            "block volume size is zero".into(),
+        ));
     }
     if r.ha_hosts.is_empty() {
-        return Err(ExecError::InvalidRequest("block volume has no ha host".into()));
+        return Err(ExecError::InvalidRequest(
+            "block volume has no ha host".into(),
+        ));
     }
     r.ha_hosts.iter().try_for_each(|h| hostname(h))
 }
@@ -368,7 +386,13 @@ mod tests {
         ] {
             assert!(abs_path("p", bad).is_err(), "{bad}");
         }
-        for bad in ["/dev/", "/dev/../etc/passwd", "/etc/passwd", "/dev/sd b", "sdb"] {
+        for bad in [
+            "/dev/",
+            "/dev/../etc/passwd",
+            "/etc/passwd",
+            "/dev/sd b",
+            "sdb",
+        ] {
             assert!(device_path(bad).is_err(), "{bad}");
         }
         for bad in ["all", "HELP", "a.b", "vol/x", "vol:x"] {

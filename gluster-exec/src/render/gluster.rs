@@ -97,8 +97,7 @@ pub fn heal_info(r: &VolumeRef) -> Result<Vec<String>, ExecError> {
 /// One `volume set NAME KEY VALUE` per option, in order.
 pub fn volume_set(r: &SetOptions) -> Result<Vec<Vec<String>>, ExecError> {
     validate::set_options(r)?;
-    Ok(r
-        .options
+    Ok(r.options
         .iter()
         .map(|(k, v)| gluster(&["volume", "set", &r.name, k, v]))
         .collect())

@@ -81,10 +81,7 @@ pub fn device_setup(r: &DeviceSetup) -> Result<Vec<Step>, ExecError> {
             ]),
             argv(["pvs", &r.device]),
         ),
-        Step::skip_if_ok(
-            argv(["vgcreate", &vg, &r.device]),
-            argv(["vgs", &vg]),
-        ),
+        Step::skip_if_ok(argv(["vgcreate", &vg, &r.device]), argv(["vgs", &vg])),
     ])
 }
 
@@ -94,10 +91,7 @@ pub fn device_teardown(r: &DeviceSetup) -> Result<Vec<Step>, ExecError> {
     let vg = vg_name(r.device_id);
     Ok(vec![
         Step::only_if_ok(argv(["vgremove", &vg]), argv(["vgs", &vg])),
-        Step::only_if_ok(
-            argv(["pvremove", &r.device]),
-            argv(["pvs", &r.device]),
-        ),
+        Step::only_if_ok(argv(["pvremove", &r.device]), argv(["pvs", &r.device])),
     ])
 }
 
@@ -163,9 +157,7 @@ pub fn brick_create(r: &BrickCreate) -> Result<Vec<Step>, ExecError> {
             argv(["lvs", &lv_path]),
         ),
         Step::skip_if_ok(
-            argv([
-                "mkfs.xfs", "-i", inode_opts, "-n", "size=8192", &n.device,
-            ]),
+            argv(["mkfs.xfs", "-i", inode_opts, "-n", "size=8192", &n.device]),
             argv(["blkid", "-o", "value", "-s", "TYPE", &n.device]),
         ),
         Step::always(argv(["mkdir", "-p", &n.mount])),
@@ -202,10 +194,7 @@ pub fn brick_destroy(r: &BrickCreate) -> Result<Vec<Step>, ExecError> {
             &fstab_line(&n),
         ])),
         Step::only_if_ok(argv(["rmdir", &n.mount]), argv(["test", "-d", &n.mount])),
-        Step::only_if_ok(
-            argv(["lvremove", "-f", &lv_path]),
-            argv(["lvs", &lv_path]),
-        ),
+        Step::only_if_ok(argv(["lvremove", "-f", &lv_path]), argv(["lvs", &lv_path])),
         Step::only_if_ok(
             argv(["lvremove", "-f", &pool_path]),
             argv(["lvs", &pool_path]),

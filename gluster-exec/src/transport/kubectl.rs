@@ -94,7 +94,8 @@ impl Transport for KubectlTransport {
         let cmd = self.command_for(host, argv)?;
         let out = run_process(host, &cmd, argv, timeout).await?;
         let stderr = out.stderr.trim_start();
-        if !out.success() && (stderr.starts_with("Error from server") || stderr.starts_with("error:"))
+        if !out.success()
+            && (stderr.starts_with("Error from server") || stderr.starts_with("error:"))
         {
             return Err(ExecError::Unreachable {
                 host: host.to_string(),

@@ -36,10 +36,13 @@ impl PrefixTransport {
 
     /// The local argv that runs `argv` on `host`.
     pub fn command_for(&self, host: &str, argv: &[String]) -> Result<Vec<String>, ExecError> {
-        let prefix = self.prefixes.get(host).ok_or_else(|| ExecError::Unreachable {
-            host: host.to_string(),
-            message: "no command prefix for this host".into(),
-        })?;
+        let prefix = self
+            .prefixes
+            .get(host)
+            .ok_or_else(|| ExecError::Unreachable {
+                host: host.to_string(),
+                message: "no command prefix for this host".into(),
+            })?;
         if argv.is_empty() {
             return Err(ExecError::InvalidRequest("empty command".into()));
         }

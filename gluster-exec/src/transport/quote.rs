@@ -41,10 +41,7 @@ fn looks_like_assignment(arg: &str) -> bool {
 /// Quote every argument and join them with spaces: a command line a POSIX shell splits back
 /// into exactly `argv`.
 pub fn quote_command(argv: &[String]) -> String {
-    argv.iter()
-        .map(|a| quote(a))
-        .collect::<Vec<_>>()
-        .join(" ")
+    argv.iter().map(|a| quote(a)).collect::<Vec<_>>().join(" ")
 }
 
 #[cfg(test)]

@@ -136,7 +136,9 @@ mod tests {
 
     #[test]
     fn builds_a_batch_mode_command_with_connection_reuse() {
-        let t = SshTransport::new("/run/gluster-exec/ssh/").user("root").port(2222);
+        let t = SshTransport::new("/run/gluster-exec/ssh/")
+            .user("root")
+            .port(2222);
         let cmd = t
             .command_for(
                 "node1.example",

@@ -23,7 +23,9 @@ fn status(volume: &Element) -> Result<VolumeStatus, XmlError> {
         Some("Created") => Ok(VolumeStatus::Created),
         Some("Started") => Ok(VolumeStatus::Started),
         Some("Stopped") => Ok(VolumeStatus::Stopped),
-        other => Err(XmlError::Malformed(format!("unknown volume status {other:?}"))),
+        other => Err(XmlError::Malformed(format!(
+            "unknown volume status {other:?}"
+        ))),
     }
 }
 
