@@ -7,6 +7,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod command;
 mod error;
 mod executor;
 pub mod ops;
@@ -15,6 +16,7 @@ pub mod transport;
 pub mod validate;
 pub mod xml;
 
+pub use command::{CommandExecutor, Timeouts};
 pub use error::ExecError;
 pub use executor::Executor;
 pub use render::{Backend, DirectoryMounts};
