@@ -240,7 +240,8 @@ impl<T: Transport> CommandExecutor<T> {
             Err(e) if is_missing_volume(&e) => return Err(missing_volume(&r.host, &r.name)),
             other => other?,
         };
-        xml::parse_heal_info(&stdout).map_err(|e| e.into_exec(&r.host, "volume heal info", &stdout, ""))
+        xml::parse_heal_info(&stdout)
+            .map_err(|e| e.into_exec(&r.host, "volume heal info", &stdout, ""))
     }
 
     pub(super) async fn block_volume_create_impl(

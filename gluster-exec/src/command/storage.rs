@@ -46,10 +46,7 @@ impl<T: Transport> CommandExecutor<T> {
         }
     }
 
-    pub(super) async fn device_setup_impl(
-        &self,
-        r: &DeviceSetup,
-    ) -> Result<DeviceInfo, ExecError> {
+    pub(super) async fn device_setup_impl(&self, r: &DeviceSetup) -> Result<DeviceInfo, ExecError> {
         let steps = render::device_setup(&self.backend, r)?;
         self.run_steps(&r.host, &steps)
             .await
