@@ -8,6 +8,7 @@
 #![deny(missing_docs)]
 
 mod command;
+pub mod dry_run;
 mod error;
 mod executor;
 pub mod ops;

@@ -5,8 +5,15 @@
 /// Words made only of safe characters stay as they are; anything else is put in single
 /// quotes, a single quote inside becoming `'\''`.
 pub fn quote(arg: &str) -> String {
+    quote_word(arg, true)
+}
+
+/// Quote `arg`; `NAME=value` is quoted only as a `first` word, where a shell would read it as
+/// an assignment.
+fn quote_word(arg: &str, first: bool) -> String {
+    let assignment = first && looks_like_assignment(arg);
     let safe = !arg.is_empty()
-        && !looks_like_assignment(arg)
+        && !assignment
         && arg
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b"_-./:,+@%=".contains(&b));
@@ -41,7 +48,11 @@ fn looks_like_assignment(arg: &str) -> bool {
 /// Quote every argument and join them with spaces: a command line a POSIX shell splits back
 /// into exactly `argv`.
 pub fn quote_command(argv: &[String]) -> String {
-    argv.iter().map(|a| quote(a)).collect::<Vec<_>>().join(" ")
+    argv.iter()
+        .enumerate()
+        .map(|(i, a)| quote_word(a, i == 0))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 #[cfg(test)]
@@ -54,6 +65,10 @@ mod tests {
         assert_eq!(quote("vg_0a/tp_1b"), "vg_0a/tp_1b");
         assert_eq!(quote("--mode=script"), "--mode=script");
         assert_eq!(quote("A=b"), "'A=b'");
+        assert_eq!(
+            quote_command(&["A=b".to_string(), "size=512".to_string()]),
+            "'A=b' size=512"
+        );
     }
 
     #[test]
