@@ -8,8 +8,10 @@ use async_trait::async_trait;
 use super::{display_command, CommandOutput, Transport};
 use crate::error::ExecError;
 
-/// Exit status reported when the program could not be started (as a shell reports it).
+/// Exit status reported when the program does not exist (as a shell reports it).
 pub(crate) const NOT_FOUND_STATUS: i32 = 127;
+/// Exit status reported when the program may not be executed (as a shell reports it).
+const NOT_EXECUTABLE_STATUS: i32 = 126;
 
 /// Runs every command as a process on this machine, whatever host it names.
 ///
@@ -63,6 +65,13 @@ pub(crate) async fn run_process(
                 status: NOT_FOUND_STATUS,
                 stdout: String::new(),
                 stderr: format!("{program}: command not found"),
+            })
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
+            return Ok(CommandOutput {
+                status: NOT_EXECUTABLE_STATUS,
+                stdout: String::new(),
+                stderr: format!("{program}: permission denied"),
             })
         }
         Err(e) => {
