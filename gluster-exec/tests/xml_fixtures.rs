@@ -257,3 +257,28 @@ fn garbage_and_wrong_documents_are_errors_not_panics() {
         let _ = parse_volume_info(&text[..end]);
     }
 }
+
+#[test]
+fn mutated_answers_never_panic() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/gluster-xml");
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "xml") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        let bytes = text.as_bytes();
+        for i in (0..bytes.len()).step_by(23) {
+            for replacement in [&b"<"[..], b"&", b"", b"<x>"] {
+                let mut mutated = bytes[..i].to_vec();
+                mutated.extend_from_slice(replacement);
+                mutated.extend_from_slice(&bytes[i + 1..]);
+                let Ok(s) = String::from_utf8(mutated) else {
+                    continue;
+                };
+                let _ = parse_volume_info(&s);
+                let _ = parse_heal_info(&s);
+            }
+        }
+    }
+}
