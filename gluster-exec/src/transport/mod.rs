@@ -41,3 +41,20 @@ pub trait Transport: Send + Sync + std::fmt::Debug + 'static {
         timeout: Duration,
     ) -> Result<CommandOutput, ExecError>;
 }
+
+mod kubectl;
+mod local;
+mod prefix;
+mod quote;
+mod ssh;
+
+pub use kubectl::KubectlTransport;
+pub use local::LocalTransport;
+pub use prefix::PrefixTransport;
+pub use quote::{quote, quote_command};
+pub use ssh::SshTransport;
+
+/// An argv joined with spaces, for messages only (never run through a shell).
+pub(crate) fn display_command(argv: &[String]) -> String {
+    argv.join(" ")
+}
