@@ -18,3 +18,6 @@ pub use transport::{CommandOutput, Transport};
 
 #[cfg(feature = "cli")]
 pub mod cli;
+
+#[cfg(feature = "testpool")]
+pub mod testpool;
