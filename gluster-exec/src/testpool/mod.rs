@@ -89,6 +89,7 @@ pub struct TestPool {
     trace: RunTrace,
     nodes: Vec<Node>,
     client_mounts: Vec<PathBuf>,
+    mounts_made: usize,
     torn_down: bool,
 }
 
@@ -111,6 +112,7 @@ impl TestPool {
             trace: RunTrace::new(net, dir.clone()),
             nodes: Vec::new(),
             client_mounts: Vec::new(),
+            mounts_made: 0,
             torn_down: false,
         };
         fs::create_dir_all(&dir).map_err(|e| PoolError::Io(format!("{}: {e}", dir.display())))?;
@@ -252,7 +254,11 @@ impl TestPool {
             .iter()
             .find(|n| n.glusterd.is_some())
             .ok_or_else(|| PoolError::Invalid("no node runs glusterd".into()))?;
-        let dir = self.trace.dir.join(format!("mnt-{volume}"));
+        self.mounts_made += 1;
+        let dir = self
+            .trace
+            .dir
+            .join(format!("mnt{}-{volume}", self.mounts_made));
         fs::create_dir_all(&dir).map_err(|e| PoolError::Io(format!("{}: {e}", dir.display())))?;
         let source = format!("{}:/{volume}", node.address);
         let target = dir.display().to_string();
