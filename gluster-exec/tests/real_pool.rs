@@ -17,7 +17,7 @@ mod xml;
 
 use std::time::{Duration, Instant};
 
-use gluster_exec::testpool::{PoolSpec, TestPool};
+use gluster_exec::testpool::{clean_stale_runs, PoolSpec, TestPool};
 use gluster_model::{ByteSize, Durability, ZoneChecking};
 
 use cli::Cli;
@@ -97,5 +97,51 @@ fn real_gluster_pool() {
     assert!(
         total.elapsed() < Duration::from_secs(15 * 60),
         "over 15 minutes"
+    );
+}
+
+/// Teardown runs when a test panics, and a run whose test process died (no teardown at all)
+/// is removed by `clean_stale_runs`: in both cases nothing of the run is left.
+#[test]
+fn a_panic_tears_down_and_a_crashed_run_is_cleaned() {
+    let spec = PoolSpec {
+        disk_size: ByteSize::gib(1),
+        ..PoolSpec::new(1, 2)
+    };
+    let t = Instant::now();
+    let slot = std::sync::Mutex::new(None);
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let pool = TestPool::start(&spec).unwrap_or_else(|e| panic!("{e}"));
+        *slot.lock().unwrap() = Some(pool.trace());
+        panic!("a deliberate failure in the middle of a test");
+    }));
+    assert!(result.is_err());
+    let trace = slot.lock().unwrap().take().expect("the pool started");
+    let left = trace.leftovers();
+    assert!(left.is_empty(), "left behind after a panic: {left:#?}");
+    eprintln!(
+        "[real_pool] panic: pool torn down on unwind: {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
+
+    let t = Instant::now();
+    let pool = TestPool::start(&spec).unwrap_or_else(|e| panic!("{e}"));
+    let trace = pool.trace();
+    // As if the test process had been killed: no teardown, and its owner pid is gone
+    // (pids stay below pid_max, at most 2^22).
+    std::fs::write(trace.dir.join("owner"), "4194304 0\n").unwrap();
+    std::mem::forget(pool);
+    assert!(!trace.leftovers().is_empty());
+    let (cleaned, problems) = clean_stale_runs();
+    assert!(cleaned.contains(&trace.prefix), "{cleaned:?}");
+    assert!(problems.is_empty(), "{problems:?}");
+    let left = trace.leftovers();
+    assert!(
+        left.is_empty(),
+        "left behind by the stale-run cleanup: {left:#?}"
+    );
+    eprintln!(
+        "[real_pool] crash: stale run cleaned: {:.1} s",
+        t.elapsed().as_secs_f64()
     );
 }
