@@ -8,7 +8,7 @@ if [ "$(id -u)" -ne 0 ]; then
   echo "real-pool.sh: must run as root (network namespaces, loop devices, mounts)" >&2
   exit 1
 fi
-daemons() { pgrep -x 'glusterd|glusterfsd|glusterfs' | sort || true; }
+daemons() { pgrep '^gluster' | sort || true; }  # glusterd, glusterfsd, glusterfs
 before=$(daemons)
 
 cargo test -p gluster-exec --features testpool --test real_pool -- --test-threads=1 --nocapture

@@ -40,6 +40,13 @@ fn real_gluster_pool() {
     timed("pool up: 6 glusterd nodes in 3 zones, XFS loop disks", t);
 
     let t = Instant::now();
+    scenario::transport_reaches_each_node(&env);
+    timed(
+        "NodeTransport: each node's namespaces; unreachable and timeout errors",
+        t,
+    );
+
+    let t = Instant::now();
     scenario::peer_probe_all(&env);
     timed("peer probe of every node, all connected on every node", t);
 

@@ -320,3 +320,41 @@ fn check_model_capacity(model: &gluster_model::Model, plan: &Plan) {
     }
     assert!(m.check().is_empty());
 }
+
+/// The transport runs in each node's own network namespace; an unknown host is unreachable
+/// and a command that outlives its timeout is killed.
+pub fn transport_reaches_each_node(env: &Env) {
+    use gluster_exec::{ExecError, Transport};
+    for n in env.pool.nodes() {
+        let addr = env
+            .cli
+            .ok(&n.name, &["ip", "-o", "-4", "addr", "show", "dev", "eth0"]);
+        assert!(
+            addr.contains(&format!(" {}/24 ", n.address)),
+            "{}: {addr}",
+            n.name
+        );
+        let by_address = env.cli.ok(&n.address, &["cat", "/proc/self/mountinfo"]);
+        assert!(
+            by_address.contains(" /var/lib/glusterd "),
+            "private glusterd state on {}",
+            n.name
+        );
+    }
+    let transport = env.pool.transport();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let argv = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let unknown =
+        rt.block_on(transport.run("nosuchnode", &argv(&["true"]), Duration::from_secs(5)));
+    assert!(
+        matches!(unknown, Err(ExecError::Unreachable { .. })),
+        "{unknown:?}"
+    );
+    let node = &env.pool.node(0).name;
+    let slow =
+        rt.block_on(transport.run(node, &argv(&["sleep", "30"]), Duration::from_millis(300)));
+    assert!(matches!(slow, Err(ExecError::Timeout { .. })), "{slow:?}");
+}
