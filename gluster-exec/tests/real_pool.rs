@@ -57,6 +57,7 @@ fn real_gluster_pool() {
             size: ByteSize::gib(1),
             zones: ZoneChecking::Strict,
             loss: Loss::ZoneOfFirstBrick,
+            prove_limit: true,
         },
         VolumeCase {
             name: "arbiter",
@@ -64,6 +65,7 @@ fn real_gluster_pool() {
             size: ByteSize::gib(1),
             zones: ZoneChecking::Strict,
             loss: Loss::ZoneOfFirstBrick,
+            prove_limit: false,
         },
         VolumeCase {
             name: "disperse42",
@@ -71,6 +73,7 @@ fn real_gluster_pool() {
             size: ByteSize::gib(4),
             zones: ZoneChecking::Prefer,
             loss: Loss::NodesOfFirstBricks(2),
+            prove_limit: true,
         },
     ];
     for case in &cases {

@@ -73,3 +73,18 @@ pub fn parse_fs_size(stdout: &str) -> Option<ByteSize> {
     };
     Some(ByteSize::b(block.checked_mul(blocks)?))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn filesystem_size_is_block_size_times_blocks() {
+        assert_eq!(
+            parse_fs_size("4096 2096635\n"),
+            Some(ByteSize::b(4096 * 2_096_635))
+        );
+        assert_eq!(parse_fs_size("4096"), None);
+        assert_eq!(parse_fs_size("x 1"), None);
+    }
+}

@@ -29,3 +29,17 @@ pub enum PoolError {
     #[error("invalid test pool request: {0}")]
     Invalid(String),
 }
+
+#[cfg(test)]
+mod tests {
+    use super::PoolError;
+
+    #[test]
+    fn missing_prerequisites_are_listed_one_a_line() {
+        let e = PoolError::Prerequisites(vec!["not root".into(), "no mkfs.xfs".into()]);
+        assert_eq!(
+            e.to_string(),
+            "the real gluster pool cannot run on this machine:\n  - not root\n  - no mkfs.xfs"
+        );
+    }
+}

@@ -144,3 +144,20 @@ pub fn netns_pids(ns: &str) -> Vec<u32> {
         })
         .unwrap_or_default()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::RunNet;
+
+    #[test]
+    fn names_fit_the_kernel_limit_and_runs_do_not_share_prefixes() {
+        let net = RunNet { run: 255 };
+        for name in [net.bridge(), net.veth(99), net.peer(99), net.netns(99)] {
+            assert!(name.len() <= 15, "{name} is longer than IFNAMSIZ - 1");
+        }
+        assert_eq!(net.address(5), "198.18.255.15");
+        assert!(!RunNet { run: 12 }
+            .bridge()
+            .starts_with(&RunNet { run: 1 }.prefix()));
+    }
+}

@@ -32,6 +32,8 @@ pub struct VolumeCase {
     pub size: ByteSize,
     pub zones: ZoneChecking,
     pub loss: Loss,
+    /// Also lose one brick more than the layout tolerates and check that writes stop.
+    pub prove_limit: bool,
 }
 
 /// Poll `check` every 250 ms until it holds; panic with `what` after `limit`.
@@ -126,6 +128,22 @@ pub fn run_volume_case(env: &mut Env, case: &VolumeCase) -> Vec<(String, Duratio
         &mut t,
     );
 
+    let mut victims = victims;
+    if case.prove_limit {
+        let extra = beyond_tolerance(&env.pool, &plan, &victims);
+        env.pool.kill_node(extra).expect("kill one node more");
+        let refused = std::fs::write(mount.join("beyond-tolerance"), b"must not be written");
+        assert!(
+            refused.is_err(),
+            "a write succeeded with more bricks lost than tolerated"
+        );
+        victims.push(extra);
+        step(
+            &format!("node {extra} killed too: one brick beyond tolerance, the write is refused"),
+            &mut t,
+        );
+    }
+
     for &i in &victims {
         env.pool.restart_node(i).expect("restart glusterd");
     }
@@ -205,6 +223,14 @@ fn check_volume_info(env: &Env, plan: &Plan) {
         }
         Durability::None => {}
     }
+}
+
+/// A node holding a brick of set 0 that is still up.
+fn beyond_tolerance(pool: &TestPool, plan: &Plan, victims: &[usize]) -> usize {
+    plan.set(0)
+        .map(|b| pool.nodes().iter().position(|n| n.name == b.node).unwrap())
+        .find(|i| !victims.contains(i))
+        .expect("a set brick still up")
 }
 
 fn victims(pool: &TestPool, plan: &Plan, loss: &Loss) -> Vec<usize> {
