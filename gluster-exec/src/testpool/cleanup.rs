@@ -175,6 +175,11 @@ fn step(argv: &[&str], problems: &mut Vec<String>) {
 
 /// Clean every run left by a test process that is gone (a crash, a `kill -9`, a power
 /// loss); runs of live processes are left alone. Returns the runs cleaned and what failed.
+///
+/// A run counts as alive while the process named in its `owner` file (pid and start time)
+/// runs. A run that another process is creating right now, between claiming its bridge and
+/// writing `owner`, looks stale for those few milliseconds: start parallel runs from one
+/// process, or accept that rare race.
 pub fn clean_stale_runs() -> (Vec<String>, Vec<String>) {
     let mut runs: Vec<u8> = Vec::new();
     let names = netns_with_prefix(NAME_PREFIX)
