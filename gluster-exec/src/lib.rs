@@ -52,3 +52,6 @@ pub use transport::{
 
 #[cfg(feature = "cli")]
 pub mod cli;
+
+#[cfg(feature = "testpool")]
+pub mod testpool;
