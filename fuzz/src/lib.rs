@@ -12,14 +12,17 @@ mod planning;
 mod xml;
 
 pub use parsers::{
-    heketi_info, heketi_load, heketi_options, import_any, native_json, request_spec,
-    size_parse, volumetype_parse,
+    heketi_info, heketi_load, heketi_options, import_any, native_json, request_spec, size_parse,
+    volumetype_parse,
 };
 pub use planning::plan_sequence;
 pub use xml::{xml_cli_output, xml_heal_info, xml_peer_status, xml_volume_info};
 
+/// A target body: takes the fuzzer's bytes, panics only on a bug.
+pub type Target = fn(&[u8]);
+
 /// Every target by name (the name of its `fuzz_targets/` binary and `corpus/` directory).
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Target)] = &[
     ("heketi_load", heketi_load),
     ("heketi_info", heketi_info),
     ("native_json", native_json),

@@ -8,8 +8,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use arbitrary::{Arbitrary, Unstructured};
 use gluster_model::{
-    ArbiterTag, BrickRole, ByteSize, Cluster, ClusterId, Device, DeviceId, Durability,
-    EntityState, Model, Node, NodeId, TagRule, Tags, Zone, ZoneChecking, DEFAULT_EXTENT_SIZE,
+    ArbiterTag, BrickRole, ByteSize, Cluster, ClusterId, Device, DeviceId, Durability, EntityState,
+    Model, Node, NodeId, TagRule, Tags, Zone, ZoneChecking, DEFAULT_EXTENT_SIZE,
 };
 use gluster_placement::{plan_volume, PlacementError, PlacementSettings, Planner, VolumeRequest};
 
@@ -88,7 +88,11 @@ fn build_model(world: &World) -> Model {
     let mut model = Model::new();
     let cluster = ClusterId::from_u128(1);
     model
-        .add_cluster(Cluster { id: cluster, block: false, file: true })
+        .add_cluster(Cluster {
+            id: cluster,
+            block: false,
+            file: true,
+        })
         .expect("one cluster");
     for (n, desc) in world.nodes.iter().take(MAX_NODES).enumerate() {
         let node = NodeId::from_u128(0x100 + n as u128);
@@ -171,7 +175,12 @@ fn request(desc: &RequestDesc, index: usize) -> VolumeRequest {
 }
 
 /// Checks a plan against the model it was made for; panics with the plan on a violation.
-fn check_plan(model: &Model, request: &VolumeRequest, settings: &PlacementSettings, plan: &gluster_placement::Plan) {
+fn check_plan(
+    model: &Model,
+    request: &VolumeRequest,
+    settings: &PlacementSettings,
+    plan: &gluster_placement::Plan,
+) {
     let fail = |what: String| -> ! {
         panic!(
             "{what}\nrequest: {request:?}\nplan: {}",
@@ -180,10 +189,18 @@ fn check_plan(model: &Model, request: &VolumeRequest, settings: &PlacementSettin
     };
     let set_size = request.durability.set_size();
     if plan.set_count == 0 || plan.bricks.len() != plan.set_count * set_size {
-        fail(format!("{} bricks for {} sets of {set_size}", plan.bricks.len(), plan.set_count));
+        fail(format!(
+            "{} bricks for {} sets of {set_size}",
+            plan.bricks.len(),
+            plan.set_count
+        ));
     }
     if plan.bricks.len() > settings.max_bricks_per_volume {
-        fail(format!("{} bricks exceed the limit {}", plan.bricks.len(), settings.max_bricks_per_volume));
+        fail(format!(
+            "{} bricks exceed the limit {}",
+            plan.bricks.len(),
+            settings.max_bricks_per_volume
+        ));
     }
     let mut booked: BTreeMap<DeviceId, ByteSize> = BTreeMap::new();
     for set in 0..plan.set_count {
@@ -197,26 +214,49 @@ fn check_plan(model: &Model, request: &VolumeRequest, settings: &PlacementSettin
         }
         let zones: BTreeSet<_> = bricks.iter().map(|b| b.zone).collect();
         if request.zone_checking == ZoneChecking::Strict && zones.len() != set_size {
-            fail(format!("strict zones, but set {set} spans {} zones", zones.len()));
+            fail(format!(
+                "strict zones, but set {set} spans {} zones",
+                zones.len()
+            ));
         }
         for (position, b) in bricks.iter().enumerate() {
-            let Some(node) = model.node(b.node_id) else { fail(format!("unknown node {}", b.node_id)) };
-            let Some(device) = model.device(b.device_id) else { fail(format!("unknown device {}", b.device_id)) };
+            let Some(node) = model.node(b.node_id) else {
+                fail(format!("unknown node {}", b.node_id))
+            };
+            let Some(device) = model.device(b.device_id) else {
+                fail(format!("unknown device {}", b.device_id))
+            };
             if device.node != node.id || node.zone != b.zone || node.manage_hostname != b.node {
-                fail(format!("brick {} names a device, node or zone that disagree", b.id));
+                fail(format!(
+                    "brick {} names a device, node or zone that disagree",
+                    b.id
+                ));
             }
             if node.state != EntityState::Online || device.state != EntityState::Online {
-                fail(format!("brick {} on a node or device that is not online", b.id));
+                fail(format!(
+                    "brick {} on a node or device that is not online",
+                    b.id
+                ));
             }
             if !request.allowed_zones.is_empty() && !request.allowed_zones.contains(&b.zone) {
-                fail(format!("brick {} in zone {:?}, not an allowed zone", b.id, b.zone));
+                fail(format!(
+                    "brick {} in zone {:?}, not an allowed zone",
+                    b.id, b.zone
+                ));
             }
-            if !request.device_tag_match.iter().all(|r| r.matches(&node.tags, &device.tags)) {
+            if !request
+                .device_tag_match
+                .iter()
+                .all(|r| r.matches(&node.tags, &device.tags))
+            {
                 fail(format!("brick {} on a device the tag rules exclude", b.id));
             }
             let role = request.durability.role_at(position);
             if b.role != role || b.position != position {
-                fail(format!("brick {} has role {:?} at {}, expected {role:?} at {position}", b.id, b.role, b.position));
+                fail(format!(
+                    "brick {} has role {:?} at {}, expected {role:?} at {position}",
+                    b.id, b.role, b.position
+                ));
             }
             let arbiter = ArbiterTag::of(&node.tags, &device.tags);
             let ok = match role {
@@ -224,14 +264,24 @@ fn check_plan(model: &Model, request: &VolumeRequest, settings: &PlacementSettin
                 BrickRole::Arbiter => arbiter.takes_arbiter(),
             };
             if !ok {
-                fail(format!("{role:?} brick {} on a device tagged arbiter={arbiter:?}", b.id));
+                fail(format!(
+                    "{role:?} brick {} on a device tagged arbiter={arbiter:?}",
+                    b.id
+                ));
             }
             if b.size_bytes.bytes() == 0 || b.pool_bytes < b.size_bytes {
-                fail(format!("brick {} has size {} in a pool of {}", b.id, b.size_bytes, b.pool_bytes));
+                fail(format!(
+                    "brick {} has size {} in a pool of {}",
+                    b.id, b.size_bytes, b.pool_bytes
+                ));
             }
-            let Some(space) = b.space() else { fail(format!("brick {} space overflows", b.id)) };
+            let Some(space) = b.space() else {
+                fail(format!("brick {} space overflows", b.id))
+            };
             let entry = booked.entry(b.device_id).or_insert(ByteSize::ZERO);
-            *entry = entry.checked_add(space).unwrap_or_else(|| fail("booking overflows".into()));
+            *entry = entry
+                .checked_add(space)
+                .unwrap_or_else(|| fail("booking overflows".into()));
         }
     }
     for (id, used) in &booked {
@@ -242,7 +292,10 @@ fn check_plan(model: &Model, request: &VolumeRequest, settings: &PlacementSettin
             .unwrap_or(ByteSize::ZERO);
         let room = device.free().saturating_sub(reserve);
         if *used > room {
-            fail(format!("device {id} booked {used} with {room} room (free {}, reserve {reserve})", device.free()));
+            fail(format!(
+                "device {id} booked {used} with {room} room (free {}, reserve {reserve})",
+                device.free()
+            ));
         }
     }
 }
@@ -250,9 +303,15 @@ fn check_plan(model: &Model, request: &VolumeRequest, settings: &PlacementSettin
 /// Builds an arbitrary cluster, then plans, checks, applies and commits each request in turn.
 pub fn plan_sequence(data: &[u8]) {
     let mut u = Unstructured::new(data);
-    let Ok(world) = World::arbitrary(&mut u) else { return };
+    let Ok(world) = World::arbitrary(&mut u) else {
+        return;
+    };
     let mut model = build_model(&world);
-    assert!(model.check().is_empty(), "generated model is inconsistent: {:?}", model.check());
+    assert!(
+        model.check().is_empty(),
+        "generated model is inconsistent: {:?}",
+        model.check()
+    );
     let settings = PlacementSettings {
         max_bricks_per_volume: 1 + usize::from(world.max_bricks % 32),
         device_reserve_per_mille: u32::from(world.reserve_per_mille % 4) * 50,
@@ -264,7 +323,10 @@ pub fn plan_sequence(data: &[u8]) {
         let kept = planner.plan(&request, desc.seed);
         // The planner's kept index agrees with a fresh one on the same snapshot.
         let fresh = plan_volume(&model, &request, &settings, desc.seed);
-        assert_eq!(kept, fresh, "kept planner and fresh plan disagree on {request:?}");
+        assert_eq!(
+            kept, fresh,
+            "kept planner and fresh plan disagree on {request:?}"
+        );
         match kept {
             Ok(plan) => {
                 check_plan(&model, &request, &settings, &plan);
@@ -272,17 +334,27 @@ pub fn plan_sequence(data: &[u8]) {
                 plan.apply(&mut model)
                     .unwrap_or_else(|e| panic!("plan does not apply: {e}\n{plan:?}"));
                 let problems = model.check();
-                assert!(problems.is_empty(), "model inconsistent after apply: {problems:?}");
+                assert!(
+                    problems.is_empty(),
+                    "model inconsistent after apply: {problems:?}"
+                );
                 for b in &plan.bricks {
                     let now = model.device(b.device_id).expect("device").used;
-                    assert!(now > before[&b.device_id], "apply did not book device {}", b.device_id);
+                    assert!(
+                        now > before[&b.device_id],
+                        "apply did not book device {}",
+                        b.device_id
+                    );
                 }
                 planner
                     .commit(&plan)
                     .unwrap_or_else(|e| panic!("planner refuses its own plan: {e}"));
             }
             Err(PlacementError::Infeasible(inf)) => {
-                assert!(!inf.reasons.is_empty(), "refusal without reasons for {request:?}");
+                assert!(
+                    !inf.reasons.is_empty(),
+                    "refusal without reasons for {request:?}"
+                );
             }
             Err(PlacementError::InvalidRequest(msg)) => {
                 assert!(!msg.is_empty(), "invalid request without a message");

@@ -29,6 +29,9 @@ fn every_target_replays_its_corpus() {
 fn every_target_has_a_binary() {
     let bins = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz_targets");
     for (name, _) in gluster_fuzz::TARGETS {
-        assert!(bins.join(format!("{name}.rs")).is_file(), "no fuzz_targets/{name}.rs");
+        assert!(
+            bins.join(format!("{name}.rs")).is_file(),
+            "no fuzz_targets/{name}.rs"
+        );
     }
 }
