@@ -36,8 +36,11 @@ mod command;
 pub mod dry_run;
 mod error;
 mod executor;
+pub mod journal;
 pub mod ops;
 pub mod render;
+pub mod runner;
+pub mod simulated;
 pub mod transport;
 pub mod validate;
 pub mod xml;
@@ -45,7 +48,9 @@ pub mod xml;
 pub use command::{CommandExecutor, Timeouts};
 pub use error::ExecError;
 pub use executor::Executor;
+pub use journal::{FileJournal, Journal, MemoryJournal};
 pub use render::{Backend, DirectoryMounts};
+pub use runner::{Applied, ApplyError, Cancel, HostLimits, Progress, RecoveryPolicy, Runner};
 pub use transport::{
     CommandOutput, KubectlTransport, LocalTransport, PrefixTransport, SshTransport, Transport,
 };
