@@ -6,3 +6,12 @@ mod support;
 
 #[path = "runner/rollback.rs"]
 mod rollback;
+
+#[path = "runner/crash.rs"]
+mod crash;
+
+#[path = "runner/limits.rs"]
+mod limits;
+
+#[path = "runner/journal_file.rs"]
+mod journal_file;
