@@ -58,5 +58,8 @@ pub use transport::{
 #[cfg(feature = "cli")]
 pub mod cli;
 
+#[cfg(feature = "testing")]
+pub mod conformance;
+
 #[cfg(feature = "testpool")]
 pub mod testpool;

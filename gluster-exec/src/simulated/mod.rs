@@ -4,7 +4,8 @@
 //! It keeps Gluster's and LVM's rules that matter to a runner: a brick needs a prepared
 //! device with room; a volume needs existing brick directories and a multiple of its set
 //! size; a started volume cannot be deleted; a brick that a volume serves cannot be removed;
-//! a device with bricks cannot be torn down. Every operation is idempotent like the real one.
+//! a device with bricks cannot be torn down. Every operation is idempotent like the real one,
+//! and requests are validated as the command executor validates them.
 //!
 //! ```
 //! use gluster_exec::simulated::{Fault, SimulatedExecutor};
@@ -39,6 +40,7 @@ use faults::{Faults, Verdict};
 use crate::error::ExecError;
 use crate::executor::Executor;
 use crate::ops::*;
+use crate::validate;
 
 /// An [`Executor`] over simulated hosts. See the module documentation.
 #[derive(Debug, Default)]
@@ -213,76 +215,95 @@ fn unreachable(host: &str) -> ExecError {
 #[async_trait]
 impl Executor for SimulatedExecutor {
     async fn check_glusterd(&self, host: &str) -> Result<(), ExecError> {
+        validate::hostname(host)?;
         self.read(host, |s| s.check_glusterd(host)).await
     }
     async fn peer_probe(&self, r: &PeerRequest) -> Result<(), ExecError> {
+        validate::peer(r)?;
         self.change(SimOp::PeerProbe, &r.host, |s| s.peer_probe(r))
             .await
     }
     async fn peer_detach(&self, r: &PeerRequest) -> Result<(), ExecError> {
+        validate::peer(r)?;
         self.change(SimOp::PeerDetach, &r.host, |s| s.peer_detach(r))
             .await
     }
     async fn device_setup(&self, r: &DeviceSetup) -> Result<DeviceInfo, ExecError> {
+        validate::device_setup(r)?;
         self.change(SimOp::DeviceSetup, &r.host, |s| s.device_setup(r))
             .await
     }
     async fn device_teardown(&self, r: &DeviceTeardown) -> Result<(), ExecError> {
+        validate::device_setup(r)?;
         self.change(SimOp::DeviceTeardown, &r.host, |s| s.device_teardown(r))
             .await
     }
     async fn device_info(&self, r: &DeviceSetup) -> Result<DeviceInfo, ExecError> {
+        validate::device_setup(r)?;
         self.read(&r.host, |s| s.device_info(r)).await
     }
     async fn brick_create(&self, r: &BrickCreate) -> Result<(), ExecError> {
+        validate::brick_create(r)?;
         self.change(SimOp::BrickCreate, &r.host, |s| s.brick_create(r))
             .await
     }
     async fn brick_destroy(&self, r: &BrickDestroy) -> Result<(), ExecError> {
+        validate::brick_create(r)?;
         self.change(SimOp::BrickDestroy, &r.host, |s| s.brick_destroy(r))
             .await
     }
     async fn volume_create(&self, r: &VolumeCreate) -> Result<(), ExecError> {
+        validate::volume_create(r)?;
         self.change(SimOp::VolumeCreate, &r.host, |s| s.volume_create(r))
             .await
     }
     async fn volume_start(&self, r: &VolumeRef) -> Result<(), ExecError> {
+        validate::volume_ref(r)?;
         self.change(SimOp::VolumeStart, &r.host, |s| s.volume_start(r))
             .await
     }
     async fn volume_stop(&self, r: &VolumeRef) -> Result<(), ExecError> {
+        validate::volume_ref(r)?;
         self.change(SimOp::VolumeStop, &r.host, |s| s.volume_stop(r))
             .await
     }
     async fn volume_delete(&self, r: &VolumeRef) -> Result<(), ExecError> {
+        validate::volume_ref(r)?;
         self.change(SimOp::VolumeDelete, &r.host, |s| s.volume_delete(r))
             .await
     }
     async fn volume_expand(&self, r: &VolumeExpand) -> Result<(), ExecError> {
+        validate::volume_expand(r)?;
         self.change(SimOp::VolumeExpand, &r.host, |s| s.volume_expand(r))
             .await
     }
     async fn replace_brick(&self, r: &ReplaceBrick) -> Result<(), ExecError> {
+        validate::replace_brick(r)?;
         self.change(SimOp::ReplaceBrick, &r.host, |s| s.replace_brick(r))
             .await
     }
     async fn set_options(&self, r: &SetOptions) -> Result<(), ExecError> {
+        validate::set_options(r)?;
         self.change(SimOp::SetOptions, &r.host, |s| s.set_options(r))
             .await
     }
     async fn volume_info(&self, r: &VolumeRef) -> Result<VolumeInfo, ExecError> {
+        validate::volume_ref(r)?;
         self.read(&r.host, |s| s.volume_info(r)).await
     }
     async fn heal_info(&self, r: &VolumeRef) -> Result<HealInfo, ExecError> {
+        validate::volume_ref(r)?;
         self.read(&r.host, |s| s.heal_info(r)).await
     }
     async fn block_volume_create(&self, r: &BlockVolumeCreate) -> Result<(), ExecError> {
+        validate::block_volume_create(r)?;
         self.change(SimOp::BlockVolumeCreate, &r.host, |s| {
             s.block_volume_create(r)
         })
         .await
     }
     async fn block_volume_delete(&self, r: &BlockVolumeDelete) -> Result<(), ExecError> {
+        validate::block_volume_delete(r)?;
         self.change(SimOp::BlockVolumeDelete, &r.host, |s| {
             s.block_volume_delete(r)
         })

@@ -46,8 +46,5 @@ async fn concurrent_runs_share_the_per_host_limit() {
         max.iter().all(|&m| m <= 3),
         "per-host limit exceeded: {max:?}"
     );
-    assert!(
-        max.contains(&3),
-        "never ran in parallel on a host: {max:?}"
-    );
+    assert!(max.contains(&3), "never ran in parallel on a host: {max:?}");
 }
