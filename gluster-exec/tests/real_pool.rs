@@ -8,6 +8,8 @@
 
 #[path = "real_pool/cli.rs"]
 mod cli;
+#[path = "real_pool/failures.rs"]
+mod failures;
 #[path = "real_pool/files.rs"]
 mod files;
 #[path = "real_pool/scenario.rs"]
@@ -93,6 +95,22 @@ fn real_gluster_pool() {
             t,
         );
     }
+
+    let t = Instant::now();
+    failures::conformance(&env);
+    timed("executor conformance suite against glusterd", t);
+
+    let t = Instant::now();
+    for (step, took) in failures::node_killed_mid_apply(&mut env) {
+        eprintln!("[real_pool]   {step}: {:.1} s", took.as_secs_f64());
+    }
+    timed("node killed in the middle of apply: rollback, recovery", t);
+
+    let t = Instant::now();
+    for (step, took) in failures::crash_then_recover(&env) {
+        eprintln!("[real_pool]   {step}: {:.1} s", took.as_secs_f64());
+    }
+    timed("caller crashed mid-run: recovery from the journal file", t);
 
     let t = Instant::now();
     env.pool.teardown().unwrap_or_else(|e| panic!("{e}"));

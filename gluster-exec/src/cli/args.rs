@@ -24,6 +24,11 @@ pub(crate) enum Command {
     /// Plan one volume and print, per host and in order, every command carrying it out would
     /// run (a dry run: nothing runs).
     Commands(CommandsArgs),
+    /// Plan one volume and carry it out: bricks in parallel across hosts, then the volume,
+    /// journaled so that `recover` can finish or undo it after a crash; progress on stderr.
+    Apply(ApplyArgs),
+    /// Finish (`--finish`) or roll back every run a journal shows unfinished.
+    Recover(RecoverArgs),
 }
 
 /// Output format.
@@ -153,4 +158,81 @@ impl PlacementArgs {
         spec.preferred_zones = self.preferred_zones.clone();
         spec
     }
+}
+
+/// How `apply` and `recover` reach the hosts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum TransportArg {
+    /// In-memory hosts built from the topology (a rehearsal: nothing leaves this process).
+    Simulated,
+    /// Processes on this machine, whatever host a step names (single-node setups).
+    Local,
+    /// OpenSSH to each node's manage hostname (batch mode, connection reuse).
+    Ssh,
+    /// `kubectl exec` into the pod named after each node's manage hostname.
+    Kubectl,
+}
+
+/// Flags shared by `apply` and `recover`.
+#[derive(Debug, Args)]
+pub(crate) struct ExecArgs {
+    /// Journal file (created if missing, appended to): intent before each step, outcome after.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) journal: PathBuf,
+    /// How to reach the hosts.
+    #[arg(long, value_enum, default_value = "simulated")]
+    pub(crate) transport: TransportArg,
+    /// How bricks are made.
+    #[arg(long, value_enum, default_value = "lvm")]
+    pub(crate) backend: BackendArg,
+    /// Root of brick mounts (default /var/lib/heketi/mounts).
+    #[arg(long, value_name = "ROOT")]
+    pub(crate) brick_mount_root: Option<String>,
+    /// Most steps at a time on one host.
+    #[arg(long, default_value_t = 4)]
+    pub(crate) host_limit: usize,
+    /// ssh: remote user.
+    #[arg(long)]
+    pub(crate) ssh_user: Option<String>,
+    /// ssh: private key file.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) ssh_identity: Option<PathBuf>,
+    /// ssh: directory of connection-reuse sockets (default: the temp directory).
+    #[arg(long, value_name = "DIR")]
+    pub(crate) ssh_control_dir: Option<PathBuf>,
+    /// kubectl: namespace of the glusterfs pods.
+    #[arg(long)]
+    pub(crate) kubectl_namespace: Option<String>,
+    /// kubectl: container that runs gluster and LVM commands.
+    #[arg(long, default_value = "glusterfs")]
+    pub(crate) kubectl_container: String,
+    /// simulated: fail the Nth changing call, to watch a rollback.
+    #[arg(long, value_name = "N")]
+    pub(crate) simulate_failure_at: Option<usize>,
+}
+
+/// Flags of `apply`.
+#[derive(Debug, Args)]
+pub(crate) struct ApplyArgs {
+    #[command(flatten)]
+    pub(crate) placement: PlacementArgs,
+    #[command(flatten)]
+    pub(crate) exec: ExecArgs,
+}
+
+/// Flags of `recover`.
+#[derive(Debug, Args)]
+pub(crate) struct RecoverArgs {
+    #[command(flatten)]
+    pub(crate) exec: ExecArgs,
+    /// Finish unfinished runs (every step is idempotent) instead of rolling them back.
+    #[arg(long)]
+    pub(crate) finish: bool,
+    /// Topology (for `--transport simulated`, which needs the hosts); default: the built-in
+    /// example.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) topology: Option<PathBuf>,
+    /// Size of every device of a Heketi load file.
+    #[arg(long)]
+    pub(crate) device_size: Option<ByteSize>,
 }

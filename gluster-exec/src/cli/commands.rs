@@ -5,31 +5,17 @@ use std::fmt::Write;
 use crate::dry_run::{plan_commands, PlannedCommand};
 use crate::render::Guard;
 use crate::transport::quote_command;
-use crate::{Backend, DirectoryMounts};
 use gluster_placement::plan_volume;
 
+use super::apply::{backend, mount_root};
 use super::args::{BackendArg, CommandsArgs, OutputFormat};
 use super::{refusal, resolve, to_json, EXIT_PLACED};
 
-/// Heketi's mount root, the default of plans.
-const DEFAULT_MOUNT_ROOT: &str = "/var/lib/heketi/mounts";
-
 pub(crate) fn run(args: &CommandsArgs) -> Result<i32, String> {
     let (model, request, mut settings) = resolve(&args.placement)?;
-    let root = args
-        .brick_mount_root
-        .clone()
-        .unwrap_or_else(|| DEFAULT_MOUNT_ROOT.to_string());
-    if !root.starts_with('/') {
-        return Err(format!(
-            "--brick-mount-root {root:?} must be an absolute path"
-        ));
-    }
+    let root = mount_root(&args.brick_mount_root)?;
     settings.brick_mount_root = root.clone();
-    let backend = match args.backend {
-        BackendArg::Lvm => Backend::LvmThin,
-        BackendArg::Directory => Backend::Directory(DirectoryMounts::under_root(&root)),
-    };
+    let backend = backend(args.backend, &root);
     let plan = match plan_volume(&model, &request, &settings, args.placement.seed) {
         Ok(plan) => plan,
         Err(e) => return refusal(e, args.placement.output),

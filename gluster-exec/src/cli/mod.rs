@@ -1,8 +1,11 @@
 //! The `gluster-plan` command-line program (feature `cli`).
 //!
-//! Exit status: 0 when placed, 2 when infeasible (reasons on stderr, and as JSON on stdout
-//! with `--output json`), 1 on bad input (a message naming the file and field).
+//! Exit status: 0 when placed (and, for `apply`, carried out), 2 when infeasible (reasons on
+//! stderr, and as JSON on stdout with `--output json`), 1 on bad input (a message naming the
+//! file and field), 3 when `apply` failed and rolled back completely, 4 when its rollback is
+//! incomplete (`recover` retries it).
 
+mod apply;
 mod args;
 mod commands;
 mod output;
@@ -22,6 +25,7 @@ pub const EXIT_PLACED: i32 = 0;
 pub const EXIT_BAD_INPUT: i32 = 1;
 /// Exit status when no placement exists.
 pub const EXIT_INFEASIBLE: i32 = 2;
+pub use apply::{EXIT_ROLLBACK_INCOMPLETE, EXIT_ROLLED_BACK};
 
 /// Runs the program with these arguments (the first is the program name) and returns the exit
 /// status. Output goes to stdout and stderr.
@@ -63,6 +67,8 @@ fn run(cli: Cli) -> Result<i32, String> {
             }
         }
         Command::Commands(args) => commands::run(&args),
+        Command::Apply(args) => apply::apply(&args),
+        Command::Recover(args) => apply::recover(&args),
         Command::Simulate(sim) => {
             let (model, request, settings) = resolve(&sim.placement)?;
             match simulate(&model, &request, &settings, sim.placement.seed, sim.count) {

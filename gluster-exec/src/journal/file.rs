@@ -20,9 +20,12 @@ pub struct FileJournal {
 }
 
 impl FileJournal {
-    /// Open (or create) the journal at `path` for appending.
+    /// Open (or create) the journal at `path` for appending. A torn last line (a write cut
+    /// by a crash) is cut off first, so new records start on a line of their own.
     pub fn open(path: impl AsRef<Path>) -> Result<Self, ExecError> {
         let path = path.as_ref().to_path_buf();
+        drop_torn_tail(&path)
+            .map_err(|e| ExecError::Journal(format!("{}: {e}", path.display())))?;
         let file = OpenOptions::new()
             .create(true)
             .append(true)
@@ -58,6 +61,22 @@ impl Journal for FileJournal {
         let bytes = std::fs::read(&self.path).map_err(|e| self.error(e))?;
         parse_journal(&bytes).map_err(|e| self.error(e))
     }
+}
+
+/// Cut the file after its last newline, if it does not end with one.
+fn drop_torn_tail(path: &Path) -> std::io::Result<()> {
+    let bytes = match std::fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(e),
+    };
+    if bytes.last().is_none_or(|&b| b == b'\n') {
+        return Ok(());
+    }
+    let keep = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    let file = OpenOptions::new().write(true).open(path)?;
+    file.set_len(keep as u64)?;
+    file.sync_data()
 }
 
 /// Parse a journal file's bytes. A last line without a newline is a torn write and is

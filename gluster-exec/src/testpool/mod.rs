@@ -45,7 +45,7 @@ pub use disk::Disk;
 pub use error::PoolError;
 pub use model::cluster_id;
 pub use net::NAME_PREFIX;
-pub use node::Node;
+pub use node::{Node, NodeKiller};
 pub use prereq::check_prerequisites;
 pub use transport::NodeTransport;
 
@@ -221,6 +221,11 @@ impl TestPool {
     /// Kill every process of node `i` (glusterd, bricks, self-heal daemon), as a crash would.
     pub fn kill_node(&mut self, i: usize) -> Result<(), PoolError> {
         self.nodes[i].kill_processes()
+    }
+
+    /// A handle that kills node `i`'s processes without borrowing the pool.
+    pub fn killer(&self, i: usize) -> NodeKiller {
+        self.nodes[i].killer()
     }
 
     /// Start glusterd again on node `i`; it restarts the node's bricks of started volumes.

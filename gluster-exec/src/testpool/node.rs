@@ -108,6 +108,11 @@ impl Node {
 
     /// Start glusterd in the node and wait until it answers `pool list`.
     pub fn start_glusterd(&mut self) -> Result<(), PoolError> {
+        if let Some(mut old) = self.glusterd.take() {
+            // Killed through a `NodeKiller`: reap it (it is dead, so this does not block).
+            let _ = old.kill();
+            let _ = old.wait();
+        }
         let argv = self.nsenter_argv(&[
             "glusterd",
             "-N",
@@ -135,11 +140,39 @@ impl Node {
     /// Kill every process of the node (glusterd, bricks, self-heal daemon, CLI calls), as a
     /// power loss would; the namespaces stay, so the node can be started again.
     pub fn kill_processes(&mut self) -> Result<(), PoolError> {
-        let holder = self.ns_pid();
+        self.killer().kill()?;
+        if let Some(mut child) = self.glusterd.take() {
+            let _ = child.wait();
+        }
+        Ok(())
+    }
+
+    /// A handle that kills the node's processes from anywhere (e.g. a progress callback in
+    /// the middle of a run), without borrowing the pool.
+    pub fn killer(&self) -> NodeKiller {
+        NodeKiller {
+            name: self.name.clone(),
+            netns: self.netns.clone(),
+            holder: self.ns_pid(),
+        }
+    }
+}
+
+/// Kills every process of one node but the holder of its namespaces. See [`Node::killer`].
+#[derive(Debug, Clone)]
+pub struct NodeKiller {
+    name: String,
+    netns: String,
+    holder: Option<u32>,
+}
+
+impl NodeKiller {
+    /// Kill every process of the node (SIGKILL) and wait until they are gone.
+    pub fn kill(&self) -> Result<(), PoolError> {
         let victims = || -> Vec<u32> {
             netns_pids(&self.netns)
                 .into_iter()
-                .filter(|p| Some(*p) != holder)
+                .filter(|p| Some(*p) != self.holder)
                 .collect()
         };
         poll(
@@ -152,11 +185,7 @@ impl Node {
                 }
                 left.is_empty().then_some(())
             },
-        )?;
-        if let Some(mut child) = self.glusterd.take() {
-            let _ = child.wait();
-        }
-        Ok(())
+        )
     }
 }
 

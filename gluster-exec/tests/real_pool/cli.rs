@@ -1,12 +1,18 @@
 //! Raw gluster CLI calls through the pool's `NodeTransport` (for checks), and the plan
 //! applied and removed through the real `CommandExecutor` with the directory-brick backend.
 
+use std::future::Future;
+use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use gluster_exec::dry_run::plan_requests;
 use gluster_exec::ops::{PeerRequest, VolumeRef};
 use gluster_exec::testpool::{NodeTransport, BRICK_ROOT};
-use gluster_exec::{Backend, CommandExecutor, CommandOutput, DirectoryMounts, Executor, Transport};
+use gluster_exec::{
+    Backend, Cancel, CommandExecutor, CommandOutput, DirectoryMounts, Executor, FileJournal,
+    HostLimits, Runner, Transport,
+};
 use gluster_model::BrickRole;
 use gluster_placement::Plan;
 
@@ -16,7 +22,8 @@ use super::xml;
 pub struct Cli {
     rt: tokio::runtime::Runtime,
     transport: NodeTransport,
-    executor: CommandExecutor<NodeTransport>,
+    executor: Arc<CommandExecutor<NodeTransport>>,
+    journal_dir: tempfile::TempDir,
 }
 
 impl Cli {
@@ -26,12 +33,35 @@ impl Cli {
             .build()
             .expect("tokio runtime");
         let backend = Backend::Directory(DirectoryMounts::under_root(BRICK_ROOT));
-        let executor = CommandExecutor::new(transport.clone(), backend);
+        let executor = Arc::new(CommandExecutor::new(transport.clone(), backend));
         Cli {
             rt,
             transport,
             executor,
+            journal_dir: tempfile::tempdir().expect("journal directory"),
         }
+    }
+
+    /// Block on `future` in the private runtime.
+    pub fn block_on<F: Future>(&self, future: F) -> F::Output {
+        self.rt.block_on(future)
+    }
+
+    /// The command executor (directory bricks).
+    pub fn executor(&self) -> Arc<CommandExecutor<NodeTransport>> {
+        self.executor.clone()
+    }
+
+    /// The journal file of `name`'s runs.
+    pub fn journal(&self, name: &str) -> PathBuf {
+        self.journal_dir.path().join(format!("{name}.journal"))
+    }
+
+    /// A runner over the command executor with a file journal for `name`, two steps at a
+    /// time per node.
+    pub fn runner(&self, name: &str) -> Runner {
+        let journal = FileJournal::open(self.journal(name)).expect("journal file");
+        Runner::new(self.executor.clone(), Arc::new(journal), HostLimits::new(2))
     }
 
     /// Run `argv` on `host`; a transport error panics.
@@ -78,26 +108,14 @@ impl Cli {
     }
 }
 
-/// Carry out a plan through the command executor: every brick (a directory on its device's
-/// XFS mount), `volume create` with the bricks in plan order and the options, `volume start`.
-/// Running it twice must change nothing (every operation is idempotent).
+/// Carry out a plan through the runner (journal file, bricks in parallel across nodes) and
+/// the command executor: every brick (a directory on its device's XFS mount), `volume
+/// create` with the bricks in plan order and the options, `volume start`. Running it twice
+/// must change nothing (every step is idempotent).
 pub fn apply_plan_with_executor(cli: &Cli, plan: &Plan) {
-    let requests = plan_requests(plan).expect("plan requests");
-    let exec = &cli.executor;
-    cli.rt.block_on(async {
-        for device in &requests.devices {
-            exec.device_setup(device).await.expect("device setup");
-        }
-        for brick in &requests.bricks {
-            exec.brick_create(brick).await.expect("brick create");
-        }
-        exec.volume_create(&requests.volume)
-            .await
-            .expect("volume create");
-        exec.volume_start(&volume_ref(plan))
-            .await
-            .expect("volume start");
-    });
+    let runner = cli.runner(&plan.volume_name);
+    cli.block_on(runner.apply(plan, &Cancel::new()))
+        .unwrap_or_else(|e| panic!("apply {}: {e}", plan.volume_name));
 }
 
 /// Stop and delete the volume, then destroy every brick, through the command executor.

@@ -39,7 +39,7 @@ pub struct VolumeCase {
 }
 
 /// Poll `check` every 250 ms until it holds; panic with `what` after `limit`.
-fn wait_until(what: &str, limit: Duration, mut check: impl FnMut() -> bool) -> Duration {
+pub fn wait_until(what: &str, limit: Duration, mut check: impl FnMut() -> bool) -> Duration {
     let start = Instant::now();
     while !check() {
         assert!(
@@ -206,7 +206,7 @@ fn check_plan_shape(plan: &Plan, case: &VolumeCase) {
     }
 }
 
-fn check_volume_info(env: &Env, plan: &Plan) {
+pub fn check_volume_info(env: &Env, plan: &Plan) {
     let host = &plan.bricks[0].node;
     let (info, bricks) = volume_bricks(&env.cli, host, &plan.volume_name);
     assert_eq!(
@@ -318,7 +318,7 @@ fn check_healed_copies(env: &Env, plan: &Plan, victims: &[usize], during: &[file
     }
 }
 
-fn check_deleted(env: &Env, plan: &Plan) {
+pub fn check_deleted(env: &Env, plan: &Plan) {
     let host = &plan.bricks[0].node;
     let out = env.cli.run(
         host,

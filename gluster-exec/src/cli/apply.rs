@@ -1,0 +1,197 @@
+//! `gluster-plan apply` and `gluster-plan recover`: run a plan, or finish or roll back
+//! interrupted runs, through a transport with a journal file, printing progress.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use gluster_model::Model;
+use gluster_placement::plan_volume;
+
+use crate::journal::RunOutcome;
+use crate::simulated::{Fault, SimulatedExecutor};
+use crate::{
+    Backend, Cancel, CommandExecutor, DirectoryMounts, Executor, FileJournal, HostLimits,
+    KubectlTransport, LocalTransport, Progress, RecoveryPolicy, Runner, SshTransport,
+};
+
+use super::args::{ApplyArgs, BackendArg, ExecArgs, OutputFormat, RecoverArgs, TransportArg};
+use super::{output, refusal, resolve, to_json, topology, EXIT_PLACED};
+
+/// Exit status when a run failed and was rolled back completely.
+pub const EXIT_ROLLED_BACK: i32 = 3;
+/// Exit status when a run failed and its rollback is incomplete (`recover` retries it).
+pub const EXIT_ROLLBACK_INCOMPLETE: i32 = 4;
+
+/// Heketi's mount root, the default of plans.
+pub(crate) const DEFAULT_MOUNT_ROOT: &str = "/var/lib/heketi/mounts";
+
+pub(crate) fn mount_root(arg: &Option<String>) -> Result<String, String> {
+    let root = arg
+        .clone()
+        .unwrap_or_else(|| DEFAULT_MOUNT_ROOT.to_string());
+    if root.starts_with('/') {
+        Ok(root)
+    } else {
+        Err(format!(
+            "--brick-mount-root {root:?} must be an absolute path"
+        ))
+    }
+}
+
+pub(crate) fn backend(arg: BackendArg, root: &str) -> Backend {
+    match arg {
+        BackendArg::Lvm => Backend::LvmThin,
+        BackendArg::Directory => Backend::Directory(DirectoryMounts::under_root(root)),
+    }
+}
+
+fn executor(args: &ExecArgs, model: &Model, root: &str) -> Result<Arc<dyn Executor>, String> {
+    let backend = backend(args.backend, root);
+    Ok(match args.transport {
+        TransportArg::Simulated => {
+            let sim = SimulatedExecutor::from_model(model, false);
+            if let Some(n) = args.simulate_failure_at {
+                sim.inject(Fault::FailCall(n));
+            }
+            Arc::new(sim)
+        }
+        TransportArg::Local => Arc::new(CommandExecutor::new(LocalTransport::new(), backend)),
+        TransportArg::Ssh => {
+            let dir = args
+                .ssh_control_dir
+                .clone()
+                .unwrap_or_else(std::env::temp_dir);
+            let mut ssh = SshTransport::new(dir);
+            if let Some(user) = &args.ssh_user {
+                ssh = ssh.user(user.clone());
+            }
+            if let Some(key) = &args.ssh_identity {
+                ssh = ssh.identity(key.clone());
+            }
+            Arc::new(CommandExecutor::new(ssh, backend))
+        }
+        TransportArg::Kubectl => {
+            let namespace = args
+                .kubectl_namespace
+                .clone()
+                .ok_or_else(|| "--transport kubectl needs --kubectl-namespace".to_string())?;
+            let kubectl = KubectlTransport::new(namespace, args.kubectl_container.clone());
+            Arc::new(CommandExecutor::new(kubectl, backend))
+        }
+    })
+}
+
+fn runner(args: &ExecArgs, model: &Model, root: &str) -> Result<Runner, String> {
+    let journal = FileJournal::open(&args.journal).map_err(|e| e.to_string())?;
+    let done = Arc::new(AtomicUsize::new(0));
+    let total = Arc::new(AtomicUsize::new(0));
+    Ok(Runner::new(
+        executor(args, model, root)?,
+        Arc::new(journal),
+        HostLimits::new(args.host_limit),
+    )
+    .with_progress(move |p| print_progress(p, &done, &total)))
+}
+
+/// One line per event on stderr: `[ 3/11] done brick create brick_... on node1`.
+fn print_progress(p: &Progress, done: &AtomicUsize, total: &AtomicUsize) {
+    match p {
+        Progress::Begin { run, volume, steps } => {
+            total.store(*steps, Ordering::SeqCst);
+            done.store(0, Ordering::SeqCst);
+            eprintln!("run {run}: volume {volume}, {steps} steps");
+        }
+        Progress::StepStarted { .. } => {}
+        Progress::StepDone { what, .. } => {
+            let n = done.fetch_add(1, Ordering::SeqCst) + 1;
+            let total = total.load(Ordering::SeqCst);
+            eprintln!("[{n:>3}/{total}] done     {what}");
+        }
+        Progress::StepFailed { what, error, .. } => eprintln!("          FAILED   {what}: {error}"),
+        Progress::RollbackStarted { steps, .. } => eprintln!("rolling back {steps} steps"),
+        Progress::StepUndone { what, .. } => eprintln!("          undone   {what}"),
+        Progress::UndoFailed { what, error, .. } => {
+            eprintln!("          UNDO FAILED {what}: {error}")
+        }
+        Progress::End { run, outcome } => eprintln!("run {run}: {}", outcome_name(*outcome)),
+    }
+}
+
+fn outcome_name(outcome: RunOutcome) -> &'static str {
+    match outcome {
+        RunOutcome::Completed => "completed",
+        RunOutcome::RolledBack => "rolled back",
+        RunOutcome::RollbackFailed => "rollback incomplete (run `gluster-plan recover`)",
+    }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, String> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))
+}
+
+pub(crate) fn apply(args: &ApplyArgs) -> Result<i32, String> {
+    let (model, request, mut settings) = resolve(&args.placement)?;
+    let root = mount_root(&args.exec.brick_mount_root)?;
+    settings.brick_mount_root = root.clone();
+    let plan = match plan_volume(&model, &request, &settings, args.placement.seed) {
+        Ok(plan) => plan,
+        Err(e) => return refusal(e, args.placement.output),
+    };
+    let runner = runner(&args.exec, &model, &root)?;
+    let cancel = Cancel::new();
+    let result = runtime()?.block_on(runner.apply(&plan, &cancel));
+    match result {
+        Ok(_) => {
+            match args.placement.output {
+                OutputFormat::Json => println!("{}", to_json(&plan)),
+                OutputFormat::Table => print!("{}", output::plan_table(&plan)),
+            }
+            Ok(EXIT_PLACED)
+        }
+        Err(e) => {
+            eprintln!("gluster-plan: apply failed: {e}");
+            Ok(if e.rolled_back_cleanly() {
+                EXIT_ROLLED_BACK
+            } else {
+                EXIT_ROLLBACK_INCOMPLETE
+            })
+        }
+    }
+}
+
+pub(crate) fn recover(args: &RecoverArgs) -> Result<i32, String> {
+    let model = topology::load(args.topology.as_deref(), args.device_size)?;
+    let root = mount_root(&args.exec.brick_mount_root)?;
+    let policy = if args.finish {
+        RecoveryPolicy::Finish
+    } else {
+        RecoveryPolicy::RollBack
+    };
+    let runner = runner(&args.exec, &model, &root)?;
+    let recovered = runtime()?
+        .block_on(runner.recover(policy))
+        .map_err(|e| e.to_string())?;
+    if recovered.is_empty() {
+        eprintln!("nothing to recover: every run in the journal has ended");
+    }
+    let mut code = EXIT_PLACED;
+    for r in &recovered {
+        let line = format!(
+            "run {} (volume {}): {}",
+            r.run,
+            r.volume,
+            outcome_name(r.outcome)
+        );
+        match &r.error {
+            Some(e) => println!("{line}: {e}"),
+            None => println!("{line}"),
+        }
+        if r.outcome == RunOutcome::RollbackFailed {
+            code = EXIT_ROLLBACK_INCOMPLETE;
+        }
+    }
+    Ok(code)
+}
