@@ -7,10 +7,12 @@
 
 #![forbid(unsafe_code)]
 
+mod journal;
 mod parsers;
 mod planning;
 mod xml;
 
+pub use journal::journal_recover;
 pub use parsers::{
     heketi_info, heketi_load, heketi_options, import_any, native_json, request_spec, size_parse,
     volumetype_parse,
@@ -36,4 +38,5 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("xml_volume_info", xml_volume_info),
     ("xml_peer_status", xml_peer_status),
     ("xml_heal_info", xml_heal_info),
+    ("journal_recover", journal_recover),
 ];
