@@ -15,7 +15,7 @@ use gluster_model::{ByteSize, Durability, ZoneChecking};
 use gluster_placement::{plan_volume, Plan, VolumeRequest};
 
 use super::cli::delete_volume_with_executor;
-use super::scenario::{check_deleted, check_volume_info, wait_until, Env};
+use super::scenario::{check_deleted, check_volume_info, wait_all_connected, Env};
 use super::xml;
 
 /// The conformance suite of gluster-exec, run by the command executor on nodes 0, 2 and 4
@@ -97,27 +97,6 @@ fn brick_dirs_left(env: &Env, plan: &Plan, nodes: &[String]) -> Vec<String> {
                 .then(|| format!("{}:{dir}", b.node))
         })
         .collect()
-}
-
-fn wait_all_connected(env: &Env) {
-    let nodes = env.pool.nodes();
-    wait_until(
-        "every peer connected again",
-        Duration::from_secs(60),
-        || {
-            nodes.iter().all(|n| {
-                let out = env.cli.run(
-                    &n.name,
-                    &["gluster", "--mode=script", "--xml", "peer", "status"],
-                );
-                let peers = xml::all(&out.stdout, "peer");
-                peers.len() == nodes.len() - 1
-                    && peers
-                        .iter()
-                        .all(|p| xml::first(p, "connected").as_deref() == Some("1"))
-            })
-        },
-    );
 }
 
 /// Kill a node holding a brick as soon as its brick exists: the volume create fails, the

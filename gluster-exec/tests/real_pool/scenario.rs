@@ -64,21 +64,7 @@ pub fn peer_probe_all(env: &Env) {
     for n in nodes {
         env.cli.check_glusterd(&n.name);
     }
-    wait_until(
-        "every peer connected on every node",
-        Duration::from_secs(60),
-        || {
-            nodes.iter().all(|n| {
-                let xml = env.cli.gluster_xml(&n.name, &["peer", "status"]);
-                let peers = xml::all(&xml, "peer");
-                peers.len() == nodes.len() - 1
-                    && peers.iter().all(|p| {
-                        xml::first(p, "connected").as_deref() == Some("1")
-                            && xml::first(p, "stateStr").as_deref() == Some("Peer in Cluster")
-                    })
-            })
-        },
-    );
+    wait_all_connected(env);
 }
 
 /// Plan, apply, check, survive, heal, delete one volume; returns each step's run time.
@@ -182,6 +168,10 @@ pub fn run_volume_case(env: &mut Env, case: &VolumeCase) -> Vec<(String, Duratio
         &mut t,
     );
 
+    // Restarted glusterds must have rejoined before the delete: a peer that misses it keeps
+    // the volume, and glusterd then refuses every new brick on that node ("Brick may be
+    // containing or be contained by an existing brick"), as seen once in this test.
+    wait_all_connected(env);
     delete_volume_with_executor(&env.cli, &plan);
     check_deleted(env, &plan);
     check_model_capacity(&model, &plan);
@@ -319,23 +309,26 @@ fn check_healed_copies(env: &Env, plan: &Plan, victims: &[usize], during: &[file
 }
 
 pub fn check_deleted(env: &Env, plan: &Plan) {
-    let host = &plan.bricks[0].node;
-    let out = env.cli.run(
-        host,
-        &[
-            "gluster",
-            "--mode=script",
-            "--xml",
-            "volume",
-            "info",
-            &plan.volume_name,
-        ],
-    );
-    assert_ne!(
-        xml::first(&out.stdout, "opRet").as_deref(),
-        Some("0"),
-        "volume still exists"
-    );
+    for node in env.pool.nodes() {
+        let out = env.cli.run(
+            &node.name,
+            &[
+                "gluster",
+                "--mode=script",
+                "--xml",
+                "volume",
+                "info",
+                &plan.volume_name,
+            ],
+        );
+        assert_ne!(
+            xml::first(&out.stdout, "opRet").as_deref(),
+            Some("0"),
+            "volume {} still exists on {}",
+            plan.volume_name,
+            node.name
+        );
+    }
     for b in &plan.bricks {
         let dir = b.path.trim_end_matches("/brick");
         let gone = env.cli.run(&b.node, &["test", "-e", dir]);
@@ -399,4 +392,27 @@ pub fn transport_reaches_each_node(env: &Env) {
     let slow =
         rt.block_on(transport.run(node, &argv(&["sleep", "30"]), Duration::from_millis(300)));
     assert!(matches!(slow, Err(ExecError::Timeout { .. })), "{slow:?}");
+}
+
+/// Wait until every node sees every other as a connected peer.
+pub fn wait_all_connected(env: &Env) {
+    let nodes = env.pool.nodes();
+    wait_until(
+        "every peer connected on every node",
+        Duration::from_secs(60),
+        || {
+            nodes.iter().all(|n| {
+                let out = env.cli.run(
+                    &n.name,
+                    &["gluster", "--mode=script", "--xml", "peer", "status"],
+                );
+                let peers = xml::all(&out.stdout, "peer");
+                peers.len() == nodes.len() - 1
+                    && peers.iter().all(|p| {
+                        xml::first(p, "connected").as_deref() == Some("1")
+                            && xml::first(p, "stateStr").as_deref() == Some("Peer in Cluster")
+                    })
+            })
+        },
+    );
 }
