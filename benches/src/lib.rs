@@ -1,1 +1,3 @@
 //! Shared fixtures for the benchmarks.
+
+pub mod concurrency;

@@ -50,7 +50,8 @@ pub struct SimulatedExecutor {
     latency: Mutex<Duration>,
     crashed: AtomicBool,
     crash: Notify,
-    in_flight: Mutex<HashMap<String, (usize, usize)>>,
+    /// Per host: calls in flight now, the most ever in flight, calls received.
+    in_flight: Mutex<HashMap<String, (usize, usize, usize)>>,
 }
 
 impl SimulatedExecutor {
@@ -96,7 +97,16 @@ impl SimulatedExecutor {
 
     /// The most calls that were ever in flight at once on `host`.
     pub fn max_in_flight(&self, host: &str) -> usize {
-        lock(&self.in_flight).get(host).map_or(0, |&(_, max)| max)
+        lock(&self.in_flight)
+            .get(host)
+            .map_or(0, |&(_, max, _)| max)
+    }
+
+    /// Calls (reads and changes) `host` received so far.
+    pub fn calls_on(&self, host: &str) -> usize {
+        lock(&self.in_flight)
+            .get(host)
+            .map_or(0, |&(_, _, total)| total)
     }
 
     /// Whether a crash fault fired.
@@ -176,9 +186,10 @@ impl SimulatedExecutor {
         let latency = *lock(&self.latency);
         {
             let mut flights = lock(&self.in_flight);
-            let (now, max) = flights.entry(host.to_string()).or_default();
+            let (now, max, total) = flights.entry(host.to_string()).or_default();
             *now += 1;
             *max = (*max).max(*now);
+            *total += 1;
         }
         let _guard = InFlight { sim: self, host };
         if !latency.is_zero() {
@@ -195,7 +206,7 @@ struct InFlight<'a> {
 
 impl Drop for InFlight<'_> {
     fn drop(&mut self) {
-        if let Some((now, _)) = lock(&self.sim.in_flight).get_mut(self.host) {
+        if let Some((now, _, _)) = lock(&self.sim.in_flight).get_mut(self.host) {
             *now -= 1;
         }
     }
