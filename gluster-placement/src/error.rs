@@ -88,6 +88,15 @@ pub enum Reason {
         /// Most sets tried.
         max_sets: usize,
     },
+    /// A block-hosting volume has fewer online nodes than the block volume's `ha` count.
+    HaHosts {
+        /// The hosting volume.
+        volume: String,
+        /// Nodes asked for.
+        needed: usize,
+        /// Online nodes holding its bricks.
+        online: usize,
+    },
     /// No cluster can take the volume, or the requested one is unknown.
     NoCluster {
         /// Details.
@@ -130,6 +139,7 @@ impl fmt::Display for Reason {
             Reason::BelowMinBrick { brick, min } => write!(f, "a brick would be {brick}, below the minimum brick size {min}"),
             Reason::TooManyBricks { needed, max } => write!(f, "the volume needs {needed} bricks, more than the maximum of {max}"),
             Reason::NoLayout { min_sets, max_sets } => write!(f, "no layout of {min_sets} to {max_sets} brick sets fits: the free space is spread too unevenly over nodes and zones for all sets at once"),
+            Reason::HaHosts { volume, needed, online } => write!(f, "block-hosting volume {volume} has {online} online nodes, ha needs {needed}"),
             Reason::NoCluster { detail } => write!(f, "no cluster: {detail}"),
         }
     }

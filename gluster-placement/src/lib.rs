@@ -83,6 +83,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod block;
 mod choose;
 mod diagnose;
 mod error;
@@ -95,6 +96,7 @@ mod request_spec;
 mod simulate;
 mod sizing;
 
+pub use block::{plan_block_volume, BlockHost, BlockPlan, BlockRequest};
 pub use error::{Infeasible, PlacementError, Reason};
 pub use plan::{Plan, PlanNote, PlannedBrick};
 pub use planner::Planner;
