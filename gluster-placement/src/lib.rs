@@ -88,6 +88,7 @@ mod choose;
 mod diagnose;
 mod error;
 mod filter;
+pub mod forecast;
 mod index;
 mod plan;
 mod planner;
@@ -98,6 +99,7 @@ mod sizing;
 
 pub use block::{plan_block_volume, BlockHost, BlockPlan, BlockRequest};
 pub use error::{Infeasible, PlacementError, Reason};
+pub use forecast::{forecast, Forecast, StrandCause, Stranded};
 pub use plan::{Plan, PlanNote, PlannedBrick};
 pub use planner::Planner;
 pub use request::{PlacementSettings, VolumeRequest};

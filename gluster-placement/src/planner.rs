@@ -54,7 +54,7 @@ use crate::sizing::{layouts, Layout};
 /// assert!(model.check().is_empty());
 /// ```
 pub struct Planner {
-    index: Index,
+    pub(crate) index: Index,
     settings: PlacementSettings,
     /// Device used-space changes made while planning, undone before a plan returns.
     undo: Vec<(DevIx, u64)>,
