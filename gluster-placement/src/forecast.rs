@@ -27,6 +27,8 @@ pub enum StrandCause {
         /// Space the smallest brick needs (pool and metadata).
         smallest_brick: ByteSize,
     },
+    /// Space that can still take bricks: the forecast stopped at its limit, not on a refusal.
+    Room,
     /// Room for bricks, but on too few zones (strict) or nodes to form a set: zone or node
     /// imbalance.
     FailureDomains {
@@ -60,7 +62,8 @@ pub struct Forecast {
     pub first_refusal: Option<Infeasible>,
     /// Free space on every device before.
     pub free_before: ByteSize,
-    /// Free space on every device once no more fit: the stranded capacity.
+    /// Free space on every device at the end: the stranded capacity when the forecast ended
+    /// on a refusal.
     pub stranded: ByteSize,
     /// The stranded capacity by cause (causes with no space left out).
     pub causes: Vec<Stranded>,
@@ -113,7 +116,8 @@ pub fn forecast(
             Err(e) => return Err(e),
         }
     }
-    let causes = classify(&planner, &request, smallest.unwrap_or(0));
+    let refused = first_refusal.is_some();
+    let causes = classify(&planner, &request, smallest.unwrap_or(0), refused);
     Ok(Forecast {
         fits,
         first_refusal,
@@ -136,7 +140,12 @@ fn free_total(planner: &Planner) -> ByteSize {
 }
 
 /// Sort every device's free space into one cause.
-fn classify(planner: &Planner, request: &VolumeRequest, smallest: u64) -> Vec<Stranded> {
+fn classify(
+    planner: &Planner,
+    request: &VolumeRequest,
+    smallest: u64,
+    refused: bool,
+) -> Vec<Stranded> {
     let index = &planner.index;
     let allowed_nodes: BTreeSet<u32> = index
         .clusters
@@ -185,10 +194,14 @@ fn classify(planner: &Planner, request: &VolumeRequest, smallest: u64) -> Vec<St
         StrandCause::Fragments {
             smallest_brick: ByteSize::b(smallest),
         },
-        StrandCause::FailureDomains {
-            set_size: request.durability.set_size(),
-            zones_with_room: zones_with_room.into_iter().collect(),
-            nodes_with_room: nodes_with_room.len(),
+        if refused {
+            StrandCause::FailureDomains {
+                set_size: request.durability.set_size(),
+                zones_with_room: zones_with_room.into_iter().collect(),
+                nodes_with_room: nodes_with_room.len(),
+            }
+        } else {
+            StrandCause::Room
         },
     ];
     causes

@@ -135,4 +135,8 @@ fn the_limit_stops_early_without_a_refusal() {
     .unwrap();
     assert_eq!(f.fits, 4);
     assert!(f.first_refusal.is_none());
+    assert!(
+        f.causes.iter().all(|c| c.cause == StrandCause::Room),
+        "{f:#?}"
+    );
 }

@@ -21,6 +21,8 @@ pub(crate) enum Command {
     Plan(PlacementArgs),
     /// Place the same request again and again and report how many fit and device use.
     Simulate(SimulateArgs),
+    /// How many more volumes of this request fit, and why the space left is stranded.
+    Forecast(ForecastArgs),
     /// Plan one volume and print, per host and in order, every command carrying it out would
     /// run (a dry run: nothing runs).
     Commands(CommandsArgs),
@@ -235,4 +237,14 @@ pub(crate) struct RecoverArgs {
     /// Size of every device of a Heketi load file.
     #[arg(long)]
     pub(crate) device_size: Option<ByteSize>,
+}
+
+/// Flags of `forecast`.
+#[derive(Debug, Args)]
+pub(crate) struct ForecastArgs {
+    #[command(flatten)]
+    pub(crate) placement: PlacementArgs,
+    /// Stop after this many volumes (default: until the first refusal).
+    #[arg(long)]
+    pub(crate) limit: Option<usize>,
 }

@@ -15,7 +15,7 @@ use std::ffi::OsString;
 
 use clap::Parser;
 
-use gluster_placement::{plan_volume, simulate, PlacementError};
+use gluster_placement::{forecast, plan_volume, simulate, PlacementError};
 
 use args::{Cli, Command, OutputFormat, PlacementArgs};
 
@@ -67,6 +67,20 @@ fn run(cli: Cli) -> Result<i32, String> {
             }
         }
         Command::Commands(args) => commands::run(&args),
+        Command::Forecast(f) => {
+            let (model, request, settings) = resolve(&f.placement)?;
+            let limit = f.limit.unwrap_or(usize::MAX);
+            match forecast(&model, &request, &settings, f.placement.seed, limit) {
+                Ok(report) => {
+                    match f.placement.output {
+                        OutputFormat::Json => println!("{}", to_json(&report)),
+                        OutputFormat::Table => print!("{}", output::forecast_table(&report)),
+                    }
+                    Ok(EXIT_PLACED)
+                }
+                Err(e) => refusal(e, f.placement.output),
+            }
+        }
         Command::Apply(args) => apply::apply(&args),
         Command::Recover(args) => apply::recover(&args),
         Command::Simulate(sim) => {

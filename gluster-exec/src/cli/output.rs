@@ -102,3 +102,46 @@ pub(crate) fn simulation_table(r: &SimulationReport) -> String {
     }
     out
 }
+
+/// The forecast as text: how many fit, then the stranded space by cause.
+pub(crate) fn forecast_table(f: &gluster_placement::Forecast) -> String {
+    use gluster_placement::StrandCause;
+    let mut out = String::new();
+    let _ = writeln!(out, "{} more volume(s) fit", f.fits);
+    if let Some(refusal) = &f.first_refusal {
+        let _ = writeln!(out, "the next is refused: {refusal}");
+    }
+    let _ = writeln!(
+        out,
+        "free before: {}, stranded after: {}",
+        f.free_before, f.stranded
+    );
+    for c in &f.causes {
+        let why = match &c.cause {
+            StrandCause::Offline => "on devices or nodes that are not online".to_string(),
+            StrandCause::Excluded => {
+                "on devices the request may not use (cluster, zones, tag rules)".to_string()
+            }
+            StrandCause::ArbiterOnly => "on devices tagged arbiter=required".to_string(),
+            StrandCause::Room => "still free for more (the --limit stopped the forecast)".to_string(),
+            StrandCause::Fragments { smallest_brick } => {
+                format!("in pieces smaller than one brick ({smallest_brick})")
+            }
+            StrandCause::FailureDomains {
+                set_size,
+                zones_with_room,
+                nodes_with_room,
+            } => format!(
+                "room for bricks on too few failure domains for a set of {set_size}: zones with room {:?}, nodes with room {nodes_with_room}",
+                zones_with_room.iter().map(|z| z.0).collect::<Vec<_>>()
+            ),
+        };
+        let _ = writeln!(
+            out,
+            "  {:>12} on {:>4} device(s) {why}",
+            c.bytes.to_string(),
+            c.devices
+        );
+    }
+    out
+}
