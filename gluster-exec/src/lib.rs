@@ -7,6 +7,11 @@
 //!   (`kubectl exec`) and [`PrefixTransport`] (`ip netns exec`, `nsenter`), or your own.
 //! - [`CommandExecutor`]: the [`Executor`] that runs real commands over a transport, making
 //!   bricks with a [`Backend`] (LVM thin, or directories on mounted XFS).
+//! - [`Runner`]: applies a plan as journaled steps, bricks in parallel across hosts under
+//!   [`HostLimits`], with progress, cancellation, rollback and [`Runner::recover`]; the
+//!   [`journal`] ([`MemoryJournal`], [`FileJournal`]) records intent before each step.
+//! - [`simulated`]: an in-memory executor with fault injection; `conformance` (feature
+//!   `testing`): the suite every executor must pass.
 //! - [`render`]: pure functions from requests to argv vectors; [`xml`]: parsers for
 //!   `gluster --xml` answers; [`validate`]: the name and path checks every request passes
 //!   first; [`dry_run`]: every command a plan would run.
