@@ -1,5 +1,5 @@
 //! The journal: intent before every step, outcome after, so a crashed run can be finished or
-//! rolled back by [`crate::runner::recover`].
+//! rolled back by [`crate::Runner::recover`].
 //!
 //! A journal is append-only. [`MemoryJournal`] keeps records in memory (tests, embedders with
 //! their own persistence); [`FileJournal`] writes one JSON line per record and syncs it to disk
