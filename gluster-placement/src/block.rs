@@ -2,7 +2,8 @@
 //! hosts that export the block device.
 //!
 //! Heketi's rules: a hosting volume keeps 2 % of its size in reserve; a new hosting volume is
-//! replica 3 of a configurable size (default 500 GiB, larger if the block volume needs it);
+//! replica 3 of a configurable size (default 1024 GiB, larger if the block volume needs it)
+//! with the option group `gluster-block`;
 //! the `ha` hosts are nodes that hold a brick of the hosting volume. We add what Heketi left
 //! to chance: among hosting volumes with room the one with the most free space wins (ties by
 //! name), and the `ha` hosts are spread over zones first, then over the nodes that export the
@@ -45,13 +46,13 @@ pub struct BlockRequest {
 }
 
 impl BlockRequest {
-    /// A request with Heketi's defaults: `ha` 3, new hosting volumes of 500 GiB, replica 3.
+    /// A request with Heketi's defaults: `ha` 3, new hosting volumes of 1024 GiB, replica 3.
     pub fn new(size: ByteSize) -> Self {
         BlockRequest {
             size,
             name: None,
             ha: 3,
-            hosting_size: ByteSize::gib(500),
+            hosting_size: ByteSize::gib(1024),
             hosting_durability: Durability::Replicate { replica: 3 },
             cluster: None,
         }
@@ -208,6 +209,7 @@ pub fn plan_block_volume(
         .ok_or_else(|| PlacementError::InvalidRequest("size: too large".into()))?;
     let size = request.hosting_size.max(needed);
     let mut hosting = VolumeRequest::new(size, request.hosting_durability);
+    hosting.options = vec![("group".into(), "gluster-block".into())];
     hosting.cluster = request
         .cluster
         .or_else(|| model.clusters().find(|c| c.block).map(|c| c.id));

@@ -61,10 +61,15 @@ fn the_first_block_volume_plans_a_hosting_volume_and_the_next_reuse_it() {
     let BlockHost::New { plan, block_space } = &first.host else {
         panic!("expected a new hosting volume: {first:?}");
     };
-    assert_eq!(plan.size_bytes, ByteSize::gib(500));
+    assert_eq!(plan.size_bytes, ByteSize::gib(1024));
+    assert!(plan
+        .options
+        .contains(&("group".into(), "gluster-block".into())));
     assert_eq!(
         *block_space,
-        ByteSize::b(ByteSize::gib(500).bytes() / 1000 * 980)
+        ByteSize::b(
+            ByteSize::gib(1024).bytes() - (ByteSize::gib(1024).bytes() * 20).div_ceil(1000)
+        )
     );
     let zones: std::collections::BTreeSet<Zone> =
         first.ha_hosts.iter().map(|h| zone_of(&model, h)).collect();
@@ -105,10 +110,10 @@ fn a_full_hosting_volume_leads_to_a_new_one() {
     let mut model = model();
     let settings = PlacementSettings::default();
     let first =
-        plan_block_volume(&model, &BlockRequest::new(ByteSize::gib(400)), &settings, 1).unwrap();
+        plan_block_volume(&model, &BlockRequest::new(ByteSize::gib(900)), &settings, 1).unwrap();
     first.apply(&mut model).unwrap();
     let next =
-        plan_block_volume(&model, &BlockRequest::new(ByteSize::gib(400)), &settings, 2).unwrap();
+        plan_block_volume(&model, &BlockRequest::new(ByteSize::gib(900)), &settings, 2).unwrap();
     assert!(matches!(next.host, BlockHost::New { .. }), "{next:?}");
     next.apply(&mut model).unwrap();
     assert!(model.check().is_empty());
@@ -120,7 +125,7 @@ fn a_block_volume_larger_than_the_default_hosting_size_gets_a_larger_host() {
     let model = model();
     let plan = plan_block_volume(
         &model,
-        &BlockRequest::new(ByteSize::gib(700)),
+        &BlockRequest::new(ByteSize::gib(1500)),
         &PlacementSettings::default(),
         1,
     )
@@ -128,7 +133,7 @@ fn a_block_volume_larger_than_the_default_hosting_size_gets_a_larger_host() {
     let BlockHost::New { block_space, .. } = plan.host else {
         panic!("{plan:?}");
     };
-    assert!(block_space >= ByteSize::gib(700), "{block_space}");
+    assert!(block_space >= ByteSize::gib(1500), "{block_space}");
 }
 
 #[test]
