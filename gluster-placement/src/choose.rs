@@ -27,7 +27,8 @@ pub(crate) enum Spread {
 }
 
 /// A candidate: the device and its comparison key
-/// (zone already used, role tier, zone tier, rank, rotated label, index).
+/// (zone already used, role tier, zone tier, rank after taking the brick, rotated label,
+/// index).
 #[derive(Debug, Clone, Copy)]
 struct Cand {
     dev: DevIx,
@@ -110,15 +111,26 @@ impl SetChooser<'_> {
                 && !nodes.contains(&dev.node)
                 && dev.room() >= self.needs.bytes(arbiter, dev.extent)
         };
-        let (dev, role_tier) = if arbiter {
+        let (class, dev, role_tier) = if arbiter {
             match index.best(zone, Class::ArbRequired, r, pred) {
-                Some(d) => (d, 0),
-                None => (index.best(zone, Class::ArbSupported, r, pred)?, 1),
+                Some(d) => (Class::ArbRequired, d, 0),
+                None => (
+                    Class::ArbSupported,
+                    index.best(zone, Class::ArbSupported, r, pred)?,
+                    1,
+                ),
             }
         } else {
-            (index.best(zone, Class::Data, r, pred)?, 0)
+            (Class::Data, index.best(zone, Class::Data, r, pred)?, 0)
         };
-        let (rank, rot, ix) = index.key(dev, r);
+        let need = |dx: DevIx| self.needs.bytes(arbiter, index.devs[dx.ix()].extent);
+        let dev = if index.zones[zone.ix()].uniform {
+            dev
+        } else {
+            index.refine_after(zone, class, r, dev, need, pred)
+        };
+        let (_, rot, ix) = index.key(dev, r);
+        let rank = index.devs[dev.ix()].rank_after(need(dev));
         let zone_tier = self.filter.tier(zone);
         let used = u8::from(zone_used);
         Some(Cand {

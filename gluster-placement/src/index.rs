@@ -81,6 +81,16 @@ impl Dev {
         FRACTION_ONE - fraction as u64
     }
 
+    /// Ascending rank the device would have after taking `need` more bytes.
+    pub(crate) fn rank_after(&self, need: u64) -> u64 {
+        if self.total == 0 {
+            return FRACTION_ONE;
+        }
+        let free = u128::from(self.total.saturating_sub(self.used).saturating_sub(need));
+        let fraction = (free << 32) / u128::from(self.total);
+        FRACTION_ONE - fraction as u64
+    }
+
     fn entry(&self, ix: DevIx) -> Entry {
         (self.rank(), self.label, ix.0)
     }
@@ -109,6 +119,11 @@ pub(crate) struct ZoneRec {
     pub(crate) zone: Zone,
     pub(crate) nodes: Vec<NodeIx>,
     sets: [BTreeSet<Entry>; 3],
+    /// Every device of the zone has the same size and extent: the order by free fraction
+    /// before a brick is also the order after it, so no refinement is needed.
+    pub(crate) uniform: bool,
+    /// Size and extent of the zone's first device (to keep `uniform` up to date).
+    first_size: Option<(u64, ByteSize)>,
 }
 
 pub(crate) struct ClusterRec {
@@ -130,6 +145,9 @@ pub(crate) struct Index {
     /// Answer queries by scanning every device of the zone (the reference oracle).
     pub(crate) scan: bool,
 }
+
+/// Most devices [`Index::refine_after`] looks at per query (bounds its cost on large zones).
+const REFINE_CAP: usize = 32;
 
 /// A stable 64-bit label from a device id (splitmix64 finalizer over both halves).
 fn label_of(id: DeviceId) -> u64 {
@@ -185,6 +203,8 @@ impl Index {
                     zone: n.zone,
                     nodes: Vec::new(),
                     sets: Default::default(),
+                    uniform: true,
+                    first_size: None,
                 });
                 ZoneIx(index.zones.len() as u32 - 1)
             });
@@ -230,6 +250,11 @@ impl Index {
                 online: d.state.is_online() && node.online,
                 tags: d.tags.clone(),
             };
+            let zone = &mut index.zones[node.zone.ix()];
+            let size = (dev.total, dev.extent);
+            if *zone.first_size.get_or_insert(size) != size {
+                zone.uniform = false;
+            }
             index.dev_by_id.insert(d.id, dx);
             index.nodes[nx.ix()].devices.push(dx);
             index.devs.push(dev);
@@ -322,6 +347,64 @@ impl Index {
             }
         }
         best.map(|b| DevIx(b.2))
+    }
+
+    /// Among `first` and the devices of `class` in `zone` that come before it could be beaten
+    /// (at most `REFINE_CAP` of them, in rank order, passing `pred`), the one with the most
+    /// free fraction *after* taking its brick (`need`), then by rotated label and index. On
+    /// mixed device sizes this keeps a small device from taking a brick that would lift it
+    /// far above the rest; on a uniform zone the answer is always `first`.
+    pub(crate) fn refine_after(
+        &self,
+        zone: ZoneIx,
+        class: Class,
+        r: u64,
+        first: DevIx,
+        need: impl Fn(DevIx) -> u64,
+        mut pred: impl FnMut(DevIx) -> bool,
+    ) -> DevIx {
+        let key = |dx: DevIx| {
+            let dev = &self.devs[dx.ix()];
+            (dev.rank_after(need(dx)), dev.label.wrapping_sub(r), dx.0)
+        };
+        let mut best = (key(first), first);
+        let mut consider = |dx: DevIx, rank: u64, best: &mut ((u64, u64, u32), DevIx)| {
+            if rank >= best.0 .0 {
+                return false;
+            }
+            if dx != first && pred(dx) {
+                let k = key(dx);
+                if k < best.0 {
+                    *best = (k, dx);
+                }
+            }
+            true
+        };
+        let mut seen = 0;
+        if self.scan {
+            let mut all: Vec<Entry> = self.zones[zone.ix()]
+                .nodes
+                .iter()
+                .flat_map(|n| self.nodes[n.ix()].devices.iter())
+                .filter(|dx| self.devs[dx.ix()].in_class(class))
+                .map(|&dx| self.devs[dx.ix()].entry(dx))
+                .collect();
+            all.sort_unstable();
+            for e in all {
+                if seen == REFINE_CAP || !consider(DevIx(e.2), e.0, &mut best) {
+                    break;
+                }
+                seen += 1;
+            }
+        } else {
+            for e in &self.zones[zone.ix()].sets[class as usize] {
+                if seen == REFINE_CAP || !consider(DevIx(e.2), e.0, &mut best) {
+                    break;
+                }
+                seen += 1;
+            }
+        }
+        best.1
     }
 
     /// The sort key of a device under rotation `r` (what [`Index::best`] minimises).
