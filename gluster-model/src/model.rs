@@ -22,6 +22,8 @@ pub struct Model {
     pub(crate) bricks: BTreeMap<BrickId, Brick>,
     pub(crate) volumes: BTreeMap<VolumeId, Volume>,
     pub(crate) block_volumes: BTreeMap<BlockVolumeId, BlockVolume>,
+    /// The devices of every node (derived from `devices`; see [`Model::reindex_devices`]).
+    pub(crate) node_devices: BTreeMap<NodeId, BTreeSet<DeviceId>>,
 }
 
 /// A volume with its bricks, ready to be committed to a model in one step.
@@ -106,7 +108,19 @@ impl Model {
     }
     /// The devices of a node, by id.
     pub fn devices_of(&self, node: NodeId) -> impl Iterator<Item = &Device> + '_ {
-        self.devices.values().filter(move |d| d.node == node)
+        self.node_devices
+            .get(&node)
+            .into_iter()
+            .flatten()
+            .filter_map(|id| self.devices.get(id))
+    }
+
+    /// Rebuilds the per-node device index after `devices` was filled directly (imports).
+    pub(crate) fn reindex_devices(&mut self) {
+        self.node_devices.clear();
+        for d in self.devices.values() {
+            self.node_devices.entry(d.node).or_default().insert(d.id);
+        }
     }
     /// The bricks on a device, by id.
     pub fn bricks_on(&self, device: DeviceId) -> impl Iterator<Item = &Brick> + '_ {
@@ -160,6 +174,10 @@ impl Model {
                 total: ByteSize::ZERO,
             });
         }
+        self.node_devices
+            .entry(device.node)
+            .or_default()
+            .insert(device.id);
         self.devices.insert(device.id, device);
         Ok(())
     }
@@ -176,9 +194,17 @@ impl Model {
                 reason: format!("it holds brick {}", b.id),
             });
         }
-        self.devices
+        let device = self
+            .devices
             .remove(&id)
-            .ok_or(ModelError::UnknownDevice(id))
+            .ok_or(ModelError::UnknownDevice(id))?;
+        if let Some(set) = self.node_devices.get_mut(&device.node) {
+            set.remove(&id);
+            if set.is_empty() {
+                self.node_devices.remove(&device.node);
+            }
+        }
+        Ok(device)
     }
 
     /// Changes a node's state following Heketi's transitions.

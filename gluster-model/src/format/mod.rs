@@ -160,7 +160,8 @@ pub fn import_any(json: &str, load: &HeketiLoadOptions) -> Result<Model, ImportE
 }
 
 /// Checks a freshly built model and turns inconsistencies into an error.
-pub(crate) fn require_consistent(model: Model) -> Result<Model, ImportError> {
+pub(crate) fn require_consistent(mut model: Model) -> Result<Model, ImportError> {
+    model.reindex_devices();
     let problems = model.check();
     if problems.is_empty() {
         Ok(model)
