@@ -80,6 +80,14 @@ pub enum Reason {
         /// The maximum bricks per volume.
         max: usize,
     },
+    /// Failure domains and capacity suffice at first sight, but for every set count tried
+    /// the free space is spread so that not all sets fit at once.
+    NoLayout {
+        /// Fewest sets tried.
+        min_sets: usize,
+        /// Most sets tried.
+        max_sets: usize,
+    },
     /// No cluster can take the volume, or the requested one is unknown.
     NoCluster {
         /// Details.
@@ -121,6 +129,7 @@ impl fmt::Display for Reason {
             Reason::Capacity { needed, free } => write!(f, "the volume needs {needed} on devices but eligible devices have {free} free"),
             Reason::BelowMinBrick { brick, min } => write!(f, "a brick would be {brick}, below the minimum brick size {min}"),
             Reason::TooManyBricks { needed, max } => write!(f, "the volume needs {needed} bricks, more than the maximum of {max}"),
+            Reason::NoLayout { min_sets, max_sets } => write!(f, "no layout of {min_sets} to {max_sets} brick sets fits: the free space is spread too unevenly over nodes and zones for all sets at once"),
             Reason::NoCluster { detail } => write!(f, "no cluster: {detail}"),
         }
     }

@@ -1,19 +1,104 @@
 //! Zone-aware, capacity-balanced, deterministic brick placement for GlusterFS volumes.
 //!
-//! (Work in progress: the API contract is fixed, the engine lands next.)
+//! Given a [`gluster_model::Model`] snapshot and a [`VolumeRequest`] ("100 GiB, replica 3,
+//! strict zones, on `media=ssd` devices"), the engine returns a [`Plan`]: plain,
+//! serializable data listing every brick in the order `gluster volume create` forms sets,
+//! with its node, zone, device, role, brick size, thin pool and metadata size. When no plan
+//! exists it returns [`PlacementError::Infeasible`] with every [`Reason`] that applies
+//! (offline nodes, a tag rule that leaves two devices, too few zones with room...), never a
+//! bare "no space". The crate performs no IO and reads no clock and no OS randomness.
+//!
+//! The main items:
+//! - [`plan_volume`] plans one volume; [`Planner`] is the same engine with its index kept
+//!   between plans ([`Planner::plan`], [`Planner::commit`]).
+//! - [`simulate`] places a request again and again into one evolving snapshot and reports
+//!   how many fit, device utilization and the first refusal ([`SimulationReport`]).
+//! - [`PlacementSettings`] (Heketi's defaults: bricks of 1 GiB to 4 TiB, 32 bricks per
+//!   volume) and [`RequestSpec`], the user-facing form of a request.
+//!
+//! # Design
+//!
+//! Placement is a greedy choice, set by set, over an index built once per snapshot: per
+//! zone, the eligible devices ordered by free *fraction* (so mixed device sizes fill
+//! evenly). A set takes, for each brick, the best candidate over zones (distinct zones when
+//! strict or when possible, always distinct nodes), so one set costs O(zones + bricks x log
+//! devices) instead of Heketi's scan of every device. Ties are broken by a rotation drawn
+//! from a `ChaCha8Rng` seeded by the caller (only `next_u64` is used, a stream that is
+//! stable across releases), so the same snapshot, request and seed give a byte-identical
+//! plan. The set count is the smallest that fits: any count, not only powers of two. For a
+//! single set the choice is complete: it finds a set whenever one exists (see `choose.rs`),
+//! which the brute-force tests check.
+//!
+//! # Example
+//!
+//! ```
+//! use gluster_model::*;
+//! use gluster_placement::{plan_volume, PlacementSettings, VolumeRequest};
+//!
+//! // Three nodes in three zones, two 1 TiB devices each.
+//! let mut model = Model::new();
+//! let cluster = ClusterId::from_u128(1);
+//! model.add_cluster(Cluster { id: cluster, block: false, file: true })?;
+//! for n in 0..3u32 {
+//!     let node = NodeId::derived(&["node", &n.to_string()]);
+//!     model.add_node(Node {
+//!         id: node, cluster, zone: Zone(n + 1), manage_hostname: format!("node{n}"),
+//!         storage_hostname: format!("192.0.2.{}", n + 1), tags: Tags::new(),
+//!         state: EntityState::Online,
+//!     })?;
+//!     for dev in ["/dev/sdb", "/dev/sdc"] {
+//!         model.add_device(Device {
+//!             id: DeviceId::derived(&[&n.to_string(), dev]), node, name: dev.into(),
+//!             total: ByteSize::tib(1), used: ByteSize::ZERO, extent_size: DEFAULT_EXTENT_SIZE,
+//!             tags: Tags::new(), state: EntityState::Online,
+//!         })?;
+//!     }
+//! }
+//!
+//! let mut request = VolumeRequest::new(ByteSize::gib(100), Durability::replicate(3)?);
+//! request.zone_checking = ZoneChecking::Strict;
+//! let plan = plan_volume(&model, &request, &PlacementSettings::default(), 42)?;
+//! assert_eq!(plan.set_count, 1);
+//! assert_eq!(plan.bricks.len(), 3);
+//! let zones: std::collections::BTreeSet<_> = plan.bricks.iter().map(|b| b.zone).collect();
+//! assert_eq!(zones.len(), 3);
+//!
+//! // Same input, same seed: the same plan, byte for byte.
+//! let again = plan_volume(&model, &request, &PlacementSettings::default(), 42)?;
+//! assert_eq!(serde_json::to_string(&plan)?, serde_json::to_string(&again)?);
+//!
+//! // Committing it keeps the model consistent.
+//! plan.apply(&mut model)?;
+//! assert!(model.check().is_empty());
+//!
+//! // A refusal names its cause.
+//! request.size = ByteSize::tib(2);
+//! request.name = Some("big".into());
+//! let settings = PlacementSettings { max_bricks_per_volume: 3, ..PlacementSettings::default() };
+//! let err = plan_volume(&model, &request, &settings, 42).unwrap_err();
+//! assert!(err.to_string().contains("strict zones"), "{err}");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod choose;
 pub mod day2;
+mod diagnose;
 mod error;
+mod filter;
+mod index;
 mod plan;
+mod planner;
 mod request;
 mod request_spec;
 mod simulate;
+mod sizing;
 
 pub use error::{Infeasible, PlacementError, Reason};
 pub use plan::{Plan, PlanNote, PlannedBrick};
+pub use planner::Planner;
 pub use request::{PlacementSettings, VolumeRequest};
 pub use request_spec::RequestSpec;
 pub use simulate::{DeviceUsage, SimulationReport, Utilization};
@@ -22,21 +107,25 @@ use gluster_model::Model;
 
 /// Plans one volume on a model snapshot. The same model, request, settings and seed always
 /// give the same plan, byte for byte.
+///
+/// This builds a [`Planner`] (indexing every device) for one plan; keep a planner to make
+/// many plans on one snapshot.
 pub fn plan_volume(
     model: &Model,
     request: &VolumeRequest,
     settings: &PlacementSettings,
     seed: u64,
 ) -> Result<Plan, PlacementError> {
-    let _ = (model, request, settings, seed);
-    Err(PlacementError::InvalidRequest(
-        "engine not implemented yet".into(),
-    ))
+    Planner::new(model, settings).plan(request, seed)
 }
 
 /// Places `request` again and again into one evolving copy of `model` (each plan committed
 /// before the next, seeds `seed`, `seed + 1`, ...) until `count` volumes are placed or one
 /// is refused (`count: None` means until the first refusal).
+///
+/// A named request gets `-2`, `-3`, ... appended from its second volume on. An invalid
+/// request is an error; a refusal ends the simulation and is reported in
+/// [`SimulationReport::first_refusal`].
 pub fn simulate(
     model: &Model,
     request: &VolumeRequest,
@@ -44,8 +133,6 @@ pub fn simulate(
     seed: u64,
     count: Option<usize>,
 ) -> Result<SimulationReport, PlacementError> {
-    let _ = (model, request, settings, seed, count);
-    Err(PlacementError::InvalidRequest(
-        "engine not implemented yet".into(),
-    ))
+    let mut planner = Planner::new(model, settings);
+    simulate::run(&mut planner, request, seed, count)
 }

@@ -4,7 +4,8 @@
 use serde::{Deserialize, Serialize};
 
 use gluster_model::{
-    parse_volumetype, ByteSize, HeketiOptions, SnapshotFactor, TagRule, Zone, ZoneChecking,
+    parse_volumetype, ByteSize, ClusterId, HeketiOptions, SnapshotFactor, TagRule, Zone,
+    ZoneChecking,
 };
 
 use crate::error::PlacementError;
@@ -25,7 +26,9 @@ use crate::request::{PlacementSettings, VolumeRequest};
 pub struct RequestSpec {
     /// Usable size, e.g. `"100GiB"` (or a number of bytes).
     pub size: ByteSize,
-    /// StorageClass `volumetype`: `none`, `replicate:N`, `disperse:D:R`.
+    /// StorageClass `volumetype`: `none`, `replicate:N`, `disperse:D:R` (default `replicate:3`,
+    /// the Kubernetes provisioner's default).
+    #[serde(default = "default_volumetype")]
     pub volumetype: String,
     /// Replica 3 with an arbiter as the 3rd brick of every set.
     #[serde(default)]
@@ -63,6 +66,25 @@ pub struct RequestSpec {
     /// Zones to favour, in order (CSI preferred).
     #[serde(default)]
     pub preferred_zones: Vec<u32>,
+    /// Average file size, which sizes arbiter bricks (default 64KiB).
+    #[serde(default)]
+    pub average_file_size: Option<ByteSize>,
+    /// Where brick filesystems are mounted on nodes.
+    #[serde(default)]
+    pub brick_mount_root: Option<String>,
+    /// Cluster to place in.
+    #[serde(default)]
+    pub cluster: Option<ClusterId>,
+    /// Gluster volume options, `[key, value]` pairs (added to those of `volumeoptions`).
+    #[serde(default)]
+    pub options: Vec<(String, String)>,
+    /// Group id for the volume root.
+    #[serde(default)]
+    pub gid: u64,
+}
+
+fn default_volumetype() -> String {
+    "replicate:3".to_string()
 }
 
 impl RequestSpec {
@@ -83,6 +105,11 @@ impl RequestSpec {
             name: None,
             allowed_zones: Vec::new(),
             preferred_zones: Vec::new(),
+            average_file_size: None,
+            brick_mount_root: None,
+            cluster: None,
+            options: Vec::new(),
+            gid: 0,
         }
     }
 
@@ -118,10 +145,16 @@ impl RequestSpec {
             request.snapshot_factor =
                 SnapshotFactor::new(f).map_err(|e| invalid("snapshot_factor", &e))?;
         }
-        if let Some(avg) = options.average_file_size {
+        if let Some(avg) = self.average_file_size.or(options.average_file_size) {
+            if avg == ByteSize::ZERO {
+                return Err(invalid("average_file_size", &"must be positive"));
+            }
             request.average_file_size = avg;
         }
         request.options = options.gluster_options.clone();
+        request.options.extend(self.options.iter().cloned());
+        request.cluster = self.cluster;
+        request.gid = self.gid;
         request.allowed_zones = self.allowed_zones.iter().copied().map(Zone).collect();
         request.preferred_zones = self.preferred_zones.iter().copied().map(Zone).collect();
         let mut settings = PlacementSettings::default();
@@ -151,6 +184,12 @@ impl RequestSpec {
                 return Err(invalid("device_reserve_per_mille", &"must be below 1000"));
             }
             settings.device_reserve_per_mille = r;
+        }
+        if let Some(root) = &self.brick_mount_root {
+            if !root.starts_with('/') {
+                return Err(invalid("brick_mount_root", &"must be an absolute path"));
+            }
+            settings.brick_mount_root = root.clone();
         }
         Ok((request, settings))
     }

@@ -4,7 +4,9 @@ use serde::{Deserialize, Serialize};
 
 use gluster_model::{ByteSize, Zone};
 
-use crate::error::Infeasible;
+use crate::error::{Infeasible, PlacementError};
+use crate::planner::Planner;
+use crate::request::VolumeRequest;
 
 /// Use of one device after a simulation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -47,4 +49,77 @@ pub struct SimulationReport {
     pub devices: Vec<DeviceUsage>,
     /// Utilization spread after the simulation.
     pub utilization: Utilization,
+}
+
+/// Runs a simulation on a planner (see [`crate::simulate`]).
+pub(crate) fn run(
+    planner: &mut Planner,
+    request: &VolumeRequest,
+    seed: u64,
+    count: Option<usize>,
+) -> Result<SimulationReport, PlacementError> {
+    let mut placed = 0usize;
+    let mut first_refusal = None;
+    let mut request = request.clone();
+    let base_name = request.name.clone();
+    while count.is_none_or(|c| placed < c) {
+        if let Some(name) = &base_name {
+            if placed > 0 {
+                request.name = Some(format!("{name}-{}", placed + 1));
+            }
+        }
+        match planner.plan(&request, seed.wrapping_add(placed as u64)) {
+            Ok(plan) => {
+                planner.commit(&plan)?;
+                placed += 1;
+            }
+            Err(PlacementError::Infeasible(inf)) => {
+                first_refusal = Some(inf);
+                break;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(SimulationReport {
+        placed,
+        first_refusal,
+        devices: planner.device_usage(),
+        utilization: Utilization::of_devices(planner.online_usage()),
+    })
+}
+
+impl Utilization {
+    /// The spread over devices given as `(used, total)` bytes; devices of size zero are
+    /// left out.
+    pub fn of_devices(devices: impl IntoIterator<Item = (ByteSize, ByteSize)>) -> Utilization {
+        let (mut used_sum, mut total_sum) = (0u128, 0u128);
+        let mut fractions = Vec::new();
+        for (used, total) in devices {
+            if total == ByteSize::ZERO {
+                continue;
+            }
+            used_sum += u128::from(used.bytes());
+            total_sum += u128::from(total.bytes());
+            fractions.push(used.bytes() as f64 / total.bytes() as f64);
+        }
+        if fractions.is_empty() {
+            return Utilization {
+                min: 0.0,
+                max: 0.0,
+                mean: 0.0,
+                raw: 0.0,
+                max_over_mean: 1.0,
+            };
+        }
+        let min = fractions.iter().copied().fold(f64::INFINITY, f64::min);
+        let max = fractions.iter().copied().fold(0.0, f64::max);
+        let mean = fractions.iter().sum::<f64>() / fractions.len() as f64;
+        Utilization {
+            min,
+            max,
+            mean,
+            raw: used_sum as f64 / total_sum as f64,
+            max_over_mean: if mean > 0.0 { max / mean } else { 1.0 },
+        }
+    }
 }

@@ -1,0 +1,236 @@
+//! Request validation and the per-request filters: tag rules, allowed and preferred zones,
+//! and the space a brick needs on a device.
+
+use gluster_model::{BrickSpace, ByteSize, SnapshotFactor, DEFAULT_EXTENT_SIZE};
+
+use crate::error::PlacementError;
+use crate::index::{ClusterIx, DevIx, Index, ZoneIx};
+use crate::request::{PlacementSettings, VolumeRequest};
+
+/// Gluster's reserved volume names.
+const RESERVED_NAMES: [&str; 3] = ["all", "volume", "help"];
+/// Longest volume name accepted (glusterd's limit is below the file-name limit).
+const MAX_NAME_LEN: usize = 200;
+
+fn invalid(field: &str, message: impl std::fmt::Display) -> PlacementError {
+    PlacementError::InvalidRequest(format!("{field}: {message}"))
+}
+
+/// Checks what can be checked without the model.
+pub(crate) fn validate(
+    request: &VolumeRequest,
+    settings: &PlacementSettings,
+) -> Result<(), PlacementError> {
+    if request.size == ByteSize::ZERO {
+        return Err(invalid("size", "must be greater than zero"));
+    }
+    if let Some(name) = &request.name {
+        check_name(name)?;
+    }
+    if request.average_file_size == ByteSize::ZERO {
+        return Err(invalid("average_file_size", "must be greater than zero"));
+    }
+    if settings.min_brick_size > settings.max_brick_size {
+        return Err(invalid(
+            "settings.min_brick_size",
+            format!(
+                "{} is larger than max_brick_size {}",
+                settings.min_brick_size, settings.max_brick_size
+            ),
+        ));
+    }
+    if settings.max_brick_size == ByteSize::ZERO {
+        return Err(invalid(
+            "settings.max_brick_size",
+            "must be greater than zero",
+        ));
+    }
+    if settings.max_bricks_per_volume == 0 {
+        return Err(invalid(
+            "settings.max_bricks_per_volume",
+            "must be at least 1",
+        ));
+    }
+    if settings.device_reserve_per_mille >= 1000 {
+        return Err(invalid(
+            "settings.device_reserve_per_mille",
+            "must be below 1000",
+        ));
+    }
+    if !settings.brick_mount_root.starts_with('/') {
+        return Err(invalid(
+            "settings.brick_mount_root",
+            "must be an absolute path",
+        ));
+    }
+    Ok(())
+}
+
+/// Gluster's volume name rule: `[A-Za-z0-9_-]`, not empty, not reserved.
+pub(crate) fn check_name(name: &str) -> Result<(), PlacementError> {
+    if name.is_empty() {
+        return Err(invalid("name", "must not be empty"));
+    }
+    if name.len() > MAX_NAME_LEN {
+        return Err(invalid(
+            "name",
+            format!("longer than {MAX_NAME_LEN} characters"),
+        ));
+    }
+    if let Some(c) = name
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || *c == '_' || *c == '-'))
+    {
+        return Err(invalid(
+            "name",
+            format!("{name:?} has the character {c:?}; use letters, digits, '_' and '-'"),
+        ));
+    }
+    if RESERVED_NAMES.contains(&name) {
+        return Err(invalid("name", format!("{name:?} is reserved by Gluster")));
+    }
+    Ok(())
+}
+
+/// Space a data and an arbiter brick take on a device, per extent size.
+#[derive(Debug, Clone)]
+pub(crate) struct Needs {
+    pub(crate) data_brick: ByteSize,
+    pub(crate) arbiter_brick: Option<ByteSize>,
+    factor: SnapshotFactor,
+    /// (data, arbiter) space for the default extent.
+    default: (u64, u64),
+}
+
+impl Needs {
+    pub(crate) fn new(
+        data_brick: ByteSize,
+        arbiter_brick: Option<ByteSize>,
+        factor: SnapshotFactor,
+    ) -> Option<Needs> {
+        let space = |b: ByteSize| {
+            BrickSpace::for_brick(b, factor, DEFAULT_EXTENT_SIZE).and_then(BrickSpace::total)
+        };
+        let data = space(data_brick)?.bytes();
+        let arbiter = match arbiter_brick {
+            Some(a) => space(a)?.bytes(),
+            None => 0,
+        };
+        Some(Needs {
+            data_brick,
+            arbiter_brick,
+            factor,
+            default: (data, arbiter),
+        })
+    }
+
+    /// The pool and metadata of a brick on a device with this extent.
+    pub(crate) fn space(&self, arbiter: bool, extent: ByteSize) -> Option<BrickSpace> {
+        let brick = if arbiter {
+            self.arbiter_brick?
+        } else {
+            self.data_brick
+        };
+        BrickSpace::for_brick(brick, self.factor, extent)
+    }
+
+    /// Bytes a brick takes on a device with this extent (`u64::MAX` if it overflows).
+    pub(crate) fn bytes(&self, arbiter: bool, extent: ByteSize) -> u64 {
+        if extent == DEFAULT_EXTENT_SIZE {
+            return if arbiter {
+                self.default.1
+            } else {
+                self.default.0
+            };
+        }
+        self.space(arbiter, extent)
+            .and_then(BrickSpace::total)
+            .map_or(u64::MAX, ByteSize::bytes)
+    }
+
+    /// Bytes a data brick takes with the default extent.
+    pub(crate) fn data_default(&self) -> u64 {
+        self.default.0
+    }
+
+    /// Bytes an arbiter brick takes with the default extent.
+    pub(crate) fn arbiter_default(&self) -> u64 {
+        self.default.1
+    }
+}
+
+/// The request's restrictions on one cluster, resolved against the index.
+pub(crate) struct Filter {
+    pub(crate) cluster: ClusterIx,
+    /// Zones bricks may go to, by zone number.
+    pub(crate) zones: Vec<ZoneIx>,
+    /// Per zone of the index: 0 for a preferred zone, 1 otherwise.
+    pub(crate) zone_tier: Vec<u8>,
+    /// Per device of the index, whether it matches every tag rule (`None`: no rules).
+    pub(crate) tag_ok: Option<Vec<bool>>,
+}
+
+impl Filter {
+    pub(crate) fn new(index: &Index, cluster: ClusterIx, request: &VolumeRequest) -> Filter {
+        let rec = &index.clusters[cluster.ix()];
+        let zones = rec
+            .zones
+            .iter()
+            .copied()
+            .filter(|z| {
+                request.allowed_zones.is_empty()
+                    || request.allowed_zones.contains(&index.zones[z.ix()].zone)
+            })
+            .collect();
+        let zone_tier = if request.preferred_zones.is_empty() {
+            Vec::new()
+        } else {
+            index
+                .zones
+                .iter()
+                .map(|z| u8::from(!request.preferred_zones.contains(&z.zone)))
+                .collect()
+        };
+        let tag_ok = (!request.device_tag_match.is_empty()).then(|| {
+            index
+                .devs
+                .iter()
+                .map(|d| {
+                    let node = &index.nodes[d.node.ix()];
+                    request
+                        .device_tag_match
+                        .iter()
+                        .all(|rule| rule.matches(&node.tags, &d.tags))
+                })
+                .collect()
+        });
+        Filter {
+            cluster,
+            zones,
+            zone_tier,
+            tag_ok,
+        }
+    }
+
+    pub(crate) fn tags_match(&self, dx: DevIx) -> bool {
+        self.tag_ok.as_ref().is_none_or(|ok| ok[dx.ix()])
+    }
+
+    pub(crate) fn tier(&self, z: ZoneIx) -> u8 {
+        self.zone_tier.get(z.ix()).copied().unwrap_or(0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_follow_gluster_rules() {
+        assert!(check_name("vol_1-a").is_ok());
+        for bad in ["", "a b", "a/b", "all", "vol.1", "é"] {
+            let e = check_name(bad).unwrap_err().to_string();
+            assert!(e.contains("name"), "{bad}: {e}");
+        }
+    }
+}

@@ -1,0 +1,352 @@
+//! The index over one model snapshot: dense typed indices, and per zone the eligible devices
+//! ordered by free fraction, so that the best device of a zone is found in O(log devices).
+//!
+//! Dense indices (`DevIx`, `NodeIx`, `ZoneIx`, `ClusterIx`) never leave the crate: plans carry
+//! the model's ids.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::ops::Bound;
+
+use gluster_model::{ArbiterTag, ByteSize, ClusterId, DeviceId, Model, NodeId, Tags, Zone};
+
+macro_rules! dense {
+    ($name:ident) => {
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub(crate) struct $name(pub(crate) u32);
+
+        impl $name {
+            pub(crate) fn ix(self) -> usize {
+                self.0 as usize
+            }
+        }
+    };
+}
+
+dense!(DevIx);
+dense!(NodeIx);
+dense!(ZoneIx);
+dense!(ClusterIx);
+
+/// Which ordered set of a zone a device is in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Class {
+    /// Takes data bricks (`arbiter` tag `supported` or `disabled`).
+    Data = 0,
+    /// Dedicated to arbiter bricks (`arbiter: required`).
+    ArbRequired = 1,
+    /// Takes arbiter bricks among others (`arbiter: supported`).
+    ArbSupported = 2,
+}
+
+/// One entry of a zone's ordered set: (rank, label, device). Ascending order is "most free
+/// fraction first", then by label.
+type Entry = (u64, u64, u32);
+
+/// The free fraction scale: a fraction is stored as `free * 2^32 / total`.
+const FRACTION_ONE: u64 = 1 << 32;
+
+pub(crate) struct Dev {
+    pub(crate) id: DeviceId,
+    pub(crate) name: String,
+    pub(crate) node: NodeIx,
+    pub(crate) zone: ZoneIx,
+    pub(crate) total: u64,
+    pub(crate) used: u64,
+    /// What the device may fill to (total minus the reserve).
+    pub(crate) cap: u64,
+    pub(crate) extent: ByteSize,
+    /// A stable pseudo-random label derived from the id: the tie-break order.
+    pub(crate) label: u64,
+    pub(crate) arbiter: ArbiterTag,
+    /// The device itself is online.
+    pub(crate) device_online: bool,
+    /// The device and its node are online.
+    pub(crate) online: bool,
+    pub(crate) tags: Tags,
+}
+
+impl Dev {
+    /// Space a brick may still take.
+    pub(crate) fn room(&self) -> u64 {
+        self.cap.saturating_sub(self.used)
+    }
+
+    /// Ascending rank: 0 is an empty device, `FRACTION_ONE` a full one.
+    pub(crate) fn rank(&self) -> u64 {
+        if self.total == 0 {
+            return FRACTION_ONE;
+        }
+        let free = u128::from(self.total.saturating_sub(self.used));
+        let fraction = (free << 32) / u128::from(self.total);
+        FRACTION_ONE - fraction as u64
+    }
+
+    fn entry(&self, ix: DevIx) -> Entry {
+        (self.rank(), self.label, ix.0)
+    }
+
+    pub(crate) fn in_class(&self, class: Class) -> bool {
+        self.online
+            && match class {
+                Class::Data => self.arbiter.takes_data(),
+                Class::ArbRequired => self.arbiter == ArbiterTag::Required,
+                Class::ArbSupported => self.arbiter == ArbiterTag::Supported,
+            }
+    }
+}
+
+pub(crate) struct NodeRec {
+    pub(crate) id: NodeId,
+    pub(crate) manage: String,
+    pub(crate) storage: String,
+    pub(crate) zone: ZoneIx,
+    pub(crate) online: bool,
+    pub(crate) tags: Tags,
+    pub(crate) devices: Vec<DevIx>,
+}
+
+pub(crate) struct ZoneRec {
+    pub(crate) zone: Zone,
+    pub(crate) nodes: Vec<NodeIx>,
+    sets: [BTreeSet<Entry>; 3],
+}
+
+pub(crate) struct ClusterRec {
+    pub(crate) id: ClusterId,
+    pub(crate) file: bool,
+    /// Zones by zone number.
+    pub(crate) zones: Vec<ZoneIx>,
+    pub(crate) nodes: Vec<NodeIx>,
+    pub(crate) names: HashSet<String>,
+}
+
+/// The index. Cheap queries, O(log devices) updates.
+pub(crate) struct Index {
+    pub(crate) devs: Vec<Dev>,
+    pub(crate) nodes: Vec<NodeRec>,
+    pub(crate) zones: Vec<ZoneRec>,
+    pub(crate) clusters: Vec<ClusterRec>,
+    pub(crate) dev_by_id: HashMap<DeviceId, DevIx>,
+    /// Answer queries by scanning every device of the zone (the reference oracle).
+    pub(crate) scan: bool,
+}
+
+/// A stable 64-bit label from a device id (splitmix64 finalizer over both halves).
+fn label_of(id: DeviceId) -> u64 {
+    let v = id.as_u128();
+    let mut z = (v as u64) ^ ((v >> 64) as u64).rotate_left(29);
+    z = z.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+/// What a device of `total` bytes may fill to with `reserve_per_mille` kept free.
+pub(crate) fn fill_cap(total: u64, reserve_per_mille: u32) -> u64 {
+    let keep = u128::from(total) * u128::from(reserve_per_mille.min(1000));
+    total - (keep.div_ceil(1000) as u64)
+}
+
+impl Index {
+    /// Builds the index of every cluster of `model`.
+    pub(crate) fn build(model: &Model, reserve_per_mille: u32) -> Index {
+        let mut index = Index {
+            devs: Vec::with_capacity(model.devices().len()),
+            nodes: Vec::with_capacity(model.nodes().len()),
+            zones: Vec::new(),
+            clusters: Vec::new(),
+            dev_by_id: HashMap::with_capacity(model.devices().len()),
+            scan: false,
+        };
+        let mut cluster_ix: HashMap<ClusterId, ClusterIx> = HashMap::new();
+        for c in model.clusters() {
+            cluster_ix.insert(c.id, ClusterIx(index.clusters.len() as u32));
+            index.clusters.push(ClusterRec {
+                id: c.id,
+                file: c.file,
+                zones: Vec::new(),
+                nodes: Vec::new(),
+                names: HashSet::new(),
+            });
+        }
+        for v in model.volumes() {
+            if let Some(c) = cluster_ix.get(&v.cluster) {
+                index.clusters[c.ix()].names.insert(v.name.clone());
+            }
+        }
+        let mut zone_ix: HashMap<(ClusterIx, Zone), ZoneIx> = HashMap::new();
+        let mut node_ix: HashMap<NodeId, NodeIx> = HashMap::with_capacity(model.nodes().len());
+        for n in model.nodes() {
+            let Some(&c) = cluster_ix.get(&n.cluster) else {
+                continue;
+            };
+            let z = *zone_ix.entry((c, n.zone)).or_insert_with(|| {
+                index.zones.push(ZoneRec {
+                    zone: n.zone,
+                    nodes: Vec::new(),
+                    sets: Default::default(),
+                });
+                ZoneIx(index.zones.len() as u32 - 1)
+            });
+            let nx = NodeIx(index.nodes.len() as u32);
+            node_ix.insert(n.id, nx);
+            index.zones[z.ix()].nodes.push(nx);
+            index.clusters[c.ix()].nodes.push(nx);
+            index.nodes.push(NodeRec {
+                id: n.id,
+                manage: n.manage_hostname.clone(),
+                storage: n.storage_hostname.clone(),
+                zone: z,
+                online: n.state.is_online(),
+                tags: n.tags.clone(),
+                devices: Vec::new(),
+            });
+        }
+        for ((c, _), z) in &zone_ix {
+            index.clusters[c.ix()].zones.push(*z);
+        }
+        for c in &mut index.clusters {
+            let zones = &index.zones;
+            c.zones.sort_by_key(|z| zones[z.ix()].zone);
+        }
+        for d in model.devices() {
+            let Some(&nx) = node_ix.get(&d.node) else {
+                continue;
+            };
+            let node = &index.nodes[nx.ix()];
+            let dx = DevIx(index.devs.len() as u32);
+            let dev = Dev {
+                id: d.id,
+                name: d.name.clone(),
+                node: nx,
+                zone: node.zone,
+                total: d.total.bytes(),
+                used: d.used.bytes(),
+                cap: fill_cap(d.total.bytes(), reserve_per_mille),
+                extent: d.extent_size,
+                label: label_of(d.id),
+                arbiter: ArbiterTag::of(&node.tags, &d.tags),
+                device_online: d.state.is_online(),
+                online: d.state.is_online() && node.online,
+                tags: d.tags.clone(),
+            };
+            index.dev_by_id.insert(d.id, dx);
+            index.nodes[nx.ix()].devices.push(dx);
+            index.devs.push(dev);
+            index.insert(dx);
+        }
+        index
+    }
+
+    fn insert(&mut self, dx: DevIx) {
+        let dev = &self.devs[dx.ix()];
+        let entry = dev.entry(dx);
+        let zone = &mut self.zones[dev.zone.ix()];
+        for class in [Class::Data, Class::ArbRequired, Class::ArbSupported] {
+            if dev.in_class(class) {
+                zone.sets[class as usize].insert(entry);
+            }
+        }
+    }
+
+    fn remove(&mut self, dx: DevIx) {
+        let dev = &self.devs[dx.ix()];
+        let entry = dev.entry(dx);
+        let zone = &mut self.zones[dev.zone.ix()];
+        for set in &mut zone.sets {
+            set.remove(&entry);
+        }
+    }
+
+    /// Sets a device's used space, keeping the ordered sets in step.
+    pub(crate) fn set_used(&mut self, dx: DevIx, used: u64) {
+        self.remove(dx);
+        self.devs[dx.ix()].used = used;
+        self.insert(dx);
+    }
+
+    /// The device of `class` in `zone` that satisfies `pred` and comes first in the order
+    /// (rank ascending, then label rotated by `r` ascending, then index).
+    pub(crate) fn best(
+        &self,
+        zone: ZoneIx,
+        class: Class,
+        r: u64,
+        mut pred: impl FnMut(DevIx) -> bool,
+    ) -> Option<DevIx> {
+        if self.scan {
+            return self.best_by_scan(zone, class, r, pred);
+        }
+        let set = &self.zones[zone.ix()].sets[class as usize];
+        let mut group = set.first()?.0;
+        loop {
+            let upper = (group, u64::MAX, u32::MAX);
+            for e in set.range((group, r, 0)..=upper) {
+                if pred(DevIx(e.2)) {
+                    return Some(DevIx(e.2));
+                }
+            }
+            if r > 0 {
+                for e in set.range((group, 0, 0)..(group, r, 0)) {
+                    if pred(DevIx(e.2)) {
+                        return Some(DevIx(e.2));
+                    }
+                }
+            }
+            group = set
+                .range((Bound::Excluded(upper), Bound::Unbounded))
+                .next()?
+                .0;
+        }
+    }
+
+    /// The same answer as [`Index::best`] by a plain scan of the zone's devices.
+    fn best_by_scan(
+        &self,
+        zone: ZoneIx,
+        class: Class,
+        r: u64,
+        mut pred: impl FnMut(DevIx) -> bool,
+    ) -> Option<DevIx> {
+        let mut best: Option<(u64, u64, u32)> = None;
+        for &n in &self.zones[zone.ix()].nodes {
+            for &dx in &self.nodes[n.ix()].devices {
+                let dev = &self.devs[dx.ix()];
+                if !dev.in_class(class) || !pred(dx) {
+                    continue;
+                }
+                let key = (dev.rank(), dev.label.wrapping_sub(r), dx.0);
+                if best.is_none_or(|b| key < b) {
+                    best = Some(key);
+                }
+            }
+        }
+        best.map(|b| DevIx(b.2))
+    }
+
+    /// The sort key of a device under rotation `r` (what [`Index::best`] minimises).
+    pub(crate) fn key(&self, dx: DevIx, r: u64) -> (u64, u64, u32) {
+        let dev = &self.devs[dx.ix()];
+        (dev.rank(), dev.label.wrapping_sub(r), dx.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reserve_caps_the_fill() {
+        assert_eq!(fill_cap(1000, 0), 1000);
+        assert_eq!(fill_cap(1000, 100), 900);
+        assert_eq!(fill_cap(1001, 100), 900);
+        assert_eq!(fill_cap(u64::MAX, 1), u64::MAX - u64::MAX.div_ceil(1000));
+    }
+
+    #[test]
+    fn labels_are_stable() {
+        let a = label_of(DeviceId::from_u128(1));
+        assert_eq!(a, label_of(DeviceId::from_u128(1)));
+        assert_ne!(a, label_of(DeviceId::from_u128(2)));
+    }
+}

@@ -1,0 +1,404 @@
+//! The planner: an index built once over a model snapshot, plans made against it, and
+//! commits that keep it in step.
+
+use std::collections::BTreeSet;
+
+use rand_chacha::rand_core::{RngCore, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use gluster_model::{
+    Brick, BrickId, BrickRole, ByteSize, ClusterId, Model, ModelError, SnapshotFactor,
+    SnapshotSettings, VolumeId, ZoneChecking,
+};
+
+use crate::choose::{SetChoice, SetChooser};
+use crate::diagnose::diagnose;
+use crate::error::{Infeasible, PlacementError, Reason};
+use crate::filter::{validate, Filter, Needs};
+use crate::index::{ClusterIx, DevIx, Index};
+use crate::plan::{Plan, PlanNote, PlannedBrick};
+use crate::request::{PlacementSettings, VolumeRequest};
+use crate::simulate::DeviceUsage;
+use crate::sizing::{layouts, Layout};
+
+/// A reusable planner over one model snapshot.
+///
+/// Building it indexes every device once (O(D log D)); each plan then costs about
+/// O(zones + bricks x log devices) per brick set. [`Planner::commit`] records a plan in the
+/// index, so a sequence of plans (a simulation, a batch of requests) never rebuilds it.
+///
+/// ```
+/// use gluster_model::*;
+/// use gluster_placement::{Planner, PlacementSettings, VolumeRequest};
+///
+/// let mut model = Model::new();
+/// let cluster = ClusterId::from_u128(1);
+/// model.add_cluster(Cluster { id: cluster, block: false, file: true }).unwrap();
+/// for n in 0..3u32 {
+///     let node = NodeId::from_u128(100 + u128::from(n));
+///     model.add_node(Node {
+///         id: node, cluster, zone: Zone(n + 1), manage_hostname: format!("node{n}"),
+///         storage_hostname: format!("192.0.2.{n}"), tags: Tags::new(), state: EntityState::Online,
+///     }).unwrap();
+///     model.add_device(Device {
+///         id: DeviceId::from_u128(200 + u128::from(n)), node, name: "/dev/sdb".into(),
+///         total: ByteSize::tib(1), used: ByteSize::ZERO, extent_size: DEFAULT_EXTENT_SIZE,
+///         tags: Tags::new(), state: EntityState::Online,
+///     }).unwrap();
+/// }
+/// let mut planner = Planner::new(&model, &PlacementSettings::default());
+/// let request = VolumeRequest::new(ByteSize::gib(100), Durability::replicate(3).unwrap());
+/// let plan = planner.plan(&request, 7).unwrap();
+/// planner.commit(&plan).unwrap();
+/// plan.apply(&mut model).unwrap();
+/// assert!(model.check().is_empty());
+/// ```
+pub struct Planner {
+    index: Index,
+    settings: PlacementSettings,
+    /// Device used-space changes made while planning, undone before a plan returns.
+    undo: Vec<(DevIx, u64)>,
+}
+
+impl std::fmt::Debug for Planner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Planner")
+            .field("devices", &self.index.devs.len())
+            .field("nodes", &self.index.nodes.len())
+            .field("clusters", &self.index.clusters.len())
+            .field("settings", &self.settings)
+            .finish()
+    }
+}
+
+/// Which cluster a request may go to, and why others are out.
+enum Clusters {
+    Candidates(Vec<ClusterIx>),
+    Refused(PlacementError),
+}
+
+impl Planner {
+    /// Indexes `model` with `settings` (whose device reserve shapes the index).
+    pub fn new(model: &Model, settings: &PlacementSettings) -> Planner {
+        Planner {
+            index: Index::build(model, settings.device_reserve_per_mille),
+            settings: settings.clone(),
+            undo: Vec::new(),
+        }
+    }
+
+    /// The settings the planner was built with.
+    pub fn settings(&self) -> &PlacementSettings {
+        &self.settings
+    }
+
+    /// Answers every device query with a plain scan of the zone instead of the ordered index.
+    /// The decisions are the same, bit for bit; the scan is the reference the index is tested
+    /// and measured against.
+    pub fn use_reference_scan(&mut self, on: bool) {
+        self.index.scan = on;
+    }
+
+    /// Plans one volume. The same snapshot, request and seed always give the same plan; the
+    /// planner is unchanged afterwards (see [`Planner::commit`]).
+    pub fn plan(&mut self, request: &VolumeRequest, seed: u64) -> Result<Plan, PlacementError> {
+        validate(request, &self.settings)?;
+        let candidates = match self.clusters_for(request) {
+            Clusters::Candidates(c) => c,
+            Clusters::Refused(e) => return Err(e),
+        };
+        let sizing = layouts(request, &self.settings);
+        for &cluster in &candidates {
+            let filter = Filter::new(&self.index, cluster, request);
+            for layout in &sizing.layouts {
+                let Some(needs) = Needs::new(
+                    layout.data_brick,
+                    layout.arbiter_brick,
+                    request.snapshot_factor,
+                ) else {
+                    continue;
+                };
+                if let Some(sets) = self.place_sets(&filter, &needs, request, layout.sets, seed) {
+                    return self.build_plan(cluster, layout, &needs, &sets, request, seed);
+                }
+            }
+        }
+        let mut reasons: Vec<Reason> = Vec::new();
+        for &cluster in &candidates {
+            let filter = Filter::new(&self.index, cluster, request);
+            for r in diagnose(&self.index, &filter, request, &self.settings, &sizing) {
+                if !reasons.contains(&r) {
+                    reasons.push(r);
+                }
+            }
+        }
+        Err(PlacementError::Infeasible(Infeasible { reasons }))
+    }
+
+    fn clusters_for(&self, request: &VolumeRequest) -> Clusters {
+        let named = |c: ClusterIx| {
+            request
+                .name
+                .as_ref()
+                .is_some_and(|n| self.index.clusters[c.ix()].names.contains(n))
+        };
+        let refuse = |detail: String| {
+            Clusters::Refused(PlacementError::Infeasible(Infeasible {
+                reasons: vec![Reason::NoCluster { detail }],
+            }))
+        };
+        let all = (0..self.index.clusters.len() as u32).map(ClusterIx);
+        if let Some(id) = request.cluster {
+            let Some(c) = all.clone().find(|c| self.index.clusters[c.ix()].id == id) else {
+                return Clusters::Refused(PlacementError::InvalidRequest(format!(
+                    "cluster: unknown cluster {id}"
+                )));
+            };
+            if named(c) {
+                return Clusters::Refused(duplicate_name(request, id));
+            }
+            if !self.index.clusters[c.ix()].file {
+                return refuse(format!("cluster {id} does not take file volumes"));
+            }
+            return Clusters::Candidates(vec![c]);
+        }
+        let file: Vec<ClusterIx> = all.filter(|c| self.index.clusters[c.ix()].file).collect();
+        if file.is_empty() {
+            return refuse(if self.index.clusters.is_empty() {
+                "the model has no cluster".to_string()
+            } else {
+                "no cluster takes file volumes".to_string()
+            });
+        }
+        let free: Vec<ClusterIx> = file.iter().copied().filter(|c| !named(*c)).collect();
+        if free.is_empty() {
+            return Clusters::Refused(duplicate_name(
+                request,
+                self.index.clusters[file[0].ix()].id,
+            ));
+        }
+        Clusters::Candidates(free)
+    }
+
+    /// Chooses `sets` brick sets one after the other, accounting for the space earlier sets
+    /// take; the index is restored before returning.
+    fn place_sets(
+        &mut self,
+        filter: &Filter,
+        needs: &Needs,
+        request: &VolumeRequest,
+        sets: usize,
+        seed: u64,
+    ) -> Option<Vec<SetChoice>> {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let arbiter = needs.arbiter_brick.is_some();
+        let set_size = request.durability.set_size();
+        let mut out = Vec::with_capacity(sets);
+        for s in 0..sets {
+            let r = rng.next_u64();
+            let chooser = SetChooser {
+                index: &self.index,
+                filter,
+                needs,
+                data_slots: set_size - usize::from(arbiter),
+                arbiter,
+            };
+            let Some(choice) = chooser.choose(request.zone_checking, r) else {
+                self.rollback();
+                return None;
+            };
+            if s + 1 < sets {
+                for (position, &dx) in choice.iter().enumerate() {
+                    let dev = &self.index.devs[dx.ix()];
+                    let is_arbiter = request.durability.role_at(position) == BrickRole::Arbiter;
+                    let used = dev.used + needs.bytes(is_arbiter, dev.extent);
+                    self.undo.push((dx, dev.used));
+                    self.index.set_used(dx, used);
+                }
+            }
+            out.push(choice);
+        }
+        self.rollback();
+        Some(out)
+    }
+
+    fn rollback(&mut self) {
+        while let Some((dx, used)) = self.undo.pop() {
+            self.index.set_used(dx, used);
+        }
+    }
+
+    fn build_plan(
+        &self,
+        cluster: ClusterIx,
+        layout: &Layout,
+        needs: &Needs,
+        sets: &[SetChoice],
+        request: &VolumeRequest,
+        seed: u64,
+    ) -> Result<Plan, PlacementError> {
+        let mut ids = ChaCha8Rng::seed_from_u64(seed);
+        ids.set_stream(1);
+        let mut next_id = || (u128::from(ids.next_u64()) << 64 | u128::from(ids.next_u64())).max(1);
+        let volume_id = VolumeId::from_u128(next_id());
+        let volume_name = request
+            .name
+            .clone()
+            .unwrap_or_else(|| format!("vol_{volume_id}"));
+        let set_size = request.durability.set_size();
+        let mut bricks = Vec::with_capacity(sets.len() * set_size);
+        let mut notes = Vec::new();
+        let mut used_zones = BTreeSet::new();
+        for (set, choice) in sets.iter().enumerate() {
+            let mut zones = BTreeSet::new();
+            for (position, &dx) in choice.iter().enumerate() {
+                let dev = &self.index.devs[dx.ix()];
+                let node = &self.index.nodes[dev.node.ix()];
+                let zone = self.index.zones[dev.zone.ix()].zone;
+                let role = request.durability.role_at(position);
+                let is_arbiter = role == BrickRole::Arbiter;
+                let space = needs
+                    .space(is_arbiter, dev.extent)
+                    .ok_or(ModelError::Overflow("brick space"))?;
+                let size = if is_arbiter {
+                    needs.arbiter_brick.unwrap_or(needs.data_brick)
+                } else {
+                    needs.data_brick
+                };
+                let id = BrickId::from_u128(next_id());
+                zones.insert(zone);
+                used_zones.insert(zone);
+                bricks.push(PlannedBrick {
+                    id,
+                    set,
+                    position,
+                    role,
+                    node: node.manage.clone(),
+                    node_id: node.id,
+                    storage_host: node.storage.clone(),
+                    zone,
+                    device: dev.name.clone(),
+                    device_id: dev.id,
+                    size_bytes: size,
+                    pool_bytes: space.pool,
+                    metadata_bytes: space.metadata,
+                    path: Brick::heketi_path(&self.settings.brick_mount_root, dev.id, id),
+                });
+            }
+            if request.zone_checking == ZoneChecking::Prefer && zones.len() < set_size {
+                notes.push(PlanNote::FewerZones {
+                    set,
+                    zones: zones.len(),
+                    bricks: set_size,
+                });
+            }
+        }
+        let mut seen = BTreeSet::new();
+        for &zone in &request.preferred_zones {
+            if seen.insert(zone) && !used_zones.contains(&zone) {
+                notes.push(PlanNote::PreferredZoneUnused { zone });
+            }
+        }
+        for advisory in request.durability.advisories() {
+            notes.push(PlanNote::Advisory { advisory });
+        }
+        Ok(Plan {
+            volume_id,
+            volume_name,
+            cluster: self.index.clusters[cluster.ix()].id,
+            size_bytes: request.size,
+            durability: request.durability,
+            set_count: layout.sets,
+            data_brick_bytes: layout.data_brick,
+            arbiter_brick_bytes: layout.arbiter_brick,
+            snapshot: SnapshotSettings {
+                enabled: request.snapshot_factor != SnapshotFactor::ONE,
+                factor: request.snapshot_factor,
+            },
+            options: request.options.clone(),
+            gid: request.gid,
+            bricks,
+            notes,
+            seed,
+        })
+    }
+
+    /// Records a plan in the index (its bricks take their space; its name is taken). All or
+    /// nothing: a plan that would over-book a device or names an unknown one is refused.
+    pub fn commit(&mut self, plan: &Plan) -> Result<(), PlacementError> {
+        let cluster = (0..self.index.clusters.len())
+            .find(|&c| self.index.clusters[c].id == plan.cluster)
+            .ok_or(ModelError::UnknownCluster(plan.cluster))?;
+        let mut usage: Vec<(DevIx, u64)> = Vec::with_capacity(plan.bricks.len());
+        for b in &plan.bricks {
+            let dx = *self
+                .index
+                .dev_by_id
+                .get(&b.device_id)
+                .ok_or(ModelError::UnknownDevice(b.device_id))?;
+            let space = b
+                .space()
+                .ok_or(ModelError::Overflow("brick space"))?
+                .bytes();
+            match usage.iter_mut().find(|(d, _)| *d == dx) {
+                Some((_, sum)) => {
+                    *sum = sum
+                        .checked_add(space)
+                        .ok_or(ModelError::Overflow("device usage"))?
+                }
+                None => usage.push((dx, space)),
+            }
+        }
+        for &(dx, need) in &usage {
+            let dev = &self.index.devs[dx.ix()];
+            let free = dev.total.saturating_sub(dev.used);
+            if need > free {
+                return Err(ModelError::Overbooked {
+                    device: dev.id,
+                    need: ByteSize::b(need),
+                    free: ByteSize::b(free),
+                }
+                .into());
+            }
+        }
+        for (dx, need) in usage {
+            let used = self.index.devs[dx.ix()].used + need;
+            self.index.set_used(dx, used);
+        }
+        self.index.clusters[cluster]
+            .names
+            .insert(plan.volume_name.clone());
+        Ok(())
+    }
+
+    /// Every device with its current use, in the model's device order.
+    pub fn device_usage(&self) -> Vec<DeviceUsage> {
+        self.index
+            .devs
+            .iter()
+            .map(|d| DeviceUsage {
+                node: self.index.nodes[d.node.ix()].manage.clone(),
+                device: d.name.clone(),
+                zone: self.index.zones[d.zone.ix()].zone,
+                total_bytes: ByteSize::b(d.total),
+                used_bytes: ByteSize::b(d.used),
+            })
+            .collect()
+    }
+
+    /// `(used, total)` of every device that can take bricks (online, on an online node).
+    pub(crate) fn online_usage(&self) -> impl Iterator<Item = (ByteSize, ByteSize)> + '_ {
+        self.index
+            .devs
+            .iter()
+            .filter(|d| d.online)
+            .map(|d| (ByteSize::b(d.used), ByteSize::b(d.total)))
+    }
+}
+
+fn duplicate_name(request: &VolumeRequest, cluster: ClusterId) -> PlacementError {
+    PlacementError::InvalidRequest(format!(
+        "name: a volume named {:?} exists in cluster {cluster}",
+        request.name.as_deref().unwrap_or_default()
+    ))
+}

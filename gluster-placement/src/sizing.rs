@@ -1,0 +1,137 @@
+//! Sizing: how many brick sets, and how large their bricks are.
+//!
+//! Any set count is tried, not only powers of two: from the fewest the maximum brick size
+//! allows, upwards, while bricks stay at or above the minimum and the volume within the
+//! maximum brick count.
+
+use gluster_model::{arbiter_brick_size, ByteSize, Durability};
+
+use crate::request::{PlacementSettings, VolumeRequest};
+
+/// Bricks are sized in whole KiB, as Heketi did.
+const BRICK_UNIT: ByteSize = ByteSize::kib(1);
+
+/// One candidate layout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Layout {
+    pub(crate) sets: usize,
+    pub(crate) data_brick: ByteSize,
+    pub(crate) arbiter_brick: Option<ByteSize>,
+}
+
+/// The candidate layouts in the order they are tried, and why the list may be empty.
+#[derive(Debug, Clone)]
+pub(crate) struct Sizing {
+    pub(crate) layouts: Vec<Layout>,
+    /// The fewest sets the maximum brick size allows.
+    pub(crate) min_sets: usize,
+    /// The data brick at `min_sets` (the largest possible).
+    pub(crate) largest_brick: ByteSize,
+}
+
+/// The data brick of a volume of `size` split into `sets` sets of `share` data bricks.
+fn data_brick(size: ByteSize, sets: usize, share: usize) -> Option<ByteSize> {
+    let parts = u64::try_from(sets.checked_mul(share)?).ok()?;
+    ByteSize::b(size.bytes().div_ceil(parts)).round_up_to(BRICK_UNIT)
+}
+
+pub(crate) fn layouts(request: &VolumeRequest, settings: &PlacementSettings) -> Sizing {
+    let durability = request.durability;
+    let share = durability.data_share();
+    let set_size = durability.set_size();
+    let per_set_max = u128::from(settings.max_brick_size.bytes()) * share as u128;
+    let min_sets = u128::from(request.size.bytes())
+        .div_ceil(per_set_max.max(1))
+        .max(1);
+    let min_sets = usize::try_from(min_sets).unwrap_or(usize::MAX);
+    let largest_brick = data_brick(request.size, min_sets, share).unwrap_or(ByteSize::ZERO);
+    let mut layouts = Vec::new();
+    let max_sets = settings.max_bricks_per_volume / set_size;
+    let mut sets = min_sets;
+    while sets <= max_sets {
+        let Some(brick) = data_brick(request.size, sets, share) else {
+            break;
+        };
+        if brick < settings.min_brick_size {
+            break;
+        }
+        if brick <= settings.max_brick_size {
+            let arbiter_brick = (durability == Durability::Arbiter).then(|| {
+                arbiter_brick_size(
+                    brick,
+                    request.average_file_size,
+                    settings.min_arbiter_brick_size,
+                )
+                .round_up_to(BRICK_UNIT)
+                .unwrap_or(brick)
+            });
+            layouts.push(Layout {
+                sets,
+                data_brick: brick,
+                arbiter_brick,
+            });
+        }
+        sets += 1;
+    }
+    Sizing {
+        layouts,
+        min_sets,
+        largest_brick,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sets_for(size: ByteSize, d: Durability, s: &PlacementSettings) -> Vec<usize> {
+        layouts(&VolumeRequest::new(size, d), s)
+            .layouts
+            .iter()
+            .map(|l| l.sets)
+            .collect()
+    }
+
+    #[test]
+    fn any_set_count_from_the_fewest() {
+        let s = PlacementSettings {
+            max_brick_size: ByteSize::gib(100),
+            ..PlacementSettings::default()
+        };
+        let r3 = Durability::replicate(3).unwrap();
+        // 300 GiB at most 100 GiB per brick: 3 sets first (not 4).
+        assert_eq!(sets_for(ByteSize::gib(300), r3, &s)[0], 3);
+        // At most 32 bricks: 10 sets of 3.
+        assert_eq!(sets_for(ByteSize::gib(300), r3, &s).last(), Some(&10));
+        // Below the minimum brick: nothing.
+        assert!(sets_for(ByteSize::mib(512), r3, &s).is_empty());
+        // Too many bricks: nothing.
+        assert!(sets_for(ByteSize::tib(4), r3, &s).is_empty());
+    }
+
+    #[test]
+    fn disperse_splits_over_data_bricks() {
+        let d = Durability::disperse(4, 2).unwrap();
+        let l = layouts(
+            &VolumeRequest::new(ByteSize::gib(100), d),
+            &PlacementSettings::default(),
+        );
+        assert_eq!(l.layouts[0].sets, 1);
+        assert_eq!(l.layouts[0].data_brick, ByteSize::gib(25));
+        assert_eq!(l.layouts.len(), 5);
+    }
+
+    #[test]
+    fn arbiter_brick_is_small_with_a_floor() {
+        let l = layouts(
+            &VolumeRequest::new(ByteSize::gib(64), Durability::Arbiter),
+            &PlacementSettings::default(),
+        );
+        assert_eq!(l.layouts[0].arbiter_brick, Some(ByteSize::gib(1)));
+        let l = layouts(
+            &VolumeRequest::new(ByteSize::gib(1), Durability::Arbiter),
+            &PlacementSettings::default(),
+        );
+        assert_eq!(l.layouts[0].arbiter_brick, Some(ByteSize::mib(16)));
+    }
+}
