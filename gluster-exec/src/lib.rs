@@ -1,7 +1,57 @@
 //! Executors that carry out GlusterFS placement plans.
+//!
+//! - [`Executor`]: the operations on hosts (devices, bricks, volumes, peers, block volumes),
+//!   with typed requests in [`ops`] and one error type, [`ExecError`].
+//! - [`Transport`]: how a command executor reaches a host: [`LocalTransport`],
+//!   [`SshTransport`] (OpenSSH, batch mode, connection reuse), [`KubectlTransport`]
+//!   (`kubectl exec`) and [`PrefixTransport`] (`ip netns exec`, `nsenter`), or your own.
+//! - [`CommandExecutor`]: the [`Executor`] that runs real commands over a transport, making
+//!   bricks with a [`Backend`] (LVM thin, or directories on mounted XFS).
+//! - [`render`]: pure functions from requests to argv vectors; [`xml`]: parsers for
+//!   `gluster --xml` answers; [`validate`]: the name and path checks every request passes
+//!   first; [`dry_run`]: every command a plan would run.
+//!
+//! The key decision: commands are argv vectors, never shell strings built from data, and every
+//! name and path is validated before a command is built, so no request can inject a command.
+//! Every operation is idempotent (probes before storage steps, glusterd's answers read for
+//! "already exists" and "does not exist"), so a runner may retry and recovery may replay.
+//!
+//! ```
+//! use gluster_exec::ops::VolumeRef;
+//! use gluster_exec::render::gluster;
+//!
+//! let start = gluster::volume_start(&VolumeRef { host: "node1".into(), name: "vol_1".into() })?;
+//! assert_eq!(start.join(" "), "gluster --mode=script --xml volume start vol_1");
+//!
+//! // Hostile names never reach a command.
+//! let evil = VolumeRef { host: "node1".into(), name: "vol;reboot".into() };
+//! assert!(gluster::volume_start(&evil).is_err());
+//! # Ok::<(), gluster_exec::ExecError>(())
+//! ```
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod command;
+pub mod dry_run;
+mod error;
+mod executor;
+pub mod ops;
+pub mod render;
+pub mod transport;
+pub mod validate;
+pub mod xml;
+
+pub use command::{CommandExecutor, Timeouts};
+pub use error::ExecError;
+pub use executor::Executor;
+pub use render::{Backend, DirectoryMounts};
+pub use transport::{
+    CommandOutput, KubectlTransport, LocalTransport, PrefixTransport, SshTransport, Transport,
+};
+
 #[cfg(feature = "cli")]
 pub mod cli;
+
+#[cfg(feature = "testpool")]
+pub mod testpool;

@@ -237,3 +237,28 @@ fn native_format_refuses_unknown_versions_and_fields() {
         "{msg}"
     );
 }
+
+#[test]
+fn the_check_reports_every_inconsistency_at_once() {
+    let m = import_heketi_info(INFO).unwrap();
+    let mut doc: serde_json::Value = serde_json::from_str(&to_native_json(&m)).unwrap();
+    // Three independent faults: a device's used space off by one byte, a brick on a device
+    // that does not exist, and a device of a node that does not exist.
+    let devices = doc["devices"].as_array_mut().unwrap();
+    let used = devices[0]["used"].as_u64().unwrap();
+    devices[0]["used"] = (used + 1).into();
+    let device_of_node = devices[1]["id"].as_str().unwrap().to_string();
+    devices[1]["node"] = "ffffffffffffffffffffffffffffffff".into();
+    let bricks = doc["bricks"].as_array_mut().unwrap();
+    bricks[0]["device"] = "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee".into();
+
+    let Err(ImportError::Inconsistent { problems, .. }) = from_native_json(&doc.to_string()) else {
+        panic!("an inconsistent document must be refused with its problems");
+    };
+    let text: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
+    let has = |needle: &str| text.iter().any(|t| t.contains(needle));
+    assert!(has("eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee"), "{text:#?}");
+    assert!(has("ffffffffffffffffffffffffffffffff"), "{text:#?}");
+    assert!(has(&device_of_node), "{text:#?}");
+    assert!(problems.len() >= 3, "{text:#?}");
+}

@@ -21,6 +21,9 @@ pub(crate) enum Command {
     Plan(PlacementArgs),
     /// Place the same request again and again and report how many fit and device use.
     Simulate(SimulateArgs),
+    /// Plan one volume and print, per host and in order, every command carrying it out would
+    /// run (a dry run: nothing runs).
+    Commands(CommandsArgs),
 }
 
 /// Output format.
@@ -104,6 +107,29 @@ pub(crate) struct SimulateArgs {
     /// Volumes to place (default: until the first refusal).
     #[arg(long)]
     pub(crate) count: Option<usize>,
+}
+
+/// Brick backend of `commands`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum BackendArg {
+    /// LVM thin pool, XFS and mount per brick.
+    Lvm,
+    /// Directories on an XFS filesystem already mounted per device at ROOT/vg_<device-id>.
+    Directory,
+}
+
+/// Flags of `commands`.
+#[derive(Debug, Args)]
+pub(crate) struct CommandsArgs {
+    #[command(flatten)]
+    pub(crate) placement: PlacementArgs,
+    /// How bricks are made.
+    #[arg(long, value_enum, default_value = "lvm")]
+    pub(crate) backend: BackendArg,
+    /// Root of brick mounts (default /var/lib/heketi/mounts); the directory backend expects
+    /// each device's XFS filesystem mounted at ROOT/vg_<device-id>.
+    #[arg(long, value_name = "ROOT")]
+    pub(crate) brick_mount_root: Option<String>,
 }
 
 impl PlacementArgs {

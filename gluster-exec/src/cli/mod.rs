@@ -4,6 +4,7 @@
 //! with `--output json`), 1 on bad input (a message naming the file and field).
 
 mod args;
+mod commands;
 mod output;
 mod topology;
 
@@ -61,6 +62,7 @@ fn run(cli: Cli) -> Result<i32, String> {
                 Err(e) => refusal(e, args.output),
             }
         }
+        Command::Commands(args) => commands::run(&args),
         Command::Simulate(sim) => {
             let (model, request, settings) = resolve(&sim.placement)?;
             match simulate(&model, &request, &settings, sim.placement.seed, sim.count) {
@@ -77,19 +79,19 @@ fn run(cli: Cli) -> Result<i32, String> {
     }
 }
 
-type Resolved = (
+pub(crate) type Resolved = (
     gluster_model::Model,
     gluster_placement::VolumeRequest,
     gluster_placement::PlacementSettings,
 );
 
-fn resolve(args: &PlacementArgs) -> Result<Resolved, String> {
+pub(crate) fn resolve(args: &PlacementArgs) -> Result<Resolved, String> {
     let model = topology::load(args.topology.as_deref(), args.device_size)?;
     let (request, settings) = args.spec().resolve().map_err(|e| e.to_string())?;
     Ok((model, request, settings))
 }
 
-fn refusal(e: PlacementError, output: OutputFormat) -> Result<i32, String> {
+pub(crate) fn refusal(e: PlacementError, output: OutputFormat) -> Result<i32, String> {
     match e {
         PlacementError::Infeasible(inf) => {
             eprintln!("gluster-plan: no placement:");
@@ -110,6 +112,6 @@ fn refusal(e: PlacementError, output: OutputFormat) -> Result<i32, String> {
     }
 }
 
-fn to_json<T: serde::Serialize>(value: &T) -> String {
+pub(crate) fn to_json<T: serde::Serialize>(value: &T) -> String {
     serde_json::to_string_pretty(value).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
 }

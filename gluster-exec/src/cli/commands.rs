@@ -1,0 +1,91 @@
+//! `gluster-plan commands`: a dry run printing every command a plan would run.
+
+use std::fmt::Write;
+
+use crate::dry_run::{plan_commands, PlannedCommand};
+use crate::render::Guard;
+use crate::transport::quote_command;
+use crate::{Backend, DirectoryMounts};
+use gluster_placement::plan_volume;
+
+use super::args::{BackendArg, CommandsArgs, OutputFormat};
+use super::{refusal, resolve, to_json, EXIT_PLACED};
+
+/// Heketi's mount root, the default of plans.
+const DEFAULT_MOUNT_ROOT: &str = "/var/lib/heketi/mounts";
+
+pub(crate) fn run(args: &CommandsArgs) -> Result<i32, String> {
+    let (model, request, mut settings) = resolve(&args.placement)?;
+    let root = args
+        .brick_mount_root
+        .clone()
+        .unwrap_or_else(|| DEFAULT_MOUNT_ROOT.to_string());
+    if !root.starts_with('/') {
+        return Err(format!(
+            "--brick-mount-root {root:?} must be an absolute path"
+        ));
+    }
+    settings.brick_mount_root = root.clone();
+    let backend = match args.backend {
+        BackendArg::Lvm => Backend::LvmThin,
+        BackendArg::Directory => Backend::Directory(DirectoryMounts::under_root(&root)),
+    };
+    let plan = match plan_volume(&model, &request, &settings, args.placement.seed) {
+        Ok(plan) => plan,
+        Err(e) => return refusal(e, args.placement.output),
+    };
+    let commands = plan_commands(&plan, &backend).map_err(|e| e.to_string())?;
+    let hosts = by_host(&commands);
+    match args.placement.output {
+        OutputFormat::Json => {
+            let doc = serde_json::json!({
+                "volume": plan.volume_name,
+                "backend": match args.backend {
+                    BackendArg::Lvm => "lvm",
+                    BackendArg::Directory => "directory",
+                },
+                "hosts": hosts
+                    .iter()
+                    .map(|(host, cmds)| serde_json::json!({"host": host, "commands": cmds}))
+                    .collect::<Vec<_>>(),
+            });
+            println!("{}", to_json(&doc));
+        }
+        OutputFormat::Table => print!("{}", table(&hosts)),
+    }
+    Ok(EXIT_PLACED)
+}
+
+/// Commands grouped per host, hosts in order of their first command.
+fn by_host(commands: &[PlannedCommand]) -> Vec<(String, Vec<&PlannedCommand>)> {
+    let mut hosts: Vec<(String, Vec<&PlannedCommand>)> = Vec::new();
+    for c in commands {
+        match hosts.iter_mut().find(|(h, _)| *h == c.host) {
+            Some((_, list)) => list.push(c),
+            None => hosts.push((c.host.clone(), vec![c])),
+        }
+    }
+    hosts
+}
+
+fn table(hosts: &[(String, Vec<&PlannedCommand>)]) -> String {
+    let mut out = String::new();
+    for (host, cmds) in hosts {
+        let _ = writeln!(out, "host {host}:");
+        for c in cmds {
+            let guard = match &c.guard {
+                Guard::Always => String::new(),
+                Guard::SkipIfOk(p) => format!("  # unless `{}`", quote_command(p)),
+                Guard::OnlyIfOk(p) => format!("  # only if `{}`", quote_command(p)),
+            };
+            let _ = writeln!(
+                out,
+                "  {:>4}  {:<14} {}{guard}",
+                c.seq,
+                c.operation,
+                quote_command(&c.argv)
+            );
+        }
+    }
+    out
+}

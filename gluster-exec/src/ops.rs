@@ -1,0 +1,241 @@
+//! Typed requests and results of executor operations, built from the model and plans.
+//!
+//! Every request names the host it runs on (a node's manage hostname). Storage addresses of
+//! bricks (`BrickAddress`) use the node's storage hostname, as Gluster does.
+
+use gluster_model::{BrickId, ByteSize, DeviceId, Durability};
+use serde::{Deserialize, Serialize};
+
+/// `host:/path` of a brick as Gluster names it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct BrickAddress {
+    /// The node's storage hostname or address.
+    pub host: String,
+    /// Absolute path of the brick directory.
+    pub path: String,
+}
+
+impl std::fmt::Display for BrickAddress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.host, self.path)
+    }
+}
+
+/// Prepare a raw block device for bricks (LVM: physical volume and volume group).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceSetup {
+    /// Manage hostname of the node.
+    pub host: String,
+    /// The device's id (names the volume group `vg_<id>`).
+    pub device_id: DeviceId,
+    /// Device path, e.g. `/dev/sdb`.
+    pub device: String,
+}
+
+/// Remove what `DeviceSetup` created; the device must hold no brick.
+pub type DeviceTeardown = DeviceSetup;
+
+/// What a host reports about a prepared device.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceInfo {
+    /// Usable size.
+    pub total: ByteSize,
+    /// Space not used by bricks.
+    pub free: ByteSize,
+    /// Allocation unit (LVM extent size).
+    pub extent: ByteSize,
+}
+
+/// Create one brick: thin pool, logical volume, filesystem and mount (LVM backend) or a
+/// directory on the device's filesystem (directory backend).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BrickCreate {
+    /// Manage hostname of the node.
+    pub host: String,
+    /// Device that holds the brick.
+    pub device_id: DeviceId,
+    /// Device path, e.g. `/dev/sdb`.
+    pub device: String,
+    /// The brick's id (names `tp_<id>` and `brick_<id>`).
+    pub brick_id: BrickId,
+    /// Usable size of the brick.
+    pub size: ByteSize,
+    /// Thin pool size (brick x snapshot factor).
+    pub pool_size: ByteSize,
+    /// Thin pool metadata size.
+    pub metadata_size: ByteSize,
+    /// Whether this is an arbiter brick (more inode space).
+    pub arbiter: bool,
+    /// Absolute path of the brick directory Gluster serves (`<mount>/brick`).
+    pub path: String,
+}
+
+/// Remove a brick created by `BrickCreate` (unmount, remove LV and pool, or the directory).
+pub type BrickDestroy = BrickCreate;
+
+/// Create a Gluster volume from bricks in the order Gluster forms sets.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VolumeCreate {
+    /// Host whose glusterd runs the command.
+    pub host: String,
+    /// Volume name.
+    pub name: String,
+    /// Layout of every brick set.
+    pub durability: Durability,
+    /// Bricks, set after set, each set in position order.
+    pub bricks: Vec<BrickAddress>,
+    /// Volume options set after creation (`gluster volume set`).
+    pub options: Vec<(String, String)>,
+}
+
+/// A volume on a host, for start, stop, delete, info and heal info.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VolumeRef {
+    /// Host whose glusterd runs the command.
+    pub host: String,
+    /// Volume name.
+    pub name: String,
+}
+
+/// Add brick sets to a volume (`gluster volume add-brick`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VolumeExpand {
+    /// Host whose glusterd runs the command.
+    pub host: String,
+    /// Volume name.
+    pub name: String,
+    /// The volume's layout (gives the replica count the command needs).
+    pub durability: Durability,
+    /// New bricks, whole sets in position order.
+    pub bricks: Vec<BrickAddress>,
+}
+
+/// Replace one brick of a volume (`gluster volume replace-brick ... commit force`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReplaceBrick {
+    /// Host whose glusterd runs the command.
+    pub host: String,
+    /// Volume name.
+    pub name: String,
+    /// The brick leaving.
+    pub old: BrickAddress,
+    /// Its replacement (already created).
+    pub new: BrickAddress,
+}
+
+/// Set volume options.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SetOptions {
+    /// Host whose glusterd runs the command.
+    pub host: String,
+    /// Volume name.
+    pub name: String,
+    /// Key/value pairs, set in order.
+    pub options: Vec<(String, String)>,
+}
+
+/// Probe or detach a peer from a host's trusted pool.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PeerRequest {
+    /// Host whose glusterd runs the command.
+    pub host: String,
+    /// The peer's storage hostname or address.
+    pub peer: String,
+}
+
+/// Create a block volume in a block-hosting volume (gluster-block).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BlockVolumeCreate {
+    /// Host that runs the command.
+    pub host: String,
+    /// The hosting volume.
+    pub hosting_volume: String,
+    /// Block volume name.
+    pub name: String,
+    /// Size.
+    pub size: ByteSize,
+    /// Storage hostnames that export the block device (`ha` hosts).
+    pub ha_hosts: Vec<String>,
+}
+
+/// Delete a block volume.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BlockVolumeDelete {
+    /// Host that runs the command.
+    pub host: String,
+    /// The hosting volume.
+    pub hosting_volume: String,
+    /// Block volume name.
+    pub name: String,
+}
+
+/// State of a volume as glusterd reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VolumeStatus {
+    /// Created, never started.
+    Created,
+    /// Started.
+    Started,
+    /// Stopped.
+    Stopped,
+}
+
+/// One brick in `volume info`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VolumeInfoBrick {
+    /// `host:/path`.
+    pub address: BrickAddress,
+    /// Whether Gluster marks it as the arbiter of its set.
+    pub arbiter: bool,
+}
+
+/// What `gluster volume info` says about a volume.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VolumeInfo {
+    /// Volume name.
+    pub name: String,
+    /// Volume status.
+    pub status: VolumeStatus,
+    /// Gluster's type name, e.g. `Replicate`, `Distributed-Disperse`.
+    pub type_name: String,
+    /// Bricks in Gluster's order.
+    pub bricks: Vec<VolumeInfoBrick>,
+    /// Replica count (1 when not replicated).
+    pub replica_count: u32,
+    /// Arbiter count (0 or 1).
+    pub arbiter_count: u32,
+    /// Disperse count (0 when not dispersed).
+    pub disperse_count: u32,
+    /// Redundancy count (0 when not dispersed).
+    pub redundancy_count: u32,
+    /// Options reconfigured on the volume.
+    pub options: Vec<(String, String)>,
+}
+
+/// Heal state of one brick.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HealBrick {
+    /// `host:/path`.
+    pub address: BrickAddress,
+    /// Whether the brick process is connected.
+    pub connected: bool,
+    /// Entries pending heal (None when unknown, e.g. brick not connected).
+    pub pending: Option<u64>,
+}
+
+/// What `gluster volume heal VOL info` says.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HealInfo {
+    /// One entry per brick.
+    pub bricks: Vec<HealBrick>,
+}
+
+impl HealInfo {
+    /// Whether every brick is connected and nothing is pending heal.
+    pub fn is_healed(&self) -> bool {
+        self.bricks
+            .iter()
+            .all(|b| b.connected && b.pending == Some(0))
+    }
+}

@@ -1,0 +1,73 @@
+//! Which brick backend a command executor renders for.
+
+use std::collections::BTreeMap;
+
+use gluster_model::DeviceId;
+
+use crate::error::ExecError;
+use crate::ops::{BrickCreate, DeviceSetup};
+use crate::validate;
+
+/// How bricks are made on a device: a closed set, so an enum.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Backend {
+    /// LVM thin pool and XFS filesystem per brick (GLUSTER.md section 5; needs device-mapper).
+    LvmThin,
+    /// Directories on one already-mounted XFS filesystem per device.
+    Directory(DirectoryMounts),
+}
+
+/// Where each device's XFS filesystem is mounted, for the directory backend.
+///
+/// A device has an explicit mount point, or else `<root>/vg_<device-id>` under the default
+/// root: the directory a placement plan's Heketi-style brick paths
+/// (`<root>/vg_<device>/brick_<brick>/brick`) already point into.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct DirectoryMounts {
+    root: Option<String>,
+    devices: BTreeMap<DeviceId, String>,
+}
+
+impl DirectoryMounts {
+    /// Devices are mounted at `<root>/vg_<device-id>`.
+    pub fn under_root(root: impl Into<String>) -> Self {
+        DirectoryMounts {
+            root: Some(root.into().trim_end_matches('/').to_string()),
+            devices: BTreeMap::new(),
+        }
+    }
+
+    /// No default root: every device needs [`DirectoryMounts::device`].
+    pub fn explicit() -> Self {
+        Self::default()
+    }
+
+    /// Device `id` is mounted at `mount`.
+    pub fn device(mut self, id: DeviceId, mount: impl Into<String>) -> Self {
+        self.devices.insert(id, mount.into());
+        self
+    }
+
+    /// The mount point of a device (validated).
+    pub fn mount_of(&self, id: DeviceId) -> Result<String, ExecError> {
+        let mount = match (self.devices.get(&id), &self.root) {
+            (Some(m), _) => m.clone(),
+            (None, Some(root)) => format!("{root}/vg_{id}"),
+            (None, None) => {
+                return Err(ExecError::InvalidRequest(format!(
+                    "no mount point is configured for device {id}"
+                )))
+            }
+        };
+        validate::abs_path("device mount point", &mount)?;
+        Ok(mount)
+    }
+
+    pub(crate) fn mount_for(&self, r: &DeviceSetup) -> Result<String, ExecError> {
+        self.mount_of(r.device_id)
+    }
+
+    pub(crate) fn mount_for_brick(&self, r: &BrickCreate) -> Result<String, ExecError> {
+        self.mount_of(r.device_id)
+    }
+}
