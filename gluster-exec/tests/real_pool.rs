@@ -48,7 +48,10 @@ fn real_gluster_pool() {
 
     let t = Instant::now();
     scenario::peer_probe_all(&env);
-    timed("peer probe of every node, all connected on every node", t);
+    timed(
+        "peer probe of every node through CommandExecutor, all connected on every node",
+        t,
+    );
 
     let cases = [
         VolumeCase {

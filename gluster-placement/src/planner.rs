@@ -58,6 +58,9 @@ pub struct Planner {
     settings: PlacementSettings,
     /// Device used-space changes made while planning, undone before a plan returns.
     undo: Vec<(DevIx, u64)>,
+    /// Volume and brick ids of the snapshot and of committed plans: new ids skip them, so a
+    /// seed used twice on one snapshot cannot give a plan whose ids collide.
+    taken_ids: BTreeSet<u128>,
 }
 
 impl std::fmt::Debug for Planner {
@@ -84,6 +87,11 @@ impl Planner {
             index: Index::build(model, settings.device_reserve_per_mille),
             settings: settings.clone(),
             undo: Vec::new(),
+            taken_ids: model
+                .volumes()
+                .map(|v| v.id.as_u128())
+                .chain(model.bricks().map(|b| b.id.as_u128()))
+                .collect(),
         }
     }
 
@@ -239,7 +247,12 @@ impl Planner {
     ) -> Result<Plan, PlacementError> {
         let mut ids = ChaCha8Rng::seed_from_u64(seed);
         ids.set_stream(1);
-        let mut next_id = || (u128::from(ids.next_u64()) << 64 | u128::from(ids.next_u64())).max(1);
+        let mut next_id = || loop {
+            let id = (u128::from(ids.next_u64()) << 64 | u128::from(ids.next_u64())).max(1);
+            if !self.taken_ids.contains(&id) {
+                break id;
+            }
+        };
         let volume_id = VolumeId::from_u128(next_id());
         let volume_name = request
             .name
@@ -368,6 +381,9 @@ impl Planner {
         self.index.clusters[cluster]
             .names
             .insert(plan.volume_name.clone());
+        self.taken_ids.insert(plan.volume_id.as_u128());
+        self.taken_ids
+            .extend(plan.bricks.iter().map(|b| b.id.as_u128()));
         Ok(())
     }
 

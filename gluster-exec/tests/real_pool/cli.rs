@@ -1,13 +1,13 @@
-//! Raw gluster CLI calls through the pool's `NodeTransport`, and the plan applied with them.
-//!
-//! Stand-in until the command executor and the runner land: `apply_plan_with_cli` and
-//! `delete_volume_with_cli` are the two places to switch to `CommandExecutor` + runner.
+//! Raw gluster CLI calls through the pool's `NodeTransport` (for checks), and the plan
+//! applied and removed through the real `CommandExecutor` with the directory-brick backend.
 
 use std::time::Duration;
 
-use gluster_exec::testpool::NodeTransport;
-use gluster_exec::{CommandOutput, Transport};
-use gluster_model::{BrickRole, Durability};
+use gluster_exec::dry_run::plan_requests;
+use gluster_exec::ops::{PeerRequest, VolumeRef};
+use gluster_exec::testpool::{NodeTransport, BRICK_ROOT};
+use gluster_exec::{Backend, CommandExecutor, CommandOutput, DirectoryMounts, Executor, Transport};
+use gluster_model::BrickRole;
 use gluster_placement::Plan;
 
 use super::xml;
@@ -16,6 +16,7 @@ use super::xml;
 pub struct Cli {
     rt: tokio::runtime::Runtime,
     transport: NodeTransport,
+    executor: CommandExecutor<NodeTransport>,
 }
 
 impl Cli {
@@ -24,7 +25,13 @@ impl Cli {
             .enable_all()
             .build()
             .expect("tokio runtime");
-        Cli { rt, transport }
+        let backend = Backend::Directory(DirectoryMounts::under_root(BRICK_ROOT));
+        let executor = CommandExecutor::new(transport.clone(), backend);
+        Cli {
+            rt,
+            transport,
+            executor,
+        }
     }
 
     /// Run `argv` on `host`; a transport error panics.
@@ -42,6 +49,24 @@ impl Cli {
         out.stdout
     }
 
+    /// Probe `peer` from `host` through the command executor.
+    pub fn peer_probe(&self, host: &str, peer: &str) {
+        let request = PeerRequest {
+            host: host.to_string(),
+            peer: peer.to_string(),
+        };
+        self.rt
+            .block_on(self.executor.peer_probe(&request))
+            .unwrap_or_else(|e| panic!("peer probe {peer} from {host}: {e}"));
+    }
+
+    /// Check glusterd on `host` through the command executor.
+    pub fn check_glusterd(&self, host: &str) {
+        self.rt
+            .block_on(self.executor.check_glusterd(host))
+            .unwrap_or_else(|e| panic!("glusterd on {host}: {e}"));
+    }
+
     /// `gluster --mode=script --xml ARGS` on `host`, requiring `opRet` 0; returns the XML.
     pub fn gluster_xml(&self, host: &str, args: &[&str]) -> String {
         let mut argv = vec!["gluster", "--mode=script", "--xml"];
@@ -53,52 +78,49 @@ impl Cli {
     }
 }
 
-/// The layout words of `gluster volume create` for a durability.
-pub fn layout_args(d: Durability) -> Vec<String> {
-    match d {
-        Durability::None => Vec::new(),
-        Durability::Replicate { replica } => vec!["replica".into(), replica.to_string()],
-        Durability::Arbiter => ["replica", "3", "arbiter", "1"].map(String::from).to_vec(),
-        Durability::Disperse { data, redundancy } => vec![
-            "disperse".into(),
-            (data + redundancy).to_string(),
-            "redundancy".into(),
-            redundancy.to_string(),
-        ],
-    }
+/// Carry out a plan through the command executor: every brick (a directory on its device's
+/// XFS mount), `volume create` with the bricks in plan order and the options, `volume start`.
+/// Running it twice must change nothing (every operation is idempotent).
+pub fn apply_plan_with_executor(cli: &Cli, plan: &Plan) {
+    let requests = plan_requests(plan).expect("plan requests");
+    let exec = &cli.executor;
+    cli.rt.block_on(async {
+        for device in &requests.devices {
+            exec.device_setup(device).await.expect("device setup");
+        }
+        for brick in &requests.bricks {
+            exec.brick_create(brick).await.expect("brick create");
+        }
+        exec.volume_create(&requests.volume)
+            .await
+            .expect("volume create");
+        exec.volume_start(&volume_ref(plan))
+            .await
+            .expect("volume start");
+    });
 }
 
-/// Carry out a plan in its order: every brick directory on its node, `volume create` with
-/// the bricks in plan order, the options, `volume start`. Runs on the first brick's node.
-pub fn apply_plan_with_cli(cli: &Cli, plan: &Plan) {
-    for b in &plan.bricks {
-        cli.ok(&b.node, &["mkdir", "-p", &b.path]);
-    }
-    let host = &plan.bricks[0].node;
-    let mut args: Vec<String> = vec!["volume".into(), "create".into(), plan.volume_name.clone()];
-    args.extend(layout_args(plan.durability));
-    args.extend(
-        plan.bricks
-            .iter()
-            .map(|b| format!("{}:{}", b.storage_host, b.path)),
-    );
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    cli.gluster_xml(host, &args);
-    for (key, value) in &plan.options {
-        cli.gluster_xml(host, &["volume", "set", &plan.volume_name, key, value]);
-    }
-    cli.gluster_xml(host, &["volume", "start", &plan.volume_name]);
+/// Stop and delete the volume, then destroy every brick, through the command executor.
+pub fn delete_volume_with_executor(cli: &Cli, plan: &Plan) {
+    let requests = plan_requests(plan).expect("plan requests");
+    let exec = &cli.executor;
+    cli.rt.block_on(async {
+        exec.volume_stop(&volume_ref(plan))
+            .await
+            .expect("volume stop");
+        exec.volume_delete(&volume_ref(plan))
+            .await
+            .expect("volume delete");
+        for brick in &requests.bricks {
+            exec.brick_destroy(brick).await.expect("brick destroy");
+        }
+    });
 }
 
-/// Stop and delete the volume, then remove every brick directory (`brick_<id>`, the parent
-/// of the served `brick` directory), as a brick destroy does.
-pub fn delete_volume_with_cli(cli: &Cli, plan: &Plan) {
-    let host = &plan.bricks[0].node;
-    cli.gluster_xml(host, &["volume", "stop", &plan.volume_name]);
-    cli.gluster_xml(host, &["volume", "delete", &plan.volume_name]);
-    for b in &plan.bricks {
-        let dir = b.path.trim_end_matches("/brick");
-        cli.ok(&b.node, &["rm", "-rf", "--one-file-system", "--", dir]);
+fn volume_ref(plan: &Plan) -> VolumeRef {
+    VolumeRef {
+        host: plan.bricks[0].node.clone(),
+        name: plan.volume_name.clone(),
     }
 }
 

@@ -8,7 +8,9 @@ use gluster_exec::testpool::TestPool;
 use gluster_model::{BrickRole, ByteSize, Durability, ZoneChecking};
 use gluster_placement::{plan_volume, Plan, VolumeRequest};
 
-use super::cli::{apply_plan_with_cli, delete_volume_with_cli, planned_bricks, volume_bricks, Cli};
+use super::cli::{
+    apply_plan_with_executor, delete_volume_with_executor, planned_bricks, volume_bricks, Cli,
+};
 use super::{files, xml};
 
 /// The pool and the way to run commands in it.
@@ -49,12 +51,18 @@ fn wait_until(what: &str, limit: Duration, mut check: impl FnMut() -> bool) -> D
     start.elapsed()
 }
 
-/// Probe every node from node 0, then wait until every node sees every other as connected.
+/// Probe every node from node 0 through the command executor (twice: probing a peer already
+/// in the pool is fine), then check glusterd on every node and wait until every node sees every other as connected.
 pub fn peer_probe_all(env: &Env) {
     let nodes = env.pool.nodes();
     let first = &nodes[0].name;
-    for n in &nodes[1..] {
-        env.cli.gluster_xml(first, &["peer", "probe", &n.address]);
+    for _ in 0..2 {
+        for n in &nodes[1..] {
+            env.cli.peer_probe(first, &n.address);
+        }
+    }
+    for n in nodes {
+        env.cli.check_glusterd(&n.name);
     }
     wait_until(
         "every peer connected on every node",
@@ -89,8 +97,16 @@ pub fn run_volume_case(env: &mut Env, case: &VolumeCase) -> Vec<(String, Duratio
     let plan = plan_volume(&model, &request, &env.pool.placement_settings(), 7)
         .unwrap_or_else(|e| panic!("{}: no plan: {e}", case.name));
     check_plan_shape(&plan, case);
-    apply_plan_with_cli(&env.cli, &plan);
-    step("plan and apply (mkdir, volume create, start)", &mut t);
+    apply_plan_with_executor(&env.cli, &plan);
+    step(
+        "plan and apply through CommandExecutor (directory bricks, volume create, start)",
+        &mut t,
+    );
+    apply_plan_with_executor(&env.cli, &plan);
+    step(
+        "applying the same plan again changes nothing (idempotent)",
+        &mut t,
+    );
 
     check_volume_info(env, &plan);
     step(
@@ -166,7 +182,7 @@ pub fn run_volume_case(env: &mut Env, case: &VolumeCase) -> Vec<(String, Duratio
         &mut t,
     );
 
-    delete_volume_with_cli(&env.cli, &plan);
+    delete_volume_with_executor(&env.cli, &plan);
     check_deleted(env, &plan);
     check_model_capacity(&model, &plan);
     step(
