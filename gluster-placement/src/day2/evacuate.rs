@@ -418,7 +418,12 @@ pub fn plan_evacuation(
             total: movers.len(),
         });
     }
-    let steps = build_steps(&topo, &movers, &assign, &settings.placement.brick_mount_root)?;
+    let steps = build_steps(
+        &topo,
+        &movers,
+        &assign,
+        &settings.placement.brick_mount_root,
+    )?;
     let degraded = steps.iter().filter(|s| s.degraded).count();
     let waves = steps.iter().map(|s| s.wave + 1).max().unwrap_or(0);
     Ok(EvacuationPlan {
@@ -537,12 +542,17 @@ fn index_key(topo: &Topo<'_>, d: usize) -> (Reverse<u64>, u64, usize) {
 
 /// The balanced greedy pass: biggest bricks first, each to the fitting device with the most
 /// free fraction in a good zone, else (when allowed) in any zone on a distinct node.
-fn greedy_assign(topo: &mut Topo<'_>, movers: &[Mover<'_>], target: &[bool], ngroups: usize) -> Assign {
+fn greedy_assign(
+    topo: &mut Topo<'_>,
+    movers: &[Mover<'_>],
+    target: &[bool],
+    ngroups: usize,
+) -> Assign {
     let mut index: ZoneIndex = BTreeMap::new();
-    for d in 0..topo.devs.len() {
-        if !target[d] && topo.devs[d].online {
+    for (d, dev) in topo.devs.iter().enumerate() {
+        if !target[d] && dev.online {
             index
-                .entry(topo.devs[d].zone)
+                .entry(dev.zone)
                 .or_default()
                 .insert(index_key(topo, d));
         }
@@ -678,7 +688,12 @@ impl Net {
 
 /// The exact solver: per size class, a max-flow of good edges, then (if needed) of all
 /// edges; then a repair pass moving degraded bricks to good devices with room.
-fn flow_assign(topo: &mut Topo<'_>, movers: &[Mover<'_>], target: &[bool], ngroups: usize) -> Assign {
+fn flow_assign(
+    topo: &mut Topo<'_>,
+    movers: &[Mover<'_>],
+    target: &[bool],
+    ngroups: usize,
+) -> Assign {
     let mut assign = Assign {
         dev: vec![None; movers.len()],
     };
@@ -719,9 +734,8 @@ fn flow_assign(topo: &mut Topo<'_>, movers: &[Mover<'_>], target: &[bool], ngrou
         }
     }
     // Repair: a degraded brick moves to a good device with room if one is left.
-    for i in 0..movers.len() {
+    for (i, m) in movers.iter().enumerate() {
         let Some(d) = assign.dev[i] else { continue };
-        let m = &movers[i];
         taken.untake(topo, m, d);
         if taken.zone_ok(m, topo.devs[d].zone) {
             taken.take(topo, m, d);
@@ -737,7 +751,9 @@ fn flow_assign(topo: &mut Topo<'_>, movers: &[Mover<'_>], target: &[bool], ngrou
             })
             .max_by_key(|&c| (topo.free_key(c), Reverse(topo.devs[c].tie)));
         let to = better.unwrap_or(d);
-        let space = topo.space_on(to, m.size, m.factor).unwrap_or(ByteSize::ZERO);
+        let space = topo
+            .space_on(to, m.size, m.factor)
+            .unwrap_or(ByteSize::ZERO);
         topo.used[to] = topo.used[to].checked_add(space).unwrap_or(topo.used[to]);
         taken.take(topo, m, to);
         assign.dev[i] = Some(to);
@@ -787,7 +803,7 @@ fn flow_batch(
                 continue;
             }
             let good = taken.zone_ok(m, z);
-            if !good && !(allow_bad && m.degrade_ok) {
+            if !(good || allow_bad && m.degrade_ok) {
                 continue;
             }
             let excluded_here = nodes.iter().any(|&n| taken.node_taken(m, n));
@@ -797,7 +813,9 @@ fn flow_batch(
                 let hub = match zone_hub.get(&key) {
                     Some(h) => *h,
                     None => {
-                        let devs = nodes.iter().flat_map(|&n| topo.node_devs[n].iter().copied());
+                        let devs = nodes
+                            .iter()
+                            .flat_map(|&n| topo.node_devs[n].iter().copied());
                         let h = net.hub(topo, m, target, devs);
                         zone_hub.insert(key, h);
                         h
@@ -825,7 +843,10 @@ fn flow_batch(
                 None
             };
             for &n in nodes {
-                if taken.node_taken(m, n) || !topo.nodes[n].online || topo.nodes[n].cluster != m.cluster {
+                if taken.node_taken(m, n)
+                    || !topo.nodes[n].online
+                    || topo.nodes[n].cluster != m.cluster
+                {
                     continue;
                 }
                 let hub = match node_hub.get(&(n, m.pol_ix)) {
@@ -891,8 +912,7 @@ fn flow_batch(
 /// The candidate funnel of a mover alone on the pristine model.
 fn explain(topo: &Topo<'_>, m: &Mover<'_>, target: &[bool]) -> Unmovable {
     let mut f = CandidateFunnel::default();
-    for d in 0..topo.devs.len() {
-        let dev = &topo.devs[d];
+    for (d, dev) in topo.devs.iter().enumerate() {
         if target[d] || !dev.online || dev.cluster != m.cluster {
             continue;
         }
@@ -908,7 +928,12 @@ fn explain(topo: &Topo<'_>, m: &Mover<'_>, target: &[bool]) -> Unmovable {
         }
         f.zones += 1;
         let node_tags = topo.nodes[dev.node].tags;
-        if !m.policy.device_tag_match.iter().all(|r| r.matches(node_tags, dev.tags)) {
+        if !m
+            .policy
+            .device_tag_match
+            .iter()
+            .all(|r| r.matches(node_tags, dev.tags))
+        {
             continue;
         }
         f.tags += 1;

@@ -39,6 +39,7 @@ pub use evacuate::{
     plan_evacuation, CandidateFunnel, EvacuationError, EvacuationPlan, EvacuationTarget,
     NoCandidateCause, Solver, Unmovable, UnmovableCause,
 };
+pub use rebalance::{plan_rebalance, RebalancePlan};
 
 /// The placement rules of an existing volume: what its creation request said about zones and
 /// tags. The model does not store them, so day-2 planners take them as input.

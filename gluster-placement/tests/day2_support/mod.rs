@@ -67,7 +67,12 @@ impl Builder {
         self.device_tagged(node, total, &[])
     }
 
-    pub fn device_tagged(&mut self, node: NodeId, total: ByteSize, tags: &[(&str, &str)]) -> DeviceId {
+    pub fn device_tagged(
+        &mut self,
+        node: NodeId,
+        total: ByteSize,
+        tags: &[(&str, &str)],
+    ) -> DeviceId {
         let id = DeviceId::from_u128(self.id());
         let n = self.model.devices_of(node).count();
         self.model
@@ -89,7 +94,12 @@ impl Builder {
     }
 
     /// A volume whose sets are given as device lists; every brick has `size`.
-    pub fn volume(&mut self, durability: Durability, size: ByteSize, sets: &[Vec<DeviceId>]) -> Result<VolumeId, ModelError> {
+    pub fn volume(
+        &mut self,
+        durability: Durability,
+        size: ByteSize,
+        sets: &[Vec<DeviceId>],
+    ) -> Result<VolumeId, ModelError> {
         let vid = VolumeId::from_u128(self.id());
         let mut bricks = Vec::new();
         let mut brick_sets = Vec::new();
@@ -102,7 +112,8 @@ impl Builder {
                 } else {
                     size
                 };
-                let sp = BrickSpace::for_brick(bsize, SnapshotFactor::ONE, DEFAULT_EXTENT_SIZE).unwrap();
+                let sp =
+                    BrickSpace::for_brick(bsize, SnapshotFactor::ONE, DEFAULT_EXTENT_SIZE).unwrap();
                 let bid = BrickId::from_u128(self.id());
                 let node = self.model.device(*dev).unwrap().node;
                 bricks.push(Brick {
@@ -126,7 +137,9 @@ impl Builder {
                 id: vid,
                 cluster: self.cluster,
                 name: format!("vol{n}_{}", vid.as_u128()),
-                size: size.checked_mul((sets.len() * durability.data_share()) as u64).unwrap(),
+                size: size
+                    .checked_mul((sets.len() * durability.data_share()) as u64)
+                    .unwrap(),
                 durability,
                 brick_sets,
                 options: vec![],
@@ -144,7 +157,8 @@ impl Builder {
 pub fn node_separation_holds(model: &Model) -> bool {
     model.volumes().all(|v| {
         v.brick_sets.iter().all(|set| {
-            let mut nodes: Vec<NodeId> = set.iter().map(|b| model.brick(*b).unwrap().node).collect();
+            let mut nodes: Vec<NodeId> =
+                set.iter().map(|b| model.brick(*b).unwrap().node).collect();
             nodes.sort();
             let n = nodes.len();
             nodes.dedup();
