@@ -85,6 +85,7 @@
 
 pub mod block;
 mod choose;
+pub mod day2;
 mod diagnose;
 mod error;
 mod filter;

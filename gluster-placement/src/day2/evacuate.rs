@@ -1,0 +1,981 @@
+//! Evacuation: a replacement device for every brick on a device, a node or a zone.
+//!
+//! # How it is solved
+//!
+//! Every brick on the target needs a device that is online, outside the target, on a node
+//! that holds no other brick of its set, allowed by its volume's zones, tag rules and the
+//! arbiter tag, with room for the brick's pool and metadata after the device reserve. Zone
+//! policy: a brick of a `strict` or `prefer` volume goes to a zone its set does not use
+//! ("good"); when no good zone can take it, `prefer` bricks (and `strict` ones when
+//! [`Day2Settings::allow_degraded`] is set) go to a zone of their set on a distinct node and
+//! the step is marked `degraded`.
+//!
+//! 1. A greedy pass (biggest bricks first) gives each brick the good device with the most free
+//!    fraction, from a per-zone index ordered by free fraction: balanced and O(bricks x zones)
+//!    in the common case. When it places every brick in a good zone, that is the plan.
+//! 2. Otherwise the exact solver runs: a max-flow ([`petgraph::algo::dinics`]) over
+//!    source -> brick (1) -> zone hub or, where the set's nodes or co-moving bricks matter,
+//!    (set, zone) gadget (1) -> (set, node) gadget (1) -> node hub -> device
+//!    (capacity: how many such bricks fit) -> sink. The gadgets make two bricks of one set
+//!    land on distinct nodes (and, for zone policies, distinct zones). A first flow uses only
+//!    good zones; if it cannot move every brick, a second flow also allows degraded edges,
+//!    and degraded bricks are then moved to good devices where room is left.
+//!
+//! Unequal brick sizes: a device's capacity "in bricks" is only exact for bricks of one size,
+//! so bricks are solved by size class, largest first, each class a separate exact max-flow
+//! over the space the larger classes left. This never over-books a device; it is exact when
+//! all moving bricks have one size (the common case, and what the oracle tests check), and
+//! for mixed sizes it may miss an assignment that mixes classes on one device.
+//!
+//! When some brick cannot move, the error names it with a funnel of candidate counts (online
+//! devices outside the target, then node separation, zones, tags, arbiter tag, room), so the
+//! cause is either the first filter that leaves no candidate, or contention.
+//!
+//! [`Day2Settings::allow_degraded`]: super::Day2Settings::allow_degraded
+
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::fmt;
+
+use petgraph::graph::{Graph, NodeIndex};
+use petgraph::visit::EdgeRef;
+use serde::{Deserialize, Serialize};
+
+use gluster_model::{
+    Brick, BrickRole, ByteSize, ClusterId, DeviceId, Model, ModelError, NodeId, SnapshotFactor,
+    Volume, VolumeId, Zone, ZoneChecking,
+};
+
+use super::topo::{factor_of, zone_good, Topo};
+use super::{
+    apply_steps, assign_waves, replacement_brick_id, to_model_brick, BrickLocation, Day2Settings,
+    ReplaceStep, VolumePolicy,
+};
+
+/// What to evacuate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "id", rename_all = "snake_case")]
+pub enum EvacuationTarget {
+    /// One device.
+    Device(DeviceId),
+    /// Every device of a node.
+    Node(NodeId),
+    /// Every device of every node in a zone.
+    Zone(Zone),
+}
+
+impl fmt::Display for EvacuationTarget {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EvacuationTarget::Device(d) => write!(f, "device {d}"),
+            EvacuationTarget::Node(n) => write!(f, "node {n}"),
+            EvacuationTarget::Zone(z) => write!(f, "zone {z}"),
+        }
+    }
+}
+
+/// Which solver produced the plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Solver {
+    /// The balanced greedy pass placed every brick in a good zone.
+    Greedy,
+    /// The exact max-flow solver was needed.
+    MaxFlow,
+}
+
+/// A replace-brick for every brick on the target, in waves.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EvacuationPlan {
+    /// What is evacuated.
+    pub target: EvacuationTarget,
+    /// The steps, ordered by wave (see [`ReplaceStep::wave`]).
+    pub steps: Vec<ReplaceStep>,
+    /// Number of waves.
+    pub waves: usize,
+    /// Steps whose set's zone policy could not be kept.
+    pub degraded: usize,
+    /// Which solver produced the plan.
+    pub solver: Solver,
+    /// Seed of the tie-breaks.
+    pub seed: u64,
+}
+
+impl EvacuationPlan {
+    /// The steps of wave `k`.
+    pub fn wave(&self, k: usize) -> impl Iterator<Item = &ReplaceStep> + '_ {
+        self.steps.iter().filter(move |s| s.wave == k)
+    }
+
+    /// Applies every step, wave by wave, with [`Model::replace_brick`]. Stops at the first
+    /// refusal (earlier steps stay applied; apply to a clone for all-or-nothing).
+    pub fn apply(&self, model: &mut Model) -> Result<(), ModelError> {
+        apply_steps(&self.steps, |s| to_model_brick(s.volume_id, &s.new), model)
+    }
+}
+
+/// Candidate devices of a brick after each filter, in order: how an explanation finds the
+/// filter that left none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct CandidateFunnel {
+    /// Online devices of the cluster outside the target.
+    pub online: usize,
+    /// ... on a node holding no other brick of the set.
+    pub node_separation: usize,
+    /// ... in an allowed zone that the zone policy accepts.
+    pub zones: usize,
+    /// ... matching the volume's tag rules.
+    pub tags: usize,
+    /// ... whose `arbiter` tag takes the brick's role.
+    pub arbiter_tag: usize,
+    /// ... with room for the brick (pool + metadata, after the reserve).
+    pub with_room: usize,
+}
+
+/// The filter that left a brick without any candidate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum NoCandidateCause {
+    /// No online device outside the target.
+    NoOnlineDevice,
+    /// Every online device is on a node of another brick of the set.
+    NodeSeparation,
+    /// Allowed zones or the strict zone policy leave no device.
+    Zones,
+    /// The volume's tag rules leave no device.
+    Tags,
+    /// The `arbiter` tags leave no device for the brick's role.
+    ArbiterTag,
+    /// No remaining device has room for the brick.
+    Capacity,
+}
+
+/// Why one brick cannot move.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum UnmovableCause {
+    /// No device could take it even if it were the only brick moving.
+    NoCandidate {
+        /// The filter that left none.
+        cause: NoCandidateCause,
+        /// Candidates after each filter.
+        funnel: CandidateFunnel,
+    },
+    /// Devices could take it alone, but not together with the other bricks that must move.
+    Contended {
+        /// Candidates after each filter.
+        funnel: CandidateFunnel,
+    },
+}
+
+/// A brick that cannot move, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Unmovable {
+    /// Volume id.
+    pub volume_id: VolumeId,
+    /// Volume name.
+    pub volume_name: String,
+    /// Set index.
+    pub set: usize,
+    /// Position within the set.
+    pub position: usize,
+    /// The brick.
+    pub brick: BrickLocation,
+    /// Why.
+    pub cause: UnmovableCause,
+}
+
+impl fmt::Display for Unmovable {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "brick {} of volume {} (set {}): ",
+            self.brick.host_path, self.volume_name, self.set
+        )?;
+        match &self.cause {
+            UnmovableCause::NoCandidate { cause, funnel } => write!(
+                f,
+                "no candidate device ({}; online {}, distinct node {}, zones {}, tags {}, arbiter tag {}, with room {})",
+                match cause {
+                    NoCandidateCause::NoOnlineDevice => "no online device outside the target",
+                    NoCandidateCause::NodeSeparation => "every online device is on a node of its set",
+                    NoCandidateCause::Zones => "allowed zones or strict zone checking leave none",
+                    NoCandidateCause::Tags => "tag rules leave none",
+                    NoCandidateCause::ArbiterTag => "arbiter tags leave none for its role",
+                    NoCandidateCause::Capacity => "no device has room",
+                },
+                funnel.online, funnel.node_separation, funnel.zones, funnel.tags, funnel.arbiter_tag, funnel.with_room
+            ),
+            UnmovableCause::Contended { funnel } => write!(
+                f,
+                "{} devices could take it alone, but not together with the other bricks that must move",
+                funnel.with_room
+            ),
+        }
+    }
+}
+
+/// Why an evacuation cannot be planned.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum EvacuationError {
+    /// The target names no device, node or zone of the model.
+    #[error("unknown evacuation target: {0}")]
+    UnknownTarget(EvacuationTarget),
+    /// Some bricks cannot move.
+    #[error("{} of {total} bricks cannot move: {}", unmovable.len(), unmovable.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    Unmovable {
+        /// The bricks that cannot move, and why.
+        unmovable: Vec<Unmovable>,
+        /// Bricks on the target.
+        total: usize,
+    },
+    /// The model is inconsistent (a brick of an unknown volume, an overflow).
+    #[error(transparent)]
+    Model(#[from] ModelError),
+}
+
+/// One brick to move.
+pub(crate) struct Mover<'m> {
+    pub brick: &'m Brick,
+    pub volume: &'m Volume,
+    pub set: usize,
+    pub position: usize,
+    pub policy: &'m VolumePolicy,
+    /// Distinct policy index (for hub sharing).
+    pub pol_ix: usize,
+    pub cluster: ClusterId,
+    pub role: BrickRole,
+    pub size: ByteSize,
+    pub factor: SnapshotFactor,
+    /// Nodes and zones of the set's bricks that stay.
+    pub fixed_nodes: Vec<usize>,
+    pub fixed_zones: Vec<Zone>,
+    /// Index of its (volume, set) group among movers.
+    pub group: usize,
+    /// May go to a zone its set uses.
+    pub degrade_ok: bool,
+}
+
+/// The mutable state of an assignment: device usage (in `topo.used`), where each mover went,
+/// and the new nodes and zones per group.
+pub(crate) struct Assign {
+    pub dev: Vec<Option<usize>>,
+}
+
+fn degrade_ok(policy: &VolumePolicy, settings: &Day2Settings) -> bool {
+    match policy.zone_checking {
+        ZoneChecking::Strict => settings.allow_degraded,
+        _ => true,
+    }
+}
+
+/// Movers for the bricks on the devices flagged in `target`.
+pub(crate) fn movers<'m>(
+    topo: &Topo<'m>,
+    target: &[bool],
+    settings: &'m Day2Settings,
+    filter: impl Fn(&Brick) -> bool,
+) -> Result<Vec<Mover<'m>>, ModelError> {
+    let model = topo.model;
+    let mut pols: Vec<&VolumePolicy> = Vec::new();
+    let mut groups: HashMap<(VolumeId, usize), usize> = HashMap::new();
+    let mut out = Vec::new();
+    for b in model.bricks() {
+        let Some(&d) = topo.dev_ix.get(&b.device) else {
+            continue;
+        };
+        if !target[d] || !filter(b) {
+            continue;
+        }
+        let volume = model
+            .volume(b.volume)
+            .ok_or(ModelError::UnknownVolume(b.volume))?;
+        let (set, position) = volume
+            .brick_sets
+            .iter()
+            .enumerate()
+            .find_map(|(s, ids)| ids.iter().position(|id| *id == b.id).map(|p| (s, p)))
+            .ok_or(ModelError::UnknownBrick(b.id))?;
+        let mut fixed_nodes = Vec::new();
+        let mut fixed_zones = Vec::new();
+        for other in &volume.brick_sets[set] {
+            if *other == b.id {
+                continue;
+            }
+            let Some(ob) = model.brick(*other) else {
+                continue;
+            };
+            let moving = topo
+                .dev_ix
+                .get(&ob.device)
+                .is_some_and(|&od| target[od] && filter(ob));
+            if moving {
+                continue;
+            }
+            if let Some(&ni) = topo.node_ix.get(&ob.node) {
+                fixed_nodes.push(ni);
+                fixed_zones.push(topo.nodes[ni].zone);
+            }
+        }
+        let policy = settings.policy(volume.id);
+        let pol_ix = match pols.iter().position(|p| std::ptr::eq(*p, policy)) {
+            Some(i) => i,
+            None => {
+                pols.push(policy);
+                pols.len() - 1
+            }
+        };
+        let next = groups.len();
+        let group = *groups.entry((volume.id, set)).or_insert(next);
+        out.push(Mover {
+            brick: b,
+            volume,
+            set,
+            position,
+            policy,
+            pol_ix,
+            cluster: volume.cluster,
+            role: b.role,
+            size: b.size,
+            factor: factor_of(volume),
+            fixed_nodes,
+            fixed_zones,
+            group,
+            degrade_ok: degrade_ok(policy, settings),
+        });
+    }
+    Ok(out)
+}
+
+/// Plans the evacuation of `target`: a replace-brick for every brick on it.
+///
+/// Succeeds whenever a valid assignment of equal-size bricks exists (see the module docs);
+/// otherwise names every brick that cannot move and why.
+pub fn plan_evacuation(
+    model: &Model,
+    target: EvacuationTarget,
+    settings: &Day2Settings,
+    seed: u64,
+) -> Result<EvacuationPlan, EvacuationError> {
+    let mut topo = Topo::new(model, &settings.placement, seed);
+    let flags: Vec<bool> = match target {
+        EvacuationTarget::Device(id) => {
+            let i = *topo
+                .dev_ix
+                .get(&id)
+                .ok_or(EvacuationError::UnknownTarget(target))?;
+            (0..topo.devs.len()).map(|d| d == i).collect()
+        }
+        EvacuationTarget::Node(id) => {
+            let n = *topo
+                .node_ix
+                .get(&id)
+                .ok_or(EvacuationError::UnknownTarget(target))?;
+            topo.devs.iter().map(|d| d.node == n).collect()
+        }
+        EvacuationTarget::Zone(z) => {
+            if !topo.zones.contains(&z) {
+                return Err(EvacuationError::UnknownTarget(target));
+            }
+            topo.devs.iter().map(|d| d.zone == z).collect()
+        }
+    };
+    let movers = movers(&topo, &flags, settings, |_| true)?;
+    let pristine = topo.used.clone();
+    let ngroups = movers.iter().map(|m| m.group + 1).max().unwrap_or(0);
+
+    let greedy = greedy_assign(&mut topo, &movers, &flags, ngroups);
+    let greedy_degraded = count_degraded(&topo, &movers, &greedy);
+    let (assign, solver) = if greedy.dev.iter().all(Option::is_some) && greedy_degraded == 0 {
+        (greedy, Solver::Greedy)
+    } else {
+        let greedy_used = std::mem::replace(&mut topo.used, pristine.clone());
+        let flow = flow_assign(&mut topo, &movers, &flags, ngroups);
+        let placed = |a: &Assign| a.dev.iter().filter(|d| d.is_some()).count();
+        let flow_better = placed(&flow) > placed(&greedy)
+            || (placed(&flow) == placed(&greedy)
+                && count_degraded(&topo, &movers, &flow) < greedy_degraded);
+        if flow_better {
+            (flow, Solver::MaxFlow)
+        } else {
+            topo.used = greedy_used;
+            (greedy, Solver::Greedy)
+        }
+    };
+
+    if assign.dev.iter().any(Option::is_none) {
+        topo.used = pristine;
+        let unmovable = movers
+            .iter()
+            .zip(&assign.dev)
+            .filter(|(_, d)| d.is_none())
+            .map(|(m, _)| explain(&topo, m, &flags))
+            .collect();
+        return Err(EvacuationError::Unmovable {
+            unmovable,
+            total: movers.len(),
+        });
+    }
+    let steps = build_steps(
+        &topo,
+        &movers,
+        &assign,
+        &settings.placement.brick_mount_root,
+    )?;
+    let degraded = steps.iter().filter(|s| s.degraded).count();
+    let waves = steps.iter().map(|s| s.wave + 1).max().unwrap_or(0);
+    Ok(EvacuationPlan {
+        target,
+        steps,
+        waves,
+        degraded,
+        solver,
+        seed,
+    })
+}
+
+/// Replace steps for assigned movers, with waves and degradation marks.
+pub(crate) fn build_steps(
+    topo: &Topo<'_>,
+    movers: &[Mover<'_>],
+    assign: &Assign,
+    mount_root: &str,
+) -> Result<Vec<ReplaceStep>, ModelError> {
+    let mut steps = Vec::with_capacity(movers.len());
+    for (i, m) in movers.iter().enumerate() {
+        let Some(d) = assign.dev[i] else { continue };
+        let id = replacement_brick_id(m.brick.id);
+        let new = topo
+            .planned(
+                id, d, m.set, m.position, m.role, m.size, m.factor, mount_root,
+            )
+            .ok_or(ModelError::Overflow("brick space"))?;
+        steps.push(ReplaceStep {
+            wave: 0,
+            volume_id: m.volume.id,
+            volume_name: m.volume.name.clone(),
+            set: m.set,
+            position: m.position,
+            old: topo.location(m.brick),
+            new,
+            degraded: is_degraded(topo, movers, assign, i),
+        });
+    }
+    assign_waves(&mut steps);
+    Ok(steps)
+}
+
+/// Whether mover `i`'s new zone is shared with another brick of its set.
+fn is_degraded(topo: &Topo<'_>, movers: &[Mover<'_>], assign: &Assign, i: usize) -> bool {
+    let m = &movers[i];
+    let Some(d) = assign.dev[i] else { return false };
+    if m.policy.zone_checking == ZoneChecking::None {
+        return false;
+    }
+    let z = topo.devs[d].zone;
+    m.fixed_zones.contains(&z)
+        || movers.iter().enumerate().any(|(j, o)| {
+            j != i && o.group == m.group && assign.dev[j].is_some_and(|od| topo.devs[od].zone == z)
+        })
+}
+
+fn count_degraded(topo: &Topo<'_>, movers: &[Mover<'_>], assign: &Assign) -> usize {
+    (0..movers.len())
+        .filter(|&i| is_degraded(topo, movers, assign, i))
+        .count()
+}
+
+/// Nodes and zones taken by the group's bricks (fixed and already assigned co-movers).
+struct GroupTaken {
+    nodes: Vec<Vec<usize>>,
+    zones: Vec<Vec<Zone>>,
+}
+
+impl GroupTaken {
+    fn new(n: usize) -> Self {
+        GroupTaken {
+            nodes: vec![Vec::new(); n],
+            zones: vec![Vec::new(); n],
+        }
+    }
+    fn take(&mut self, topo: &Topo<'_>, m: &Mover<'_>, d: usize) {
+        let ni = topo.devs[d].node;
+        self.nodes[m.group].push(ni);
+        self.zones[m.group].push(topo.devs[d].zone);
+    }
+    fn untake(&mut self, topo: &Topo<'_>, m: &Mover<'_>, d: usize) {
+        let ni = topo.devs[d].node;
+        let g = m.group;
+        if let Some(p) = self.nodes[g].iter().position(|&n| n == ni) {
+            self.nodes[g].swap_remove(p);
+        }
+        if let Some(p) = self.zones[g].iter().position(|&z| z == topo.devs[d].zone) {
+            self.zones[g].swap_remove(p);
+        }
+    }
+    fn node_taken(&self, m: &Mover<'_>, n: usize) -> bool {
+        m.fixed_nodes.contains(&n) || self.nodes[m.group].contains(&n)
+    }
+    fn zone_ok(&self, m: &Mover<'_>, z: Zone) -> bool {
+        zone_good(m.policy.zone_checking, z, &m.fixed_zones)
+            && zone_good(m.policy.zone_checking, z, &self.zones[m.group])
+    }
+}
+
+/// Whether device `d` can take mover `m` now (all filters but the zone policy).
+fn fits(topo: &Topo<'_>, m: &Mover<'_>, taken: &GroupTaken, target: &[bool], d: usize) -> bool {
+    !target[d]
+        && topo.static_ok(d, m.cluster, m.policy, m.role).is_ok()
+        && !taken.node_taken(m, topo.devs[d].node)
+        && topo
+            .space_on(d, m.size, m.factor)
+            .is_some_and(|s| topo.usable(d) >= s)
+}
+
+type ZoneIndex = BTreeMap<Zone, BTreeSet<(Reverse<u64>, u64, usize)>>;
+
+fn index_key(topo: &Topo<'_>, d: usize) -> (Reverse<u64>, u64, usize) {
+    (Reverse(topo.free_key(d)), topo.devs[d].tie, d)
+}
+
+/// The balanced greedy pass: biggest bricks first, each to the fitting device with the most
+/// free fraction in a good zone, else (when allowed) in any zone on a distinct node.
+fn greedy_assign(
+    topo: &mut Topo<'_>,
+    movers: &[Mover<'_>],
+    target: &[bool],
+    ngroups: usize,
+) -> Assign {
+    let mut index: ZoneIndex = BTreeMap::new();
+    for (d, dev) in topo.devs.iter().enumerate() {
+        if !target[d] && dev.online {
+            index
+                .entry(dev.zone)
+                .or_default()
+                .insert(index_key(topo, d));
+        }
+    }
+    let mut order: Vec<usize> = (0..movers.len()).collect();
+    order.sort_by_key(|&i| (Reverse(movers[i].size), movers[i].brick.id));
+    let mut taken = GroupTaken::new(ngroups);
+    let mut assign = Assign {
+        dev: vec![None; movers.len()],
+    };
+    for i in order {
+        let m = &movers[i];
+        let mut pick = None;
+        for good_pass in [true, false] {
+            if !good_pass && !m.degrade_ok {
+                break;
+            }
+            let mut best: Option<(Reverse<u64>, u64, usize)> = None;
+            for (&z, set) in &index {
+                if !m.policy.allows_zone(z) || taken.zone_ok(m, z) != good_pass {
+                    continue;
+                }
+                if let Some(k) = set
+                    .iter()
+                    .find(|k| fits(topo, m, &taken, target, k.2))
+                    .copied()
+                {
+                    if best.is_none_or(|b| k < b) {
+                        best = Some(k);
+                    }
+                }
+            }
+            if let Some(k) = best {
+                pick = Some(k.2);
+                break;
+            }
+        }
+        if let Some(d) = pick {
+            let space = topo.space_on(d, m.size, m.factor).unwrap_or(ByteSize::ZERO);
+            if let Some(set) = index.get_mut(&topo.devs[d].zone) {
+                set.remove(&index_key(topo, d));
+                topo.used[d] = topo.used[d].checked_add(space).unwrap_or(topo.used[d]);
+                set.insert(index_key(topo, d));
+            }
+            taken.take(topo, m, d);
+            assign.dev[i] = Some(d);
+        }
+    }
+    assign
+}
+
+#[derive(Clone, Copy)]
+enum Kind {
+    Device(usize),
+    Other,
+}
+
+/// A flow network under construction.
+struct Net {
+    g: Graph<(), u32>,
+    kind: Vec<Kind>,
+    sink: NodeIndex,
+    dev_node: HashMap<usize, Option<NodeIndex>>,
+}
+
+impl Net {
+    fn node(&mut self, k: Kind) -> NodeIndex {
+        self.kind.push(k);
+        self.g.add_node(())
+    }
+
+    /// A split node: `(in, out)` joined by an edge of capacity 1.
+    fn gadget(&mut self) -> (NodeIndex, NodeIndex) {
+        let a = self.node(Kind::Other);
+        let b = self.node(Kind::Other);
+        self.g.add_edge(a, b, 1);
+        (a, b)
+    }
+
+    /// A device's node, with its capacity in bricks of the mover's class.
+    fn device(&mut self, topo: &Topo<'_>, m: &Mover<'_>, d: usize) -> Option<NodeIndex> {
+        if let Some(n) = self.dev_node.get(&d) {
+            return *n;
+        }
+        let count = topo
+            .space_on(d, m.size, m.factor)
+            .filter(|s| *s > ByteSize::ZERO)
+            .map(|s| topo.usable(d).bytes() / s.bytes())
+            .unwrap_or(0);
+        let n = if count == 0 {
+            None
+        } else {
+            let n = self.node(Kind::Device(d));
+            self.g
+                .add_edge(n, self.sink, u32::try_from(count).unwrap_or(u32::MAX));
+            Some(n)
+        };
+        self.dev_node.insert(d, n);
+        n
+    }
+
+    /// A hub feeding `devices` (those that pass the static filters and have room), or
+    /// `None` when none does. Edges are added least-preferred first, so that the solver,
+    /// which walks adjacency lists newest first, tries the emptiest devices first.
+    fn hub(
+        &mut self,
+        topo: &Topo<'_>,
+        m: &Mover<'_>,
+        target: &[bool],
+        devices: impl Iterator<Item = usize>,
+    ) -> Option<NodeIndex> {
+        let mut cands: Vec<usize> = devices
+            .filter(|&d| !target[d] && topo.static_ok(d, m.cluster, m.policy, m.role).is_ok())
+            .collect();
+        cands.sort_by_key(|&d| (topo.free_key(d), Reverse(topo.devs[d].tie)));
+        let mut hub = None;
+        for d in cands {
+            if let Some(dn) = self.device(topo, m, d) {
+                let h = match hub {
+                    Some(h) => h,
+                    None => {
+                        let h = self.node(Kind::Other);
+                        hub = Some(h);
+                        h
+                    }
+                };
+                self.g.add_edge(h, dn, u32::MAX / 2);
+            }
+        }
+        hub
+    }
+}
+
+/// The exact solver: per size class, a max-flow of good edges, then (if needed) of all
+/// edges; then a repair pass moving degraded bricks to good devices with room.
+fn flow_assign(
+    topo: &mut Topo<'_>,
+    movers: &[Mover<'_>],
+    target: &[bool],
+    ngroups: usize,
+) -> Assign {
+    let mut assign = Assign {
+        dev: vec![None; movers.len()],
+    };
+    let mut taken = GroupTaken::new(ngroups);
+    let mut classes: BTreeMap<(Reverse<ByteSize>, SnapshotFactor, BrickRole), Vec<usize>> =
+        BTreeMap::new();
+    for (i, m) in movers.iter().enumerate() {
+        classes
+            .entry((Reverse(m.size), m.factor, m.role))
+            .or_default()
+            .push(i);
+    }
+    let mut zone_nodes: BTreeMap<Zone, Vec<usize>> = BTreeMap::new();
+    for (ni, n) in topo.nodes.iter().enumerate() {
+        zone_nodes.entry(n.zone).or_default().push(ni);
+    }
+    for batch in classes.values() {
+        let good = flow_batch(topo, movers, batch, target, &taken, &zone_nodes, false);
+        let placed_good = good.iter().filter(|d| d.is_some()).count();
+        let result = if placed_good < batch.len() && batch.iter().any(|&i| movers[i].degrade_ok) {
+            let all = flow_batch(topo, movers, batch, target, &taken, &zone_nodes, true);
+            if all.iter().filter(|d| d.is_some()).count() > placed_good {
+                all
+            } else {
+                good
+            }
+        } else {
+            good
+        };
+        for (&i, d) in batch.iter().zip(result) {
+            if let Some(d) = d {
+                let m = &movers[i];
+                let space = topo.space_on(d, m.size, m.factor).unwrap_or(ByteSize::ZERO);
+                topo.used[d] = topo.used[d].checked_add(space).unwrap_or(topo.used[d]);
+                taken.take(topo, m, d);
+                assign.dev[i] = Some(d);
+            }
+        }
+    }
+    // Repair: a degraded brick moves to a good device with room if one is left.
+    for (i, m) in movers.iter().enumerate() {
+        let Some(d) = assign.dev[i] else { continue };
+        taken.untake(topo, m, d);
+        if taken.zone_ok(m, topo.devs[d].zone) {
+            taken.take(topo, m, d);
+            continue;
+        }
+        let space = topo.space_on(d, m.size, m.factor).unwrap_or(ByteSize::ZERO);
+        topo.used[d] = topo.used[d].saturating_sub(space);
+        let better = (0..topo.devs.len())
+            .filter(|&c| {
+                m.policy.allows_zone(topo.devs[c].zone)
+                    && taken.zone_ok(m, topo.devs[c].zone)
+                    && fits(topo, m, &taken, target, c)
+            })
+            .max_by_key(|&c| (topo.free_key(c), Reverse(topo.devs[c].tie)));
+        let to = better.unwrap_or(d);
+        let space = topo
+            .space_on(to, m.size, m.factor)
+            .unwrap_or(ByteSize::ZERO);
+        topo.used[to] = topo.used[to].checked_add(space).unwrap_or(topo.used[to]);
+        taken.take(topo, m, to);
+        assign.dev[i] = Some(to);
+    }
+    assign
+}
+
+/// One max-flow over the movers of one size class; returns each mover's device.
+fn flow_batch(
+    topo: &Topo<'_>,
+    movers: &[Mover<'_>],
+    batch: &[usize],
+    target: &[bool],
+    taken: &GroupTaken,
+    zone_nodes: &BTreeMap<Zone, Vec<usize>>,
+    allow_bad: bool,
+) -> Vec<Option<usize>> {
+    let mut g: Graph<(), u32> = Graph::new();
+    let src = g.add_node(());
+    let sink = g.add_node(());
+    let mut net = Net {
+        g,
+        kind: vec![Kind::Other, Kind::Other],
+        sink,
+        dev_node: HashMap::new(),
+    };
+    let mut zone_hub: HashMap<(Zone, ClusterId, usize), Option<NodeIndex>> = HashMap::new();
+    let mut node_hub: HashMap<(usize, usize), Option<NodeIndex>> = HashMap::new();
+    let mut gz: HashMap<(usize, Zone), (NodeIndex, NodeIndex)> = HashMap::new();
+    let mut gn: HashMap<(usize, usize), (NodeIndex, NodeIndex)> = HashMap::new();
+    let mut gz_gn: HashSet<(NodeIndex, NodeIndex)> = HashSet::new();
+    let mut co: HashMap<usize, usize> = HashMap::new();
+    for &i in batch {
+        *co.entry(movers[i].group).or_default() += 1;
+    }
+    let mut brick_nodes = Vec::with_capacity(batch.len());
+
+    for &i in batch {
+        let m = &movers[i];
+        let bn = net.node(Kind::Other);
+        net.g.add_edge(src, bn, 1);
+        brick_nodes.push(bn);
+        let is_co = co.get(&m.group).copied().unwrap_or(0) > 1;
+        let policy_zones = m.policy.zone_checking != ZoneChecking::None;
+        for (&z, nodes) in zone_nodes {
+            if !m.policy.allows_zone(z) {
+                continue;
+            }
+            let good = taken.zone_ok(m, z);
+            if !(good || allow_bad && m.degrade_ok) {
+                continue;
+            }
+            let excluded_here = nodes.iter().any(|&n| taken.node_taken(m, n));
+            if !is_co && !excluded_here {
+                // Every node of the zone is open to this brick: one edge to the zone's hub.
+                let key = (z, m.cluster, m.pol_ix);
+                let hub = match zone_hub.get(&key) {
+                    Some(h) => *h,
+                    None => {
+                        let devs = nodes
+                            .iter()
+                            .flat_map(|&n| topo.node_devs[n].iter().copied());
+                        let h = net.hub(topo, m, target, devs);
+                        zone_hub.insert(key, h);
+                        h
+                    }
+                };
+                if let Some(h) = hub {
+                    net.g.add_edge(bn, h, 1);
+                }
+                continue;
+            }
+            // With degradation allowed, zones do not constrain this brick at all (only nodes
+            // do); the repair pass afterwards restores good zones where room is left.
+            let zone_gadget = if is_co && good && policy_zones && !(allow_bad && m.degrade_ok) {
+                let (zi, zo) = match gz.get(&(m.group, z)) {
+                    Some(p) => *p,
+                    None => {
+                        let p = net.gadget();
+                        gz.insert((m.group, z), p);
+                        p
+                    }
+                };
+                net.g.add_edge(bn, zi, 1);
+                Some(zo)
+            } else {
+                None
+            };
+            for &n in nodes {
+                if taken.node_taken(m, n)
+                    || !topo.nodes[n].online
+                    || topo.nodes[n].cluster != m.cluster
+                {
+                    continue;
+                }
+                let hub = match node_hub.get(&(n, m.pol_ix)) {
+                    Some(h) => *h,
+                    None => {
+                        let h = net.hub(topo, m, target, topo.node_devs[n].iter().copied());
+                        node_hub.insert((n, m.pol_ix), h);
+                        h
+                    }
+                };
+                let Some(hub) = hub else { continue };
+                if !is_co {
+                    net.g.add_edge(bn, hub, 1);
+                    continue;
+                }
+                let (ni, _) = match gn.get(&(m.group, n)) {
+                    Some(p) => *p,
+                    None => {
+                        let p = net.gadget();
+                        net.g.add_edge(p.1, hub, 1);
+                        gn.insert((m.group, n), p);
+                        p
+                    }
+                };
+                match zone_gadget {
+                    Some(zo) => {
+                        if gz_gn.insert((zo, ni)) {
+                            net.g.add_edge(zo, ni, 1);
+                        }
+                    }
+                    None => {
+                        net.g.add_edge(bn, ni, 1);
+                    }
+                }
+            }
+        }
+    }
+
+    let (_, mut flows) = petgraph::algo::dinics(&net.g, src, sink);
+    let mut out = vec![None; batch.len()];
+    for (k, &bn) in brick_nodes.iter().enumerate() {
+        // Walk the flow from the brick to a device, consuming one unit per edge (the network
+        // is acyclic, so the walk ends).
+        let mut cur = bn;
+        loop {
+            if let Kind::Device(d) = net.kind[cur.index()] {
+                out[k] = Some(d);
+                break;
+            }
+            let next = net
+                .g
+                .edges(cur)
+                .find(|e| flows[e.id().index()] > 0)
+                .map(|e| (e.id().index(), e.target()));
+            let Some((id, to)) = next else { break };
+            flows[id] -= 1;
+            cur = to;
+        }
+    }
+    out
+}
+
+/// The candidate funnel of a mover alone on the pristine model.
+fn explain(topo: &Topo<'_>, m: &Mover<'_>, target: &[bool]) -> Unmovable {
+    let mut f = CandidateFunnel::default();
+    for (d, dev) in topo.devs.iter().enumerate() {
+        if target[d] || !dev.online || dev.cluster != m.cluster {
+            continue;
+        }
+        f.online += 1;
+        if m.fixed_nodes.contains(&dev.node) {
+            continue;
+        }
+        f.node_separation += 1;
+        let zone_ok = m.policy.allows_zone(dev.zone)
+            && (m.degrade_ok || zone_good(m.policy.zone_checking, dev.zone, &m.fixed_zones));
+        if !zone_ok {
+            continue;
+        }
+        f.zones += 1;
+        let node_tags = topo.nodes[dev.node].tags;
+        if !m
+            .policy
+            .device_tag_match
+            .iter()
+            .all(|r| r.matches(node_tags, dev.tags))
+        {
+            continue;
+        }
+        f.tags += 1;
+        let role_ok = match m.role {
+            BrickRole::Data => dev.arbiter.takes_data(),
+            BrickRole::Arbiter => dev.arbiter.takes_arbiter(),
+        };
+        if !role_ok {
+            continue;
+        }
+        f.arbiter_tag += 1;
+        if topo
+            .space_on(d, m.size, m.factor)
+            .is_some_and(|s| topo.usable(d) >= s)
+        {
+            f.with_room += 1;
+        }
+    }
+    let cause = if f.online == 0 {
+        Some(NoCandidateCause::NoOnlineDevice)
+    } else if f.node_separation == 0 {
+        Some(NoCandidateCause::NodeSeparation)
+    } else if f.zones == 0 {
+        Some(NoCandidateCause::Zones)
+    } else if f.tags == 0 {
+        Some(NoCandidateCause::Tags)
+    } else if f.arbiter_tag == 0 {
+        Some(NoCandidateCause::ArbiterTag)
+    } else if f.with_room == 0 {
+        Some(NoCandidateCause::Capacity)
+    } else {
+        None
+    };
+    Unmovable {
+        volume_id: m.volume.id,
+        volume_name: m.volume.name.clone(),
+        set: m.set,
+        position: m.position,
+        brick: topo.location(m.brick),
+        cause: match cause {
+            Some(cause) => UnmovableCause::NoCandidate { cause, funnel: f },
+            None => UnmovableCause::Contended { funnel: f },
+        },
+    }
+}

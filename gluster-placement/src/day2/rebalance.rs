@@ -1,0 +1,233 @@
+//! Rebalance: after devices or nodes are added, the fewest `replace-brick` moves that bring
+//! max/mean device utilization under a target.
+//!
+//! Greedy from the top: while the most used device is above `target` x the mean, move one of
+//! its bricks (largest first) to the valid device that ends least used (online, its volume's
+//! zones, tags and arbiter tag, a node its set does not use, a zone its set does not use
+//! unless the set already shared zones, room after the reserve), and only if the destination
+//! ends below where the source was, so moves never ping-pong. A brick moves at most once. The
+//! plan also gives a lower bound on the moves any plan needs (the bytes above the target on
+//! every device, in the largest brick's size), so its quality is a measured ratio.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+
+use gluster_model::{BrickId, Model, ModelError, ZoneChecking};
+
+use super::topo::{factor_of, zone_good, Topo};
+use super::{
+    apply_steps, assign_waves, replacement_brick_id, to_model_brick, Day2Settings, ReplaceStep,
+};
+
+/// A rebalance proposal.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RebalancePlan {
+    /// The moves, in waves (one brick per set per wave).
+    pub steps: Vec<ReplaceStep>,
+    /// Number of waves.
+    pub waves: usize,
+    /// The target: max/mean device utilization at or below it.
+    pub target: f64,
+    /// max/mean before the moves.
+    pub before: f64,
+    /// max/mean after the moves.
+    pub after: f64,
+    /// Whether `after` is at or below `target`.
+    pub reached: bool,
+    /// No plan can reach the target with fewer moves than this.
+    pub lower_bound_moves: usize,
+}
+
+impl RebalancePlan {
+    /// Applies every step with [`Model::replace_brick`].
+    pub fn apply(&self, model: &mut Model) -> Result<(), ModelError> {
+        apply_steps(&self.steps, |s| to_model_brick(s.volume_id, &s.new), model)
+    }
+}
+
+/// max/mean of the online devices' utilization (1 when nothing is used).
+fn spread(topo: &Topo<'_>) -> (f64, f64, Option<usize>) {
+    let online: Vec<usize> = (0..topo.devs.len())
+        .filter(|&d| topo.devs[d].online && topo.devs[d].total.bytes() > 0)
+        .collect();
+    if online.is_empty() {
+        return (1.0, 0.0, None);
+    }
+    let mean = online.iter().map(|&d| topo.util(d)).sum::<f64>() / online.len() as f64;
+    let top = online
+        .iter()
+        .copied()
+        .max_by(|&a, &b| topo.util(a).total_cmp(&topo.util(b)).then(b.cmp(&a)));
+    let max = top.map_or(0.0, |d| topo.util(d));
+    let ratio = if mean > 0.0 { max / mean } else { 1.0 };
+    (ratio, mean, top)
+}
+
+/// Propose at most `max_moves` moves that bring max/mean device utilization to `target`
+/// (e.g. 1.10) or as close as valid moves allow.
+pub fn plan_rebalance(
+    model: &Model,
+    target: f64,
+    settings: &Day2Settings,
+    seed: u64,
+    max_moves: usize,
+) -> RebalancePlan {
+    let mut topo = Topo::new(model, &settings.placement, seed);
+    let (before, mean0, _) = spread(&topo);
+    let largest = model
+        .bricks()
+        .map(|b| b.pool_size.bytes() + b.metadata_size.bytes())
+        .max()
+        .unwrap_or(1)
+        .max(1);
+    let lower_bound_moves = (0..topo.devs.len())
+        .filter(|&d| topo.devs[d].online)
+        .map(|d| {
+            let allowed = target * mean0 * topo.devs[d].total.bytes() as f64;
+            let over = topo.used[d].bytes() as f64 - allowed;
+            if over > 0.0 {
+                (over / largest as f64).ceil() as usize
+            } else {
+                0
+            }
+        })
+        .sum();
+    // Where every brick is now (moves update it), and which bricks moved.
+    let mut at: BTreeMap<BrickId, usize> = model
+        .bricks()
+        .filter_map(|b| topo.dev_ix.get(&b.device).map(|&d| (b.id, d)))
+        .collect();
+    let mut moved: BTreeSet<BrickId> = BTreeSet::new();
+    let mut steps = Vec::new();
+    let mut after = before;
+    while steps.len() < max_moves {
+        let (ratio, _, top) = spread(&topo);
+        after = ratio;
+        let Some(src) = top else { break };
+        if ratio <= target {
+            break;
+        }
+        let Some(step) = best_move(&topo, model, settings, src, &at, &moved) else {
+            break;
+        };
+        let (brick, dst, space_old, space_new, step) = step;
+        topo.used[src] = topo.used[src].saturating_sub(space_old);
+        topo.used[dst] = topo.used[dst]
+            .checked_add(space_new)
+            .unwrap_or(topo.used[dst]);
+        at.insert(brick, dst);
+        moved.insert(brick);
+        steps.push(step);
+    }
+    if steps.len() == max_moves {
+        after = spread(&topo).0;
+    }
+    assign_waves(&mut steps);
+    RebalancePlan {
+        waves: steps.iter().map(|s| s.wave + 1).max().unwrap_or(0),
+        steps,
+        target,
+        before,
+        after,
+        reached: after <= target,
+        lower_bound_moves,
+    }
+}
+
+type Move = (
+    BrickId,
+    usize,
+    gluster_model::ByteSize,
+    gluster_model::ByteSize,
+    ReplaceStep,
+);
+
+/// The move off `src` that leaves its destination least used, largest bricks first.
+fn best_move(
+    topo: &Topo<'_>,
+    model: &Model,
+    settings: &Day2Settings,
+    src: usize,
+    at: &BTreeMap<BrickId, usize>,
+    moved: &BTreeSet<BrickId>,
+) -> Option<Move> {
+    let src_util = topo.util(src);
+    let mut bricks: Vec<&gluster_model::Brick> = model
+        .bricks()
+        .filter(|b| at.get(&b.id) == Some(&src) && !moved.contains(&b.id))
+        .collect();
+    bricks.sort_by_key(|b| (std::cmp::Reverse(b.pool_size), b.id));
+    // Destinations by utilization, least used first.
+    let mut order: Vec<usize> = (0..topo.devs.len())
+        .filter(|&d| d != src && topo.devs[d].online)
+        .collect();
+    order.sort_by(|&a, &b| {
+        topo.util(a)
+            .total_cmp(&topo.util(b))
+            .then(topo.devs[a].tie.cmp(&topo.devs[b].tie))
+    });
+    for b in bricks {
+        let volume = model.volume(b.volume)?;
+        let (set, position) = volume
+            .brick_sets
+            .iter()
+            .enumerate()
+            .find_map(|(s, ids)| ids.iter().position(|x| *x == b.id).map(|p| (s, p)))?;
+        let policy = settings.policy(volume.id);
+        let others: Vec<usize> = volume.brick_sets[set]
+            .iter()
+            .filter(|x| **x != b.id)
+            .filter_map(|x| at.get(x).copied())
+            .collect();
+        let other_nodes: Vec<usize> = others.iter().map(|&d| topo.devs[d].node).collect();
+        let other_zones: Vec<gluster_model::Zone> =
+            others.iter().map(|&d| topo.devs[d].zone).collect();
+        let distinct_now = zone_good(ZoneChecking::Strict, topo.devs[src].zone, &other_zones);
+        let factor = factor_of(volume);
+        let space_old = gluster_model::ByteSize::b(b.pool_size.bytes() + b.metadata_size.bytes());
+        for &dst in &order {
+            let dev = &topo.devs[dst];
+            if topo.static_ok(dst, volume.cluster, policy, b.role).is_err()
+                || other_nodes.contains(&dev.node)
+                || (distinct_now && !zone_good(policy.zone_checking, dev.zone, &other_zones))
+            {
+                continue;
+            }
+            let Some(space_new) = topo.space_on(dst, b.size, factor) else {
+                continue;
+            };
+            if topo.usable(dst) < space_new {
+                continue;
+            }
+            let util_after = (topo.used[dst].bytes() + space_new.bytes()) as f64
+                / dev.total.bytes().max(1) as f64;
+            if util_after >= src_util {
+                // Devices later in `order` are at least as used: no better destination.
+                break;
+            }
+            let new = topo.planned(
+                replacement_brick_id(b.id),
+                dst,
+                set,
+                position,
+                b.role,
+                b.size,
+                factor,
+                &settings.placement.brick_mount_root,
+            )?;
+            let step = ReplaceStep {
+                wave: 0,
+                volume_id: volume.id,
+                volume_name: volume.name.clone(),
+                set,
+                position,
+                old: topo.location(b),
+                new,
+                degraded: false,
+            };
+            return Some((b.id, dst, space_old, space_new, step));
+        }
+    }
+    None
+}

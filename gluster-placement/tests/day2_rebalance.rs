@@ -1,0 +1,130 @@
+//! Rebalance after capacity is added: reaches the target with few moves (measured against a
+//! lower bound), keeps every rule, moves nothing on a balanced cluster.
+
+mod day2_support;
+
+use std::collections::BTreeSet;
+
+use day2_support::*;
+use gluster_model::*;
+use gluster_placement::day2::*;
+use gluster_placement::{PlacementSettings, Planner, Utilization, VolumeRequest};
+
+fn utilization(model: &Model) -> Utilization {
+    Utilization::of_devices(model.devices().map(|d| (d.used, d.total)))
+}
+
+/// 3 zones x 2 nodes of 1 TiB filled to ~60 % with 10 GiB replica-3 volumes (strict), then
+/// one empty node added per zone.
+fn grown() -> Model {
+    let mut b = Builder::new();
+    for z in 1..=3 {
+        for _ in 0..2 {
+            let n = b.node(z);
+            b.device(n, ByteSize::tib(1));
+        }
+    }
+    let mut model = b.model.clone();
+    let settings = PlacementSettings::default();
+    let mut planner = Planner::new(&model, &settings);
+    let mut request = VolumeRequest::new(ByteSize::gib(10), Durability::replicate(3).unwrap());
+    request.zone_checking = ZoneChecking::Strict;
+    for i in 0..120u64 {
+        let plan = planner.plan(&request, i).unwrap();
+        planner.commit(&plan).unwrap();
+        plan.apply(&mut model).unwrap();
+    }
+    b.model = model;
+    for z in 1..=3 {
+        let n = b.node(z);
+        b.device(n, ByteSize::tib(1));
+    }
+    b.model
+}
+
+fn strict() -> Day2Settings {
+    let mut s = Day2Settings::default();
+    s.default_policy.zone_checking = ZoneChecking::Strict;
+    s
+}
+
+#[test]
+fn added_capacity_is_used_with_few_moves() {
+    let model = grown();
+    let before = utilization(&model);
+    assert!(before.max_over_mean > 1.4, "{before:?}");
+    let plan = plan_rebalance(&model, 1.10, &strict(), 1, 10_000);
+    assert!(plan.reached, "{plan:#?}");
+    assert!(plan.steps.len() >= plan.lower_bound_moves);
+    let ratio = plan.steps.len() as f64 / plan.lower_bound_moves as f64;
+    eprintln!(
+        "rebalance: {} moves, lower bound {}, ratio {ratio:.2}, max/mean {:.3} -> {:.3}",
+        plan.steps.len(),
+        plan.lower_bound_moves,
+        plan.before,
+        plan.after
+    );
+    assert!(
+        ratio <= 1.5,
+        "moves {} vs bound {}",
+        plan.steps.len(),
+        plan.lower_bound_moves
+    );
+    let moved: BTreeSet<BrickId> = plan.steps.iter().map(|s| s.old.id).collect();
+    assert_eq!(moved.len(), plan.steps.len(), "a brick moves at most once");
+    let mut m = model.clone();
+    plan.apply(&mut m).unwrap();
+    assert!(m.check().is_empty(), "{:?}", m.check());
+    assert!(node_separation_holds(&m));
+    for v in m.volumes() {
+        for set in &v.brick_sets {
+            let zones: BTreeSet<Zone> = set_zones(&m, set).into_iter().collect();
+            assert_eq!(zones.len(), 3, "strict zones kept");
+        }
+    }
+    let after = utilization(&m);
+    assert!(
+        (after.max_over_mean - plan.after).abs() < 1e-9,
+        "{after:?} vs {}",
+        plan.after
+    );
+    assert!(after.max_over_mean <= 1.10);
+    // One brick per set per wave.
+    let mut seen = BTreeSet::new();
+    for s in &plan.steps {
+        assert!(seen.insert((s.wave, s.volume_id, s.set)));
+    }
+}
+
+#[test]
+fn a_balanced_cluster_moves_nothing() {
+    let mut model = grown();
+    let plan = plan_rebalance(&model, 1.10, &strict(), 1, 10_000);
+    plan.apply(&mut model).unwrap();
+    let again = plan_rebalance(&model, 1.10, &strict(), 1, 10_000);
+    assert!(again.steps.is_empty(), "{again:#?}");
+    assert!(again.reached);
+}
+
+#[test]
+fn when_no_valid_move_exists_the_plan_says_so() {
+    // Replica 3 over exactly three nodes: no brick can leave its node.
+    let mut b = Builder::new();
+    let devs: Vec<DeviceId> = (0..3)
+        .map(|z| {
+            let n = b.node(z + 1);
+            b.device(n, ByteSize::tib(1))
+        })
+        .collect();
+    b.volume(
+        Durability::Replicate { replica: 3 },
+        ByteSize::gib(100),
+        std::slice::from_ref(&devs),
+    )
+    .unwrap();
+    let n = b.node(1);
+    let _small = b.device(n, ByteSize::gib(50));
+    let plan = plan_rebalance(&b.model, 1.05, &strict(), 1, 100);
+    assert!(plan.steps.is_empty(), "{plan:#?}");
+    assert!(!plan.reached);
+}
