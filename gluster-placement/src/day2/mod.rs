@@ -2,12 +2,12 @@
 //!
 //! - [`plan_evacuation`]: move every brick off a device, a node or a zone (replace-brick),
 //!   exact (max-flow) so it succeeds whenever a valid assignment exists.
-//! - [`plan_expand`]: grow a volume by adding brick sets (add-brick) or by growing its bricks
-//!   in place.
+//! - [`plan_expand`]: grow a volume by adding brick sets of its brick size (add-brick).
 //! - [`plan_rebalance`]: the fewest replace-brick moves that bring max/mean device
 //!   utilization under a target after capacity was added.
-//! - [`plan_block_volume`]: pick a block-hosting volume (or plan a new one) and the `ha` hosts.
-//! - [`forecast()`]: how many more volumes fit, and how much capacity is stranded and why.
+//!
+//! Block volumes ([`crate::block`]) and the capacity forecast ([`crate::forecast`]) live in
+//! their own modules.
 //!
 //! Every planner is pure: it reads a [`Model`](gluster_model::Model) snapshot and returns
 //! plain, serializable data; the same input and seed give the same plan. Plans apply to a
@@ -19,10 +19,8 @@
 //!
 //! [`Model::check`]: gluster_model::Model::check
 
-mod block;
 mod evacuate;
 mod expand;
-mod forecast;
 mod rebalance;
 mod topo;
 
@@ -39,6 +37,7 @@ pub use evacuate::{
     plan_evacuation, CandidateFunnel, EvacuationError, EvacuationPlan, EvacuationTarget,
     NoCandidateCause, Solver, Unmovable, UnmovableCause,
 };
+pub use expand::{plan_expand, ExpandPlan};
 pub use rebalance::{plan_rebalance, RebalancePlan};
 
 /// The placement rules of an existing volume: what its creation request said about zones and

@@ -1,1 +1,0 @@
-//! forecast (in progress)
