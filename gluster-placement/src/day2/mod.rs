@@ -6,7 +6,7 @@
 //! - [`plan_rebalance`]: the fewest replace-brick moves that bring max/mean device
 //!   utilization under a target after capacity was added.
 //!
-//! Block volumes ([`crate::block`]) and the capacity forecast ([`crate::forecast`]) live in
+//! Block volumes ([`crate::block`]) and the capacity forecast ([`mod@crate::forecast`]) live in
 //! their own modules.
 //!
 //! Every planner is pure: it reads a [`Model`](gluster_model::Model) snapshot and returns
