@@ -38,6 +38,7 @@
 #![deny(missing_docs)]
 
 mod command;
+pub mod day2;
 pub mod dry_run;
 mod error;
 mod executor;

@@ -1,4 +1,6 @@
 //! Shared fixtures: a 6-node, 3-zone model and plans of each layout.
+// Shared by several test binaries; each uses part of it.
+#![allow(dead_code)]
 
 use std::sync::Arc;
 
