@@ -23,6 +23,12 @@ pub(crate) enum Command {
     Simulate(SimulateArgs),
     /// How many more volumes of this request fit, and why the space left is stranded.
     Forecast(ForecastArgs),
+    /// Plan moving every brick off a device, a node or a zone (replace-brick waves).
+    Evacuate(EvacuateArgs),
+    /// Plan growing a volume by whole brick sets of its brick size (add-brick).
+    Expand(ExpandArgs),
+    /// Plan the fewest brick moves that bring max/mean device utilization under a target.
+    Rebalance(RebalanceArgs),
     /// Plan one volume and print, per host and in order, every command carrying it out would
     /// run (a dry run: nothing runs).
     Commands(CommandsArgs),
@@ -144,11 +150,7 @@ impl PlacementArgs {
     pub(crate) fn spec(&self) -> RequestSpec {
         let mut spec = RequestSpec::new(self.size, &self.volumetype);
         spec.arbiter = self.arbiter;
-        spec.zone_checking = Some(match self.zone_checking {
-            ZoneCheckingArg::Strict => ZoneChecking::Strict,
-            ZoneCheckingArg::Prefer => ZoneChecking::Prefer,
-            ZoneCheckingArg::None => ZoneChecking::None,
-        });
+        spec.zone_checking = Some(self.zone_checking.into());
         spec.device_tag_match = self.device_tag_match.clone();
         spec.snapshot_factor = self.snapshot_factor;
         spec.min_brick_size = self.min_brick_size;
@@ -247,4 +249,83 @@ pub(crate) struct ForecastArgs {
     /// Stop after this many volumes (default: until the first refusal).
     #[arg(long)]
     pub(crate) limit: Option<usize>,
+}
+
+impl From<ZoneCheckingArg> for ZoneChecking {
+    fn from(z: ZoneCheckingArg) -> ZoneChecking {
+        match z {
+            ZoneCheckingArg::Strict => ZoneChecking::Strict,
+            ZoneCheckingArg::Prefer => ZoneChecking::Prefer,
+            ZoneCheckingArg::None => ZoneChecking::None,
+        }
+    }
+}
+
+/// Flags shared by the day-2 planners.
+#[derive(Debug, Args)]
+pub(crate) struct Day2Args {
+    /// Topology with volumes: `heketi-cli topology info --json` output or this project's
+    /// JSON (a load file has no volumes). Without it, the built-in example.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) topology: Option<PathBuf>,
+    /// Size of every device of a Heketi load file.
+    #[arg(long)]
+    pub(crate) device_size: Option<ByteSize>,
+    /// Zone policy of the volumes (the model does not store it).
+    #[arg(long, value_enum, default_value = "prefer")]
+    pub(crate) zone_checking: ZoneCheckingArg,
+    /// Device tag rule of the volumes, key=value or key!=value (repeatable).
+    #[arg(long = "device-tag-match", value_name = "RULE")]
+    pub(crate) device_tag_match: Vec<TagRule>,
+    /// Never put a brick in a zone its set already uses (strict volumes refuse instead).
+    #[arg(long)]
+    pub(crate) no_degraded: bool,
+    /// Seed for tie-breaking.
+    #[arg(long, default_value_t = 0)]
+    pub(crate) seed: u64,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    pub(crate) output: OutputFormat,
+}
+
+/// Flags of `evacuate`.
+#[derive(Debug, Args)]
+pub(crate) struct EvacuateArgs {
+    #[command(flatten)]
+    pub(crate) common: Day2Args,
+    /// The device to empty, as MANAGE_HOST:DEVICE (e.g. node1:/dev/sdb).
+    #[arg(long, value_name = "HOST:DEVICE", conflicts_with_all = ["node", "zone"])]
+    pub(crate) device: Option<String>,
+    /// The node to empty (manage hostname).
+    #[arg(long, value_name = "HOST", conflicts_with = "zone")]
+    pub(crate) node: Option<String>,
+    /// The zone to empty.
+    #[arg(long, value_name = "N")]
+    pub(crate) zone: Option<u32>,
+}
+
+/// Flags of `expand`.
+#[derive(Debug, Args)]
+pub(crate) struct ExpandArgs {
+    #[command(flatten)]
+    pub(crate) common: Day2Args,
+    /// The volume to grow (name).
+    #[arg(long)]
+    pub(crate) volume: String,
+    /// Usable size to add (rounded up to whole sets).
+    #[arg(long)]
+    pub(crate) size: ByteSize,
+}
+
+/// Flags of `rebalance`.
+#[derive(Debug, Args)]
+pub(crate) struct RebalanceArgs {
+    #[command(flatten)]
+    pub(crate) common: Day2Args,
+    /// Target max/mean device utilization.
+    #[arg(long, default_value_t = 1.10)]
+    pub(crate) target: f64,
+    /// Most moves to propose.
+    #[arg(long, default_value_t = 1000)]
+    pub(crate) max_moves: usize,
 }

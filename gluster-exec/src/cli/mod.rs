@@ -8,6 +8,7 @@
 mod apply;
 mod args;
 mod commands;
+mod day2;
 mod output;
 mod topology;
 
@@ -81,6 +82,9 @@ fn run(cli: Cli) -> Result<i32, String> {
                 Err(e) => refusal(e, f.placement.output),
             }
         }
+        Command::Evacuate(args) => day2::evacuate(&args),
+        Command::Expand(args) => day2::expand(&args),
+        Command::Rebalance(args) => day2::rebalance(&args),
         Command::Apply(args) => apply::apply(&args),
         Command::Recover(args) => apply::recover(&args),
         Command::Simulate(sim) => {

@@ -1,0 +1,190 @@
+//! `gluster-plan evacuate`, `expand` and `rebalance`: the day-2 planners on a topology with
+//! volumes (`heketi-cli topology info --json` output or this project's JSON).
+
+use std::fmt::Write;
+
+use gluster_model::{Model, Zone};
+use gluster_placement::day2::{
+    plan_evacuation, plan_expand, plan_rebalance, Day2Settings, EvacuationError, EvacuationTarget,
+    ReplaceStep,
+};
+use gluster_placement::{PlacementError, PlacementSettings};
+
+use super::args::{Day2Args, EvacuateArgs, ExpandArgs, OutputFormat, RebalanceArgs};
+use super::{refusal, to_json, topology, EXIT_INFEASIBLE, EXIT_PLACED};
+
+fn setup(args: &Day2Args) -> Result<(Model, Day2Settings), String> {
+    let model = topology::load(args.topology.as_deref(), args.device_size)?;
+    let mut settings = Day2Settings {
+        placement: PlacementSettings::default(),
+        ..Day2Settings::default()
+    };
+    settings.default_policy.zone_checking = args.zone_checking.into();
+    settings.default_policy.device_tag_match = args.device_tag_match.clone();
+    settings.allow_degraded = !args.no_degraded;
+    Ok((model, settings))
+}
+
+fn steps_table(out: &mut String, steps: &[ReplaceStep]) {
+    let _ = writeln!(
+        out,
+        "{:<4} {:<24} {:>3} {:>3}  {:<48} -> new brick on (node, device, zone)",
+        "wave", "volume", "set", "pos", "old brick"
+    );
+    for s in steps {
+        let _ = writeln!(
+            out,
+            "{:<4} {:<24} {:>3} {:>3}  {:<48} -> {}, {}, zone {}{}",
+            s.wave,
+            s.volume_name,
+            s.set,
+            s.position,
+            s.old.host_path,
+            s.new.node,
+            s.new.device,
+            s.new.zone.0,
+            if s.degraded {
+                "  (degraded: shares a zone with its set)"
+            } else {
+                ""
+            }
+        );
+    }
+}
+
+fn target(model: &Model, args: &EvacuateArgs) -> Result<EvacuationTarget, String> {
+    if let Some(zone) = args.zone {
+        return Ok(EvacuationTarget::Zone(Zone(zone)));
+    }
+    if let Some(host) = &args.node {
+        let node = model
+            .node_by_hostname(host)
+            .ok_or_else(|| format!("--node: no node with manage hostname {host:?}"))?;
+        return Ok(EvacuationTarget::Node(node.id));
+    }
+    if let Some(spec) = &args.device {
+        let (host, name) = spec.split_once(':').ok_or_else(|| {
+            format!("--device {spec:?}: expected HOST:DEVICE, e.g. node1:/dev/sdb")
+        })?;
+        let node = model
+            .node_by_hostname(host)
+            .ok_or_else(|| format!("--device: no node with manage hostname {host:?}"))?;
+        let device = model
+            .devices_of(node.id)
+            .find(|d| d.name == name)
+            .ok_or_else(|| format!("--device: node {host} has no device {name:?}"))?;
+        return Ok(EvacuationTarget::Device(device.id));
+    }
+    Err("evacuate needs --device HOST:DEVICE, --node HOST or --zone N".into())
+}
+
+pub(crate) fn evacuate(args: &EvacuateArgs) -> Result<i32, String> {
+    let (model, settings) = setup(&args.common)?;
+    let target = target(&model, args)?;
+    match plan_evacuation(&model, target, &settings, args.common.seed) {
+        Ok(plan) => {
+            match args.common.output {
+                OutputFormat::Json => println!("{}", to_json(&plan)),
+                OutputFormat::Table => {
+                    let mut out = format!(
+                        "{} bricks move in {} waves ({} degraded, solver {:?})\n",
+                        plan.steps.len(),
+                        plan.waves,
+                        plan.degraded,
+                        plan.solver
+                    );
+                    steps_table(&mut out, &plan.steps);
+                    print!("{out}");
+                }
+            }
+            Ok(EXIT_PLACED)
+        }
+        Err(EvacuationError::Unmovable { unmovable, total }) => {
+            eprintln!(
+                "gluster-plan: {} of {total} bricks cannot move:",
+                unmovable.len()
+            );
+            for u in &unmovable {
+                eprintln!("  - {u}");
+            }
+            if args.common.output == OutputFormat::Json {
+                let reasons: Vec<String> = unmovable.iter().map(ToString::to_string).collect();
+                println!(
+                    "{}",
+                    serde_json::json!({"error": "infeasible", "total": total, "unmovable": reasons})
+                );
+            }
+            Ok(EXIT_INFEASIBLE)
+        }
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+pub(crate) fn expand(args: &ExpandArgs) -> Result<i32, String> {
+    let (model, settings) = setup(&args.common)?;
+    let volume = model
+        .volume_by_name(&args.volume)
+        .ok_or_else(|| format!("--volume: no volume named {:?}", args.volume))?;
+    match plan_expand(&model, volume.id, args.size, &settings, args.common.seed) {
+        Ok(plan) => {
+            match args.common.output {
+                OutputFormat::Json => println!("{}", to_json(&plan)),
+                OutputFormat::Table => {
+                    let mut out = format!(
+                        "volume {}: add {} as {} set(s)\n",
+                        plan.volume_name, plan.added_bytes, plan.added_sets
+                    );
+                    for b in &plan.bricks {
+                        let _ = writeln!(
+                            out,
+                            "set {:>3} pos {}  {:<8} zone {:<3} {:<32} {:<12} {}",
+                            b.set,
+                            b.position,
+                            format!("{:?}", b.role).to_lowercase(),
+                            b.zone.0,
+                            b.node,
+                            b.device,
+                            b.size_bytes
+                        );
+                    }
+                    print!("{out}");
+                }
+            }
+            Ok(EXIT_PLACED)
+        }
+        Err(e @ PlacementError::Infeasible(_)) => refusal(e, args.common.output),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+pub(crate) fn rebalance(args: &RebalanceArgs) -> Result<i32, String> {
+    let (model, settings) = setup(&args.common)?;
+    if args.target.is_nan() || args.target < 1.0 {
+        return Err(format!("--target {}: must be at least 1.0", args.target));
+    }
+    let plan = plan_rebalance(
+        &model,
+        args.target,
+        &settings,
+        args.common.seed,
+        args.max_moves,
+    );
+    match args.common.output {
+        OutputFormat::Json => println!("{}", to_json(&plan)),
+        OutputFormat::Table => {
+            let mut out = format!(
+                "{} moves in {} waves: max/mean {:.3} -> {:.3} (target {:.2}, {}); any plan needs at least {} moves\n",
+                plan.steps.len(),
+                plan.waves,
+                plan.before,
+                plan.after,
+                plan.target,
+                if plan.reached { "reached" } else { "not reached: no valid move is left" },
+                plan.lower_bound_moves
+            );
+            steps_table(&mut out, &plan.steps);
+            print!("{out}");
+        }
+    }
+    Ok(EXIT_PLACED)
+}

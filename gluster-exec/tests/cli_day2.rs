@@ -1,0 +1,91 @@
+//! `gluster-plan evacuate`, `expand` and `rebalance` on the sample `topology info` dump.
+#![cfg(feature = "cli")]
+
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+const SAMPLE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/data/heketi-topology-info-3zones.json"
+);
+
+fn run(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_gluster-plan"))
+        .args(args)
+        .output()
+        .expect("gluster-plan runs")
+}
+
+fn json(args: &[&str]) -> Value {
+    let out = run(args);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("JSON")
+}
+
+fn sample() -> Value {
+    serde_json::from_str(&std::fs::read_to_string(SAMPLE).expect("sample")).expect("JSON")
+}
+
+#[test]
+fn evacuating_a_node_moves_exactly_its_bricks_elsewhere() {
+    let doc = sample();
+    let node = &doc["clusters"][0]["nodes"][0];
+    let host = node["hostnames"]["manage"][0].as_str().unwrap();
+    let bricks: usize = node["devices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["bricks"].as_array().map_or(0, Vec::len))
+        .sum();
+    assert!(bricks > 0, "the sample's first node holds bricks");
+    let plan = json(&[
+        "evacuate",
+        "--topology",
+        SAMPLE,
+        "--node",
+        host,
+        "--output",
+        "json",
+    ]);
+    let steps = plan["steps"].as_array().unwrap();
+    assert_eq!(steps.len(), bricks);
+    assert!(steps.iter().all(|s| s["new"]["node"] != host));
+}
+
+#[test]
+fn bad_targets_are_named() {
+    let out = run(&["evacuate", "--topology", SAMPLE, "--device", "nohost"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("HOST:DEVICE"));
+    let out = run(&["evacuate", "--topology", SAMPLE, "--node", "ghost"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("ghost"));
+}
+
+#[test]
+fn expand_and_rebalance_print_their_plans() {
+    let doc = sample();
+    let volume = doc["clusters"][0]["volumes"][0]["name"].as_str().unwrap();
+    let plan = json(&[
+        "expand",
+        "--topology",
+        SAMPLE,
+        "--volume",
+        volume,
+        "--size",
+        "10GiB",
+        "--output",
+        "json",
+    ]);
+    assert!(plan["added_sets"].as_u64().unwrap() >= 1);
+    assert_eq!(plan["volume_name"], volume);
+    let plan = json(&["rebalance", "--topology", SAMPLE, "--output", "json"]);
+    assert!(plan["before"].as_f64().unwrap() >= plan["after"].as_f64().unwrap());
+    assert!(plan["lower_bound_moves"].is_u64());
+}
