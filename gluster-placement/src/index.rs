@@ -5,7 +5,6 @@
 //! the model's ids.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
-use std::ops::Bound;
 
 use gluster_model::{ArbiterTag, ByteSize, ClusterId, DeviceId, Model, NodeId, Tags, Zone};
 
@@ -305,23 +304,28 @@ impl Index {
         let set = &self.zones[zone.ix()].sets[class as usize];
         let mut group = set.first()?.0;
         loop {
-            let upper = (group, u64::MAX, u32::MAX);
-            for e in set.range((group, r, 0)..=upper) {
+            // One descent per pass: open-ended ranges, stopped by hand at the group's end.
+            let mut next_group = None;
+            for e in set.range((group, r, 0)..) {
+                if e.0 != group {
+                    next_group = Some(e.0);
+                    break;
+                }
                 if pred(DevIx(e.2)) {
                     return Some(DevIx(e.2));
                 }
             }
             if r > 0 {
-                for e in set.range((group, 0, 0)..(group, r, 0)) {
+                for e in set.range((group, 0, 0)..) {
+                    if e.0 != group || e.1 >= r {
+                        break;
+                    }
                     if pred(DevIx(e.2)) {
                         return Some(DevIx(e.2));
                     }
                 }
             }
-            group = set
-                .range((Bound::Excluded(upper), Bound::Unbounded))
-                .next()?
-                .0;
+            group = next_group?;
         }
     }
 
