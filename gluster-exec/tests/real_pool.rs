@@ -8,6 +8,8 @@
 
 #[path = "real_pool/cli.rs"]
 mod cli;
+#[path = "real_pool/day2.rs"]
+mod day2;
 #[path = "real_pool/failures.rs"]
 mod failures;
 #[path = "real_pool/files.rs"]
@@ -95,6 +97,15 @@ fn real_gluster_pool() {
             t,
         );
     }
+
+    let t = Instant::now();
+    for (step, took) in day2::evacuate_node_under_mount(&mut env) {
+        eprintln!("[real_pool]   evac: {step}: {:.1} s", took.as_secs_f64());
+    }
+    timed(
+        "evacuate a node under a mounted replica-3 volume, data intact",
+        t,
+    );
 
     let t = Instant::now();
     failures::conformance(&env);
