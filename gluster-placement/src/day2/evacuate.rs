@@ -21,11 +21,19 @@
 //!    good zones; if it cannot move every brick, a second flow also allows degraded edges,
 //!    and degraded bricks are then moved to good devices where room is left.
 //!
-//! Unequal brick sizes: a device's capacity "in bricks" is only exact for bricks of one size,
-//! so bricks are solved by size class, largest first, each class a separate exact max-flow
-//! over the space the larger classes left. This never over-books a device; it is exact when
-//! all moving bricks have one size (the common case, and what the oracle tests check), and
-//! for mixed sizes it may miss an assignment that mixes classes on one device.
+//! 3. Unequal brick sizes (arbiters, volumes of different brick sizes): a device's capacity
+//!    "in bricks" is only exact for one size, so bricks are solved by size class, largest
+//!    first, each class a separate max-flow over the space the larger classes left. This
+//!    never over-books a device but is not exact: with mixed sizes the problem contains bin
+//!    packing (NP-hard), and co-moving bricks of one set in different classes are placed
+//!    one class after the other. So when several classes move, at most 24 bricks, and the
+//!    flow left a brick unplaced or degraded, a backtracking search (most constrained brick
+//!    first, at most 200,000 nodes) looks for a plan that keeps every zone policy, then
+//!    for any plan. Within those bounds the planner is exact (the oracle tests check it);
+//!    beyond them it may refuse an evacuation that a cleverer packing could do.
+//!
+//! The planner keeps zone policies wherever some plan can: a step is `degraded` only when
+//! no assignment keeps every set's zones (exact under the same bounds).
 //!
 //! When some brick cannot move, the error names it with a funnel of candidate counts (online
 //! devices outside the target, then node separation, zones, tags, arbiter tag, room), so the
@@ -82,6 +90,8 @@ pub enum Solver {
     Greedy,
     /// The exact max-flow solver was needed.
     MaxFlow,
+    /// Bricks of several sizes, where the flow is not exact: the exhaustive search found it.
+    Search,
 }
 
 /// A replace-brick for every brick on the target, in waves.
@@ -351,8 +361,8 @@ pub(crate) fn movers<'m>(
 
 /// Plans the evacuation of `target`: a replace-brick for every brick on it.
 ///
-/// Succeeds whenever a valid assignment of equal-size bricks exists (see the module docs);
-/// otherwise names every brick that cannot move and why.
+/// Succeeds whenever a valid assignment exists (for mixed brick sizes: within the search
+/// bounds of the module docs); otherwise names every brick that cannot move and why.
 pub fn plan_evacuation(
     model: &Model,
     target: EvacuationTarget,
@@ -404,6 +414,12 @@ pub fn plan_evacuation(
             (greedy, Solver::Greedy)
         }
     };
+
+    let (assign, solver) =
+        match search_fallback(&mut topo, &movers, &flags, ngroups, &pristine, &assign) {
+            Some(a) => (a, Solver::Search),
+            None => (assign, solver),
+        };
 
     if assign.dev.iter().any(Option::is_none) {
         topo.used = pristine;
@@ -977,5 +993,134 @@ fn explain(topo: &Topo<'_>, m: &Mover<'_>, target: &[bool]) -> Unmovable {
             Some(cause) => UnmovableCause::NoCandidate { cause, funnel: f },
             None => UnmovableCause::Contended { funnel: f },
         },
+    }
+}
+
+/// Most moving bricks the exhaustive search takes on.
+const SEARCH_MAX_MOVERS: usize = 24;
+/// Most search nodes visited before the search gives up.
+const SEARCH_BUDGET: usize = 200_000;
+
+/// The exact fallback for mixed brick sizes (see the module docs): when the bricks form more
+/// than one size class, at most [`SEARCH_MAX_MOVERS`] move, and the flow left a brick
+/// unplaced or degraded, a backtracking search looks for a plan keeping every zone policy,
+/// then (if bricks were unplaced) for any plan. `None` keeps the flow's answer.
+fn search_fallback(
+    topo: &mut Topo<'_>,
+    movers: &[Mover<'_>],
+    target: &[bool],
+    ngroups: usize,
+    pristine: &[ByteSize],
+    current: &Assign,
+) -> Option<Assign> {
+    let unplaced = current.dev.iter().any(Option::is_none);
+    if !unplaced && count_degraded(topo, movers, current) == 0 {
+        return None;
+    }
+    let classes: BTreeSet<(ByteSize, SnapshotFactor, BrickRole)> =
+        movers.iter().map(|m| (m.size, m.factor, m.role)).collect();
+    if classes.len() < 2 || movers.len() > SEARCH_MAX_MOVERS {
+        return None;
+    }
+    let saved = std::mem::replace(&mut topo.used, pristine.to_vec());
+    let mut found = None;
+    let mut s = Search {
+        movers,
+        target,
+        taken: GroupTaken::new(ngroups),
+        dev: vec![None; movers.len()],
+        budget: SEARCH_BUDGET,
+        order: Vec::new(),
+        cands: Vec::new(),
+        allow_bad: false,
+    };
+    s.prepare(topo);
+    for allow_bad in [false, true] {
+        s.allow_bad = allow_bad;
+        if s.run(topo, 0) {
+            found = Some(Assign { dev: s.dev.clone() });
+            break;
+        }
+        if !unplaced || !movers.iter().any(|m| m.degrade_ok) {
+            break;
+        }
+    }
+    topo.used = saved;
+    found
+}
+
+/// Backtracking over movers (fewest candidates first) and their devices (emptiest first).
+struct Search<'a, 'm> {
+    movers: &'a [Mover<'m>],
+    target: &'a [bool],
+    taken: GroupTaken,
+    dev: Vec<Option<usize>>,
+    budget: usize,
+    order: Vec<usize>,
+    /// Devices passing the static filters, node separation from fixed bricks and room.
+    cands: Vec<Vec<usize>>,
+    allow_bad: bool,
+}
+
+impl Search<'_, '_> {
+    fn prepare(&mut self, topo: &Topo<'_>) {
+        let empty = GroupTaken::new(self.taken.nodes.len());
+        self.cands = self
+            .movers
+            .iter()
+            .map(|m| {
+                let mut c: Vec<usize> = (0..topo.devs.len())
+                    .filter(|&d| fits(topo, m, &empty, self.target, d))
+                    .collect();
+                c.sort_by_key(|&d| (Reverse(topo.free_key(d)), topo.devs[d].tie));
+                c
+            })
+            .collect();
+        self.order = (0..self.movers.len()).collect();
+        self.order.sort_by_key(|&i| {
+            (
+                self.cands[i].len(),
+                Reverse(self.movers[i].size),
+                self.movers[i].brick.id,
+            )
+        });
+    }
+
+    /// Whether movers `order[k..]` can all be placed; on success `dev` holds the plan.
+    fn run(&mut self, topo: &mut Topo<'_>, k: usize) -> bool {
+        let Some(&i) = self.order.get(k) else {
+            return true;
+        };
+        let m = &self.movers[i];
+        let passes: &[bool] = if self.allow_bad && m.degrade_ok {
+            &[true, false]
+        } else {
+            &[true]
+        };
+        for &good in passes {
+            for c in 0..self.cands[i].len() {
+                let d = self.cands[i][c];
+                if self.budget == 0 {
+                    return false;
+                }
+                self.budget -= 1;
+                if self.taken.zone_ok(m, topo.devs[d].zone) != good
+                    || !fits(topo, m, &self.taken, self.target, d)
+                {
+                    continue;
+                }
+                let space = topo.space_on(d, m.size, m.factor).unwrap_or(ByteSize::ZERO);
+                topo.used[d] = topo.used[d].checked_add(space).unwrap_or(topo.used[d]);
+                self.taken.take(topo, m, d);
+                self.dev[i] = Some(d);
+                if self.run(topo, k + 1) {
+                    return true;
+                }
+                self.dev[i] = None;
+                self.taken.untake(topo, m, d);
+                topo.used[d] = topo.used[d].saturating_sub(space);
+            }
+        }
+        false
     }
 }
