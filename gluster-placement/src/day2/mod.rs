@@ -2,12 +2,11 @@
 //!
 //! - [`plan_evacuation`]: move every brick off a device, a node or a zone (replace-brick),
 //!   exact (max-flow) so it succeeds whenever a valid assignment exists.
-//! - [`plan_expand`]: grow a volume by adding brick sets (add-brick) or by growing its bricks
-//!   in place.
+//! - [`plan_expand`]: grow a volume by adding brick sets (add-brick).
 //! - [`plan_rebalance`]: the fewest replace-brick moves that bring max/mean device
 //!   utilization under a target after capacity was added.
-//! - [`plan_block_volume`]: pick a block-hosting volume (or plan a new one) and the `ha` hosts.
-//! - [`forecast()`]: how many more volumes fit, and how much capacity is stranded and why.
+//! - Planned, not written yet: block volumes (pick a block-hosting volume and the `ha` hosts)
+//!   and a forecast (how many more volumes fit, how much capacity is stranded and why).
 //!
 //! Every planner is pure: it reads a [`Model`](gluster_model::Model) snapshot and returns
 //! plain, serializable data; the same input and seed give the same plan. Plans apply to a
@@ -39,6 +38,7 @@ pub use evacuate::{
     plan_evacuation, CandidateFunnel, EvacuationError, EvacuationPlan, EvacuationTarget,
     NoCandidateCause, Solver, Unmovable, UnmovableCause,
 };
+pub use expand::{plan_expand, ExpandBy, ExpandError, ExpandPlan};
 pub use rebalance::{plan_rebalance, RebalancePlan};
 
 /// The placement rules of an existing volume: what its creation request said about zones and
