@@ -277,47 +277,51 @@ proptest! {
             .filter(|b| on_target(model, target, model.device(b.device).unwrap()))
             .map(|b| b.id)
             .collect();
-        match plan_evacuation(model, target, &settings, 3) {
-            Ok(plan) => {
-                prop_assert!(feasible, "planned what brute force calls impossible: {plan:#?}");
-                let moved: BTreeSet<BrickId> = plan.steps.iter().map(|s| s.old.id).collect();
-                prop_assert_eq!(moved.len(), plan.steps.len());
-                prop_assert_eq!(&moved, &on_target_bricks, "moves exactly the target's bricks");
-                // One brick per set per wave, waves in order.
-                let mut per_wave = BTreeSet::new();
-                for s in &plan.steps {
-                    prop_assert!(per_wave.insert((s.wave, s.volume_id, s.set)), "two bricks of a set in one wave");
+        // The planner, and its exact solvers alone (no greedy pass first).
+        type Planner = fn(&Model, EvacuationTarget, &Day2Settings, u64) -> Result<EvacuationPlan, EvacuationError>;
+        for planner in [plan_evacuation as Planner, plan_evacuation_without_greedy] {
+            match planner(model, target, &settings, 3) {
+                Ok(plan) => {
+                    prop_assert!(feasible, "planned what brute force calls impossible: {plan:#?}");
+                    let moved: BTreeSet<BrickId> = plan.steps.iter().map(|s| s.old.id).collect();
+                    prop_assert_eq!(moved.len(), plan.steps.len());
+                    prop_assert_eq!(&moved, &on_target_bricks, "moves exactly the target's bricks");
+                    // One brick per set per wave, waves in order.
+                    let mut per_wave = BTreeSet::new();
+                    for s in &plan.steps {
+                        prop_assert!(per_wave.insert((s.wave, s.volume_id, s.set)), "two bricks of a set in one wave");
+                    }
+                    prop_assert!(plan.steps.windows(2).all(|p| p[0].wave <= p[1].wave));
+                    prop_assert_eq!(plan.waves, plan.steps.iter().map(|s| s.wave + 1).max().unwrap_or(0));
+                    let mut m = model.clone();
+                    plan.apply(&mut m).unwrap();
+                    prop_assert!(m.check().is_empty(), "{:?}", m.check());
+                    prop_assert!(node_separation_holds(&m));
+                    // Degraded marks are true, and only where no assignment keeps the zones.
+                    for s in &plan.steps {
+                        let v = m.volume(s.volume_id).unwrap();
+                        let shared = v.brick_sets[s.set].iter().any(|o| {
+                            *o != s.new.id && zone_of_device(&m, m.brick(*o).unwrap().device) == s.new.zone
+                        });
+                        prop_assert_eq!(s.degraded, zoned && shared, "degraded mark of {:?}", s);
+                    }
+                    prop_assert_eq!(plan.degraded, plan.steps.iter().filter(|s| s.degraded).count());
+                    if w.mode == 3 || keeps_zones {
+                        prop_assert_eq!(plan.degraded, 0, "zones degraded although an assignment keeps them");
+                    }
+                    // Same input, same plan.
+                    prop_assert_eq!(&plan, &planner(model, target, &settings, 3).unwrap());
                 }
-                prop_assert!(plan.steps.windows(2).all(|p| p[0].wave <= p[1].wave));
-                prop_assert_eq!(plan.waves, plan.steps.iter().map(|s| s.wave + 1).max().unwrap_or(0));
-                let mut m = model.clone();
-                plan.apply(&mut m).unwrap();
-                prop_assert!(m.check().is_empty(), "{:?}", m.check());
-                prop_assert!(node_separation_holds(&m));
-                // Degraded marks are true, and only where no assignment keeps the zones.
-                for s in &plan.steps {
-                    let v = m.volume(s.volume_id).unwrap();
-                    let shared = v.brick_sets[s.set].iter().any(|o| {
-                        *o != s.new.id && zone_of_device(&m, m.brick(*o).unwrap().device) == s.new.zone
-                    });
-                    prop_assert_eq!(s.degraded, zoned && shared, "degraded mark of {:?}", s);
+                Err(EvacuationError::Unmovable { unmovable, total }) => {
+                    prop_assert!(!feasible, "brute force found an assignment the planner missed");
+                    prop_assert!(!unmovable.is_empty());
+                    prop_assert_eq!(total, on_target_bricks.len());
+                    for u in &unmovable {
+                        prop_assert!(on_target_bricks.contains(&u.brick.id));
+                    }
                 }
-                prop_assert_eq!(plan.degraded, plan.steps.iter().filter(|s| s.degraded).count());
-                if w.mode == 3 || keeps_zones {
-                    prop_assert_eq!(plan.degraded, 0, "zones degraded although an assignment keeps them");
-                }
-                // Same input, same plan.
-                prop_assert_eq!(&plan, &plan_evacuation(model, target, &settings, 3).unwrap());
+                Err(e) => prop_assert!(false, "unexpected error {e}"),
             }
-            Err(EvacuationError::Unmovable { unmovable, total }) => {
-                prop_assert!(!feasible, "brute force found an assignment the planner missed");
-                prop_assert!(!unmovable.is_empty());
-                prop_assert_eq!(total, on_target_bricks.len());
-                for u in &unmovable {
-                    prop_assert!(on_target_bricks.contains(&u.brick.id));
-                }
-            }
-            Err(e) => prop_assert!(false, "unexpected error {e}"),
         }
     }
 }

@@ -34,6 +34,8 @@ use gluster_model::{BrickId, DeviceId, NodeId, TagRule, VolumeId, Zone, ZoneChec
 use crate::plan::PlannedBrick;
 use crate::request::{PlacementSettings, VolumeRequest};
 
+#[doc(hidden)]
+pub use evacuate::plan_evacuation_without_greedy;
 pub use evacuate::{
     plan_evacuation, CandidateFunnel, EvacuationError, EvacuationPlan, EvacuationTarget,
     NoCandidateCause, Solver, Unmovable, UnmovableCause,
