@@ -462,11 +462,12 @@ fn plan(
         }
     };
 
-    let (assign, solver) =
-        match search_fallback(&mut topo, &movers, &flags, ngroups, &pristine, &assign) {
-            Some(a) => (a, Solver::Search),
-            None => (assign, solver),
-        };
+    let (assign, solver) = match search_fallback(
+        &mut topo, &movers, &flags, ngroups, &pristine, &assign, keepable,
+    ) {
+        Some(a) => (a, Solver::Search),
+        None => (assign, solver),
+    };
 
     if assign.dev.iter().any(Option::is_none) {
         topo.used = pristine;
@@ -1167,8 +1168,9 @@ const SEARCH_BUDGET: usize = 200_000;
 
 /// The exact fallback for mixed brick sizes (see the module docs): when the bricks form more
 /// than one size class, at most [`SEARCH_MAX_MOVERS`] move, and the flow left a brick
-/// unplaced or degraded, a backtracking search looks for a plan keeping every zone policy,
-/// then (if bricks were unplaced) for any plan. `None` keeps the flow's answer.
+/// unplaced or degraded, a backtracking search looks for a plan keeping every zone policy
+/// (unless `keepable` says none can), then (if bricks were unplaced) for any plan. `None`
+/// keeps the flow's answer.
 fn search_fallback(
     topo: &mut Topo<'_>,
     movers: &[Mover<'_>],
@@ -1176,9 +1178,10 @@ fn search_fallback(
     ngroups: usize,
     pristine: &[ByteSize],
     current: &Assign,
+    keepable: bool,
 ) -> Option<Assign> {
     let unplaced = current.dev.iter().any(Option::is_none);
-    if !unplaced && count_degraded(topo, movers, current) == 0 {
+    if !unplaced && (!keepable || count_degraded(topo, movers, current) == 0) {
         return None;
     }
     let classes: BTreeSet<(ByteSize, SnapshotFactor, BrickRole)> =
@@ -1200,6 +1203,9 @@ fn search_fallback(
     };
     s.prepare(topo);
     for allow_bad in [false, true] {
+        if !allow_bad && !keepable {
+            continue;
+        }
         s.allow_bad = allow_bad;
         if s.run(topo, 0) {
             found = Some(Assign { dev: s.dev.clone() });
