@@ -12,7 +12,9 @@ use gluster_exec::day2::{apply_expand, apply_replace_waves, HealWait};
 use gluster_exec::simulated::{Fault, SimOp, SimulatedExecutor};
 use gluster_exec::{Cancel, MemoryJournal};
 use gluster_model::{Durability, Model};
-use gluster_placement::day2::{plan_evacuation, plan_expand, Day2Settings, EvacuationTarget};
+use gluster_placement::day2::{
+    plan_evacuation, plan_expand, Day2Settings, EvacuationTarget, ExpandBy,
+};
 use gluster_placement::Plan;
 
 const WAIT: HealWait = HealWait {
@@ -102,7 +104,7 @@ async fn an_expansion_is_applied_or_leaves_nothing() {
     let expand = plan_expand(
         &model,
         id,
-        gluster_model::ByteSize::gib(10),
+        ExpandBy::Size(gluster_model::ByteSize::gib(10)),
         &Day2Settings::default(),
         2,
     )

@@ -19,7 +19,7 @@ use crate::index::{ClusterIx, DevIx, Index};
 use crate::plan::{Plan, PlanNote, PlannedBrick};
 use crate::request::{PlacementSettings, VolumeRequest};
 use crate::simulate::DeviceUsage;
-use crate::sizing::{layouts, Layout};
+use crate::sizing::{layouts, Layout, Sizing};
 
 /// A reusable planner over one model snapshot.
 ///
@@ -140,6 +140,45 @@ impl Planner {
                 }
             }
         }
+        Err(PlacementError::Infeasible(Infeasible { reasons }))
+    }
+
+    /// Places `layout.sets` sets with fixed brick sizes in `cluster` (day-2 expansion): the
+    /// same set choice as [`Planner::plan`], without the sizing search or name checks. A
+    /// refusal is diagnosed at that layout.
+    pub(crate) fn plan_fixed(
+        &mut self,
+        cluster: ClusterId,
+        request: &VolumeRequest,
+        layout: Layout,
+        seed: u64,
+    ) -> Result<Plan, PlacementError> {
+        let c = (0..self.index.clusters.len())
+            .find(|&c| self.index.clusters[c].id == cluster)
+            .map(|c| ClusterIx(c as u32))
+            .ok_or(ModelError::UnknownCluster(cluster))?;
+        let filter = Filter::new(&self.index, c, request);
+        let needs = Needs::new(
+            layout.data_brick,
+            layout.arbiter_brick,
+            request.snapshot_factor,
+        )
+        .ok_or(ModelError::Overflow("brick space"))?;
+        if let Some(sets) = self.place_sets(&filter, &needs, request, layout.sets, seed) {
+            return self.build_plan(c, &layout, &needs, &sets, request, seed);
+        }
+        let sizing = Sizing {
+            layouts: vec![layout],
+            min_sets: layout.sets,
+            largest_brick: layout.data_brick,
+        };
+        // The brick size and count are given: only the placement causes apply.
+        let lenient = PlacementSettings {
+            min_brick_size: ByteSize::ZERO,
+            max_bricks_per_volume: usize::MAX,
+            ..self.settings.clone()
+        };
+        let reasons = diagnose(&self.index, &filter, request, &lenient, &sizing);
         Err(PlacementError::Infeasible(Infeasible { reasons }))
     }
 

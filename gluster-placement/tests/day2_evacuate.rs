@@ -228,3 +228,116 @@ fn regression_greedy_fails_max_flow_succeeds() {
     assert!(m.check().is_empty());
     assert_eq!(plan.steps.len(), 2);
 }
+
+/// Mixed sizes: the 2 GiB brick may go to X or Y, the 1 GiB brick only to X (its set is on
+/// Y's node), and X holds one of them. Balance sends the big brick to the emptier X, and the
+/// flow, solving the big bricks first, may too; the search finds big -> Y, small -> X.
+#[test]
+fn mixed_sizes_are_solved_exactly() {
+    // Both node orders, so that the flow's arbitrary choice among equal devices goes wrong
+    // in one of them.
+    let mut solvers = BTreeSet::new();
+    for swap in [false, true] {
+        let mut b = Builder::new();
+        let nodes: Vec<NodeId> = (0..4).map(|_| b.node(1)).collect();
+        let (nx, ny) = if swap { (2, 1) } else { (1, 2) };
+        let big = ByteSize::gib(2);
+        let small = ByteSize::gib(1);
+        let both = space(big).checked_add(space(small)).unwrap();
+        let t = b.device(nodes[0], both);
+        let x = b.device(nodes[nx], space(big));
+        let y = b.device(nodes[ny], both);
+        let full = b.device(nodes[3], space(big));
+        b.volume(Durability::Replicate { replica: 2 }, small, &[vec![t, y]])
+            .unwrap();
+        b.volume(Durability::Replicate { replica: 2 }, big, &[vec![t, full]])
+            .unwrap();
+        let settings = Day2Settings::default();
+        for seed in 0..4 {
+            let plan =
+                plan_evacuation(&b.model, EvacuationTarget::Device(t), &settings, seed).unwrap();
+            solvers.insert(format!("{:?}", plan.solver));
+            for s in &plan.steps {
+                let want = if s.new.size_bytes == big { y } else { x };
+                assert_eq!(s.new.device_id, want, "swap {swap}, seed {seed}");
+            }
+            let mut m = b.model.clone();
+            plan.apply(&mut m).unwrap();
+            assert!(m.check().is_empty());
+        }
+    }
+    assert!(solvers.contains("Search"), "{solvers:?}");
+}
+
+/// Scale check (run with `--release --ignored`): a node holding 1,000 bricks in a
+/// 10,000-device cluster.
+#[test]
+#[ignore]
+fn scale_node_with_1000_bricks_in_10000_devices() {
+    let mut b = Builder::new();
+    let nodes: Vec<NodeId> = (0..1000).map(|i| b.node(1 + i % 3)).collect();
+    let devs: Vec<Vec<DeviceId>> = nodes
+        .iter()
+        .enumerate()
+        .map(|(i, n)| {
+            let room = if i == 0 { 100 } else { 20 };
+            (0..10).map(|_| b.device(*n, dev_size(room))).collect()
+        })
+        .collect();
+    // Node 0 (zone 1) holds 1,000 bricks: one per replica-3 volume, with bricks on nodes of
+    // zones 2 and 3.
+    for v in 0..1000usize {
+        let n2 = 1 + 3 * (v % 333);
+        let n3 = 2 + 3 * ((v * 7) % 333);
+        let set = vec![devs[0][v % 10], devs[n2][v % 10], devs[n3][(v / 10) % 10]];
+        b.volume(Durability::Replicate { replica: 3 }, BRICK, &[set])
+            .unwrap();
+    }
+    let mut settings = Day2Settings::default();
+    settings.default_policy.zone_checking = ZoneChecking::Strict;
+    let mut took = std::time::Duration::MAX;
+    let mut plan = None;
+    for _ in 0..5 {
+        let start = std::time::Instant::now();
+        plan = Some(
+            plan_evacuation(&b.model, EvacuationTarget::Node(nodes[0]), &settings, 1).unwrap(),
+        );
+        took = took.min(start.elapsed());
+    }
+    let plan = plan.unwrap();
+    eprintln!(
+        "evacuated {} bricks in {took:?} ({:?})",
+        plan.steps.len(),
+        plan.solver
+    );
+    assert_eq!(plan.steps.len(), 1000);
+    assert_eq!(plan.degraded, 0);
+
+    // The exact solver alone, as when the greedy pass falls short.
+    let start = std::time::Instant::now();
+    let flow =
+        plan_evacuation_without_greedy(&b.model, EvacuationTarget::Node(nodes[0]), &settings, 1)
+            .unwrap();
+    eprintln!(
+        "max-flow: {} bricks in {:?}",
+        flow.steps.len(),
+        start.elapsed()
+    );
+    assert_eq!((flow.solver, flow.degraded), (Solver::MaxFlow, 0));
+    let mut m = b.model.clone();
+    flow.apply(&mut m).unwrap();
+    assert!(m.check().is_empty());
+
+    // Zone 1 under `prefer`: every brick must degrade, so the exact solver runs.
+    settings.default_policy.zone_checking = ZoneChecking::Prefer;
+    let start = std::time::Instant::now();
+    let plan = plan_evacuation(&b.model, EvacuationTarget::Zone(Zone(1)), &settings, 1).unwrap();
+    eprintln!(
+        "zone: {} bricks in {:?} ({:?}, {} degraded)",
+        plan.steps.len(),
+        start.elapsed(),
+        plan.solver,
+        plan.degraded
+    );
+    assert_eq!(plan.degraded, 1000);
+}

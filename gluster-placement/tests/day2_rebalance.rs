@@ -128,3 +128,69 @@ fn when_no_valid_move_exists_the_plan_says_so() {
     assert!(plan.steps.is_empty(), "{plan:#?}");
     assert!(!plan.reached);
 }
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, failure_persistence: None, ..ProptestConfig::default() })]
+
+        /// Every rebalance keeps the invariants (capacity, node separation, strict zones of
+        /// sets that had them), moves a brick at most once and within `max_moves`, and moves
+        /// nothing when the spread is already under the target.
+        #[test]
+        fn rebalance_keeps_invariants(
+            nodes in prop::collection::vec((1u32..=3, 1u64..=4), 3..=6),
+            volumes in prop::collection::vec((0usize..6, 2u8..=3), 1..=8),
+            empty_nodes in 0usize..=2,
+            strict_zones in any::<bool>(),
+            max_moves in 0usize..=6,
+            seed in any::<u64>(),
+        ) {
+            let brick = ByteSize::gib(10);
+            let mut b = Builder::new();
+            let mut devs = Vec::new();
+            for (zone, room) in &nodes {
+                let n = b.node(*zone);
+                devs.push(b.device(n, space(brick).checked_mul(*room).unwrap()));
+            }
+            for (start, replica) in &volumes {
+                let set: Vec<DeviceId> =
+                    (0..*replica as usize).map(|k| devs[(start + k) % devs.len()]).collect();
+                let _ = b.volume(Durability::Replicate { replica: *replica }, brick, &[set]);
+            }
+            for z in 0..empty_nodes {
+                let n = b.node(1 + z as u32);
+                b.device(n, space(brick).checked_mul(4).unwrap());
+            }
+            let model = b.model;
+            let settings = if strict_zones { strict() } else { Day2Settings::default() };
+            let plan = plan_rebalance(&model, 1.1, &settings, seed, max_moves);
+            prop_assert!(plan.steps.len() <= max_moves);
+            if plan.before <= 1.1 {
+                prop_assert!(plan.steps.is_empty(), "moved bricks on a balanced cluster");
+            }
+            let moved: BTreeSet<BrickId> = plan.steps.iter().map(|s| s.old.id).collect();
+            prop_assert_eq!(moved.len(), plan.steps.len(), "a brick moved twice");
+            let mut per_wave = BTreeSet::new();
+            for s in &plan.steps {
+                prop_assert!(per_wave.insert((s.wave, s.volume_id, s.set)));
+            }
+            let mut m = model.clone();
+            plan.apply(&mut m).unwrap();
+            prop_assert!(m.check().is_empty(), "{:?}", m.check());
+            prop_assert!(node_separation_holds(&m));
+            if strict_zones {
+                for v in model.volumes() {
+                    for (i, set) in v.brick_sets.iter().enumerate() {
+                        if set_zones(&model, set).len() == set.len() {
+                            let after = &m.volume(v.id).unwrap().brick_sets[i];
+                            prop_assert_eq!(set_zones(&m, after).len(), after.len());
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

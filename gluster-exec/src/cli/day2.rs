@@ -6,9 +6,9 @@ use std::fmt::Write;
 use gluster_model::{Model, Zone};
 use gluster_placement::day2::{
     plan_evacuation, plan_expand, plan_rebalance, Day2Settings, EvacuationError, EvacuationTarget,
-    ReplaceStep,
+    ExpandBy, ExpandError, ReplaceStep,
 };
-use gluster_placement::{PlacementError, PlacementSettings};
+use gluster_placement::{Infeasible, PlacementError, PlacementSettings};
 
 use super::args::{Day2Args, EvacuateArgs, ExpandArgs, OutputFormat, RebalanceArgs};
 use super::{refusal, to_json, topology, EXIT_INFEASIBLE, EXIT_PLACED};
@@ -125,14 +125,15 @@ pub(crate) fn expand(args: &ExpandArgs) -> Result<i32, String> {
     let volume = model
         .volume_by_name(&args.volume)
         .ok_or_else(|| format!("--volume: no volume named {:?}", args.volume))?;
-    match plan_expand(&model, volume.id, args.size, &settings, args.common.seed) {
+    let by = ExpandBy::Size(args.size);
+    match plan_expand(&model, volume.id, by, &settings, args.common.seed) {
         Ok(plan) => {
             match args.common.output {
                 OutputFormat::Json => println!("{}", to_json(&plan)),
                 OutputFormat::Table => {
                     let mut out = format!(
                         "volume {}: add {} as {} set(s)\n",
-                        plan.volume_name, plan.added_bytes, plan.added_sets
+                        plan.volume_name, plan.added_size, plan.added_sets
                     );
                     for b in &plan.bricks {
                         let _ = writeln!(
@@ -152,7 +153,10 @@ pub(crate) fn expand(args: &ExpandArgs) -> Result<i32, String> {
             }
             Ok(EXIT_PLACED)
         }
-        Err(e @ PlacementError::Infeasible(_)) => refusal(e, args.common.output),
+        Err(ExpandError::Infeasible { reasons, .. }) => refusal(
+            PlacementError::Infeasible(Infeasible { reasons }),
+            args.common.output,
+        ),
         Err(e) => Err(e.to_string()),
     }
 }

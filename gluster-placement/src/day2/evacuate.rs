@@ -12,20 +12,32 @@
 //!
 //! 1. A greedy pass (biggest bricks first) gives each brick the good device with the most free
 //!    fraction, from a per-zone index ordered by free fraction: balanced and O(bricks x zones)
-//!    in the common case. When it places every brick in a good zone, that is the plan.
+//!    in the common case. When it places every brick in a good zone, that is the plan (also
+//!    when it places every brick and some brick has no good zone at all).
 //! 2. Otherwise the exact solver runs: a max-flow ([`petgraph::algo::dinics`]) over
-//!    source -> brick (1) -> zone hub or, where the set's nodes or co-moving bricks matter,
-//!    (set, zone) gadget (1) -> (set, node) gadget (1) -> node hub -> device
-//!    (capacity: how many such bricks fit) -> sink. The gadgets make two bricks of one set
-//!    land on distinct nodes (and, for zone policies, distinct zones). A first flow uses only
-//!    good zones; if it cannot move every brick, a second flow also allows degraded edges,
-//!    and degraded bricks are then moved to good devices where room is left.
+//!    source -> brick (1) -> segment-tree hubs over each zone's nodes -> node hub -> device
+//!    (capacity: how many such bricks fit) -> sink. A brick links to the O(k log n) tree
+//!    hubs covering its zone's nodes minus the k nodes of its set, so the graph has no
+//!    bricks x devices edges. Bricks of one set moving together (zone targets) go through
+//!    (set, zone) gadgets (1) -> (set, node) gadgets (1) instead, which put them on distinct
+//!    nodes (and, under a zone policy, distinct zones). Node separation, capacity and
+//!    strict zones are then exactly the flow's constraints, so for bricks of one size the
+//!    flow moves every brick whenever some assignment does. A first flow uses only good
+//!    zones; if it cannot move every brick, a second flow also allows degraded edges, and
+//!    degraded bricks are then moved to good devices where room is left.
+//! 3. Unequal brick sizes (arbiters, volumes of different brick sizes): a device's capacity
+//!    "in bricks" is only exact for one size, so bricks are solved by size class, largest
+//!    first, each class a separate max-flow over the space the larger classes left. This
+//!    never over-books a device but is not exact: with mixed sizes the problem contains bin
+//!    packing (NP-hard), and co-moving bricks of one set in different classes are placed
+//!    one class after the other. So when several classes move, at most 24 bricks, and the
+//!    flow left a brick unplaced or degraded, a backtracking search (most constrained brick
+//!    first, at most 200,000 nodes) looks for a plan that keeps every zone policy, then
+//!    for any plan. Within those bounds the planner is exact (the oracle tests check it);
+//!    beyond them it may refuse an evacuation that a cleverer packing could do.
 //!
-//! Unequal brick sizes: a device's capacity "in bricks" is only exact for bricks of one size,
-//! so bricks are solved by size class, largest first, each class a separate exact max-flow
-//! over the space the larger classes left. This never over-books a device; it is exact when
-//! all moving bricks have one size (the common case, and what the oracle tests check), and
-//! for mixed sizes it may miss an assignment that mixes classes on one device.
+//! The planner keeps zone policies wherever some plan can: a step is `degraded` only when
+//! no assignment keeps every set's zones (exact under the same bounds).
 //!
 //! When some brick cannot move, the error names it with a funnel of candidate counts (online
 //! devices outside the target, then node separation, zones, tags, arbiter tag, room), so the
@@ -82,6 +94,8 @@ pub enum Solver {
     Greedy,
     /// The exact max-flow solver was needed.
     MaxFlow,
+    /// Bricks of several sizes, where the flow is not exact: the exhaustive search found it.
+    Search,
 }
 
 /// A replace-brick for every brick on the target, in waves.
@@ -351,13 +365,35 @@ pub(crate) fn movers<'m>(
 
 /// Plans the evacuation of `target`: a replace-brick for every brick on it.
 ///
-/// Succeeds whenever a valid assignment of equal-size bricks exists (see the module docs);
-/// otherwise names every brick that cannot move and why.
+/// Succeeds whenever a valid assignment exists (for mixed brick sizes: within the search
+/// bounds of the module docs); otherwise names every brick that cannot move and why.
 pub fn plan_evacuation(
     model: &Model,
     target: EvacuationTarget,
     settings: &Day2Settings,
     seed: u64,
+) -> Result<EvacuationPlan, EvacuationError> {
+    plan(model, target, settings, seed, true)
+}
+
+/// [`plan_evacuation`] without the greedy pass: the exact solvers alone (for tests and
+/// benchmarks of the max-flow path).
+#[doc(hidden)]
+pub fn plan_evacuation_without_greedy(
+    model: &Model,
+    target: EvacuationTarget,
+    settings: &Day2Settings,
+    seed: u64,
+) -> Result<EvacuationPlan, EvacuationError> {
+    plan(model, target, settings, seed, false)
+}
+
+fn plan(
+    model: &Model,
+    target: EvacuationTarget,
+    settings: &Day2Settings,
+    seed: u64,
+    use_greedy: bool,
 ) -> Result<EvacuationPlan, EvacuationError> {
     let mut topo = Topo::new(model, &settings.placement, seed);
     let flags: Vec<bool> = match target {
@@ -386,9 +422,30 @@ pub fn plan_evacuation(
     let pristine = topo.used.clone();
     let ngroups = movers.iter().map(|m| m.group + 1).max().unwrap_or(0);
 
-    let greedy = greedy_assign(&mut topo, &movers, &flags, ngroups);
+    let greedy = if use_greedy {
+        greedy_assign(&mut topo, &movers, &flags, ngroups)
+    } else {
+        Assign {
+            dev: vec![None; movers.len()],
+        }
+    };
     let greedy_degraded = count_degraded(&topo, &movers, &greedy);
-    let (assign, solver) = if greedy.dev.iter().all(Option::is_some) && greedy_degraded == 0 {
+    // Whether every brick has some open zone its set does not use: if not, no assignment
+    // keeps every zone policy, and a complete greedy plan is as good as the flow's.
+    let open_zones: BTreeSet<Zone> = topo
+        .devs
+        .iter()
+        .zip(&flags)
+        .filter(|(dev, &t)| !t && dev.online)
+        .map(|(dev, _)| dev.zone)
+        .collect();
+    let keepable = movers.iter().all(|m| {
+        open_zones.iter().any(|&z| {
+            m.policy.allows_zone(z) && zone_good(m.policy.zone_checking, z, &m.fixed_zones)
+        })
+    });
+    let greedy_all = use_greedy && greedy.dev.iter().all(Option::is_some);
+    let (assign, solver) = if greedy_all && (greedy_degraded == 0 || !keepable) {
         (greedy, Solver::Greedy)
     } else {
         let greedy_used = std::mem::replace(&mut topo.used, pristine.clone());
@@ -403,6 +460,13 @@ pub fn plan_evacuation(
             topo.used = greedy_used;
             (greedy, Solver::Greedy)
         }
+    };
+
+    let (assign, solver) = match search_fallback(
+        &mut topo, &movers, &flags, ngroups, &pristine, &assign, keepable,
+    ) {
+        Some(a) => (a, Solver::Search),
+        None => (assign, solver),
     };
 
     if assign.dev.iter().any(Option::is_none) {
@@ -443,6 +507,7 @@ pub(crate) fn build_steps(
     assign: &Assign,
     mount_root: &str,
 ) -> Result<Vec<ReplaceStep>, ModelError> {
+    let degraded = degraded_flags(topo, movers, assign);
     let mut steps = Vec::with_capacity(movers.len());
     for (i, m) in movers.iter().enumerate() {
         let Some(d) = assign.dev[i] else { continue };
@@ -460,30 +525,39 @@ pub(crate) fn build_steps(
             position: m.position,
             old: topo.location(m.brick),
             new,
-            degraded: is_degraded(topo, movers, assign, i),
+            degraded: degraded[i],
         });
     }
     assign_waves(&mut steps);
     Ok(steps)
 }
 
-/// Whether mover `i`'s new zone is shared with another brick of its set.
-fn is_degraded(topo: &Topo<'_>, movers: &[Mover<'_>], assign: &Assign, i: usize) -> bool {
-    let m = &movers[i];
-    let Some(d) = assign.dev[i] else { return false };
-    if m.policy.zone_checking == ZoneChecking::None {
-        return false;
+/// Per mover, whether its new zone is shared with another brick of its set (under a zone
+/// policy): O(movers x set size).
+fn degraded_flags(topo: &Topo<'_>, movers: &[Mover<'_>], assign: &Assign) -> Vec<bool> {
+    let ngroups = movers.iter().map(|m| m.group + 1).max().unwrap_or(0);
+    let mut members: Vec<Vec<usize>> = vec![Vec::new(); ngroups];
+    for (i, m) in movers.iter().enumerate() {
+        members[m.group].push(i);
     }
-    let z = topo.devs[d].zone;
-    m.fixed_zones.contains(&z)
-        || movers.iter().enumerate().any(|(j, o)| {
-            j != i && o.group == m.group && assign.dev[j].is_some_and(|od| topo.devs[od].zone == z)
+    let zone = |i: usize| assign.dev[i].map(|d| topo.devs[d].zone);
+    (0..movers.len())
+        .map(|i| {
+            let m = &movers[i];
+            let Some(z) = zone(i) else { return false };
+            m.policy.zone_checking != ZoneChecking::None
+                && (m.fixed_zones.contains(&z)
+                    || members[m.group]
+                        .iter()
+                        .any(|&j| j != i && zone(j) == Some(z)))
         })
+        .collect()
 }
 
 fn count_degraded(topo: &Topo<'_>, movers: &[Mover<'_>], assign: &Assign) -> usize {
-    (0..movers.len())
-        .filter(|&i| is_degraded(topo, movers, assign, i))
+    degraded_flags(topo, movers, assign)
+        .into_iter()
+        .filter(|&d| d)
         .count()
 }
 
@@ -761,6 +835,104 @@ fn flow_assign(
     assign
 }
 
+/// Hubs of one flow network: per (node, policy) the node's fitting devices, and segment-tree
+/// hubs over ranges of a zone's nodes (per cluster and policy).
+#[derive(Default)]
+struct Hubs {
+    node: HashMap<(usize, usize), Option<NodeIndex>>,
+    range: HashMap<(Zone, ClusterId, usize, usize, usize), Option<NodeIndex>>,
+}
+
+impl Hubs {
+    fn node(
+        &mut self,
+        net: &mut Net,
+        topo: &Topo<'_>,
+        m: &Mover<'_>,
+        target: &[bool],
+        n: usize,
+    ) -> Option<NodeIndex> {
+        if let Some(h) = self.node.get(&(n, m.pol_ix)) {
+            return *h;
+        }
+        let h = net.hub(topo, m, target, topo.node_devs[n].iter().copied());
+        self.node.insert((n, m.pol_ix), h);
+        h
+    }
+
+    /// The hub of the zone's nodes `a..b` (a segment-tree range).
+    #[allow(clippy::too_many_arguments)]
+    fn range(
+        &mut self,
+        net: &mut Net,
+        topo: &Topo<'_>,
+        m: &Mover<'_>,
+        target: &[bool],
+        z: Zone,
+        nodes: &[usize],
+        (a, b): (usize, usize),
+    ) -> Option<NodeIndex> {
+        if b - a == 1 {
+            let n = nodes[a];
+            if !topo.nodes[n].online || topo.nodes[n].cluster != m.cluster {
+                return None;
+            }
+            return self.node(net, topo, m, target, n);
+        }
+        let key = (z, m.cluster, m.pol_ix, a, b);
+        if let Some(h) = self.range.get(&key) {
+            return *h;
+        }
+        let mid = a + (b - a) / 2;
+        let kids: Vec<NodeIndex> = [(a, mid), (mid, b)]
+            .into_iter()
+            .filter_map(|r| self.range(net, topo, m, target, z, nodes, r))
+            .collect();
+        let h = match kids.as_slice() {
+            [] => None,
+            [one] => Some(*one),
+            _ => {
+                let h = net.node(Kind::Other);
+                for k in kids {
+                    net.g.add_edge(h, k, u32::MAX / 2);
+                }
+                Some(h)
+            }
+        };
+        self.range.insert(key, h);
+        h
+    }
+
+    /// Connects `from` to the hubs covering the zone's nodes `want` (within the segment
+    /// tree range `at`).
+    #[allow(clippy::too_many_arguments)]
+    fn cover(
+        &mut self,
+        net: &mut Net,
+        topo: &Topo<'_>,
+        m: &Mover<'_>,
+        target: &[bool],
+        z: Zone,
+        nodes: &[usize],
+        want: (usize, usize),
+        at: (usize, usize),
+        from: NodeIndex,
+    ) {
+        if want.1 <= at.0 || at.1 <= want.0 {
+            return;
+        }
+        if want.0 <= at.0 && at.1 <= want.1 {
+            if let Some(h) = self.range(net, topo, m, target, z, nodes, at) {
+                net.g.add_edge(from, h, 1);
+            }
+            return;
+        }
+        let mid = at.0 + (at.1 - at.0) / 2;
+        self.cover(net, topo, m, target, z, nodes, want, (at.0, mid), from);
+        self.cover(net, topo, m, target, z, nodes, want, (mid, at.1), from);
+    }
+}
+
 /// One max-flow over the movers of one size class; returns each mover's device.
 fn flow_batch(
     topo: &Topo<'_>,
@@ -780,8 +952,13 @@ fn flow_batch(
         sink,
         dev_node: HashMap::new(),
     };
-    let mut zone_hub: HashMap<(Zone, ClusterId, usize), Option<NodeIndex>> = HashMap::new();
-    let mut node_hub: HashMap<(usize, usize), Option<NodeIndex>> = HashMap::new();
+    let mut hubs = Hubs::default();
+    let mut node_pos = vec![0; topo.nodes.len()];
+    for nodes in zone_nodes.values() {
+        for (p, &n) in nodes.iter().enumerate() {
+            node_pos[n] = p;
+        }
+    }
     let mut gz: HashMap<(usize, Zone), (NodeIndex, NodeIndex)> = HashMap::new();
     let mut gn: HashMap<(usize, usize), (NodeIndex, NodeIndex)> = HashMap::new();
     let mut gz_gn: HashSet<(NodeIndex, NodeIndex)> = HashSet::new();
@@ -806,23 +983,33 @@ fn flow_batch(
             if !(good || allow_bad && m.degrade_ok) {
                 continue;
             }
-            let excluded_here = nodes.iter().any(|&n| taken.node_taken(m, n));
-            if !is_co && !excluded_here {
-                // Every node of the zone is open to this brick: one edge to the zone's hub.
-                let key = (z, m.cluster, m.pol_ix);
-                let hub = match zone_hub.get(&key) {
-                    Some(h) => *h,
-                    None => {
-                        let devs = nodes
-                            .iter()
-                            .flat_map(|&n| topo.node_devs[n].iter().copied());
-                        let h = net.hub(topo, m, target, devs);
-                        zone_hub.insert(key, h);
-                        h
+            if !is_co {
+                // The zone's nodes but the few this brick must avoid, as O(excluded x log
+                // nodes) ranges of a segment tree over the zone's nodes: no dense edges.
+                let mut excluded: Vec<usize> = m
+                    .fixed_nodes
+                    .iter()
+                    .chain(&taken.nodes[m.group])
+                    .filter(|&&n| topo.nodes[n].zone == z)
+                    .map(|&n| node_pos[n])
+                    .collect();
+                excluded.sort_unstable();
+                let mut lo = 0;
+                for e in excluded.into_iter().chain([nodes.len()]) {
+                    if lo < e {
+                        hubs.cover(
+                            &mut net,
+                            topo,
+                            m,
+                            target,
+                            z,
+                            nodes,
+                            (lo, e),
+                            (0, nodes.len()),
+                            bn,
+                        );
                     }
-                };
-                if let Some(h) = hub {
-                    net.g.add_edge(bn, h, 1);
+                    lo = lo.max(e + 1);
                 }
                 continue;
             }
@@ -849,15 +1036,9 @@ fn flow_batch(
                 {
                     continue;
                 }
-                let hub = match node_hub.get(&(n, m.pol_ix)) {
-                    Some(h) => *h,
-                    None => {
-                        let h = net.hub(topo, m, target, topo.node_devs[n].iter().copied());
-                        node_hub.insert((n, m.pol_ix), h);
-                        h
-                    }
+                let Some(hub) = hubs.node(&mut net, topo, m, target, n) else {
+                    continue;
                 };
-                let Some(hub) = hub else { continue };
                 if !is_co {
                     net.g.add_edge(bn, hub, 1);
                     continue;
@@ -977,5 +1158,139 @@ fn explain(topo: &Topo<'_>, m: &Mover<'_>, target: &[bool]) -> Unmovable {
             Some(cause) => UnmovableCause::NoCandidate { cause, funnel: f },
             None => UnmovableCause::Contended { funnel: f },
         },
+    }
+}
+
+/// Most moving bricks the exhaustive search takes on.
+const SEARCH_MAX_MOVERS: usize = 24;
+/// Most search nodes visited before the search gives up.
+const SEARCH_BUDGET: usize = 200_000;
+
+/// The exact fallback for mixed brick sizes (see the module docs): when the bricks form more
+/// than one size class, at most [`SEARCH_MAX_MOVERS`] move, and the flow left a brick
+/// unplaced or degraded, a backtracking search looks for a plan keeping every zone policy
+/// (unless `keepable` says none can), then (if bricks were unplaced) for any plan. `None`
+/// keeps the flow's answer.
+fn search_fallback(
+    topo: &mut Topo<'_>,
+    movers: &[Mover<'_>],
+    target: &[bool],
+    ngroups: usize,
+    pristine: &[ByteSize],
+    current: &Assign,
+    keepable: bool,
+) -> Option<Assign> {
+    let unplaced = current.dev.iter().any(Option::is_none);
+    if !unplaced && (!keepable || count_degraded(topo, movers, current) == 0) {
+        return None;
+    }
+    let classes: BTreeSet<(ByteSize, SnapshotFactor, BrickRole)> =
+        movers.iter().map(|m| (m.size, m.factor, m.role)).collect();
+    if classes.len() < 2 || movers.len() > SEARCH_MAX_MOVERS {
+        return None;
+    }
+    let saved = std::mem::replace(&mut topo.used, pristine.to_vec());
+    let mut found = None;
+    let mut s = Search {
+        movers,
+        target,
+        taken: GroupTaken::new(ngroups),
+        dev: vec![None; movers.len()],
+        budget: SEARCH_BUDGET,
+        order: Vec::new(),
+        cands: Vec::new(),
+        allow_bad: false,
+    };
+    s.prepare(topo);
+    for allow_bad in [false, true] {
+        if !allow_bad && !keepable {
+            continue;
+        }
+        s.allow_bad = allow_bad;
+        if s.run(topo, 0) {
+            found = Some(Assign { dev: s.dev.clone() });
+            break;
+        }
+        if !unplaced || !movers.iter().any(|m| m.degrade_ok) {
+            break;
+        }
+    }
+    topo.used = saved;
+    found
+}
+
+/// Backtracking over movers (fewest candidates first) and their devices (emptiest first).
+struct Search<'a, 'm> {
+    movers: &'a [Mover<'m>],
+    target: &'a [bool],
+    taken: GroupTaken,
+    dev: Vec<Option<usize>>,
+    budget: usize,
+    order: Vec<usize>,
+    /// Devices passing the static filters, node separation from fixed bricks and room.
+    cands: Vec<Vec<usize>>,
+    allow_bad: bool,
+}
+
+impl Search<'_, '_> {
+    fn prepare(&mut self, topo: &Topo<'_>) {
+        let empty = GroupTaken::new(self.taken.nodes.len());
+        self.cands = self
+            .movers
+            .iter()
+            .map(|m| {
+                let mut c: Vec<usize> = (0..topo.devs.len())
+                    .filter(|&d| fits(topo, m, &empty, self.target, d))
+                    .collect();
+                c.sort_by_key(|&d| (Reverse(topo.free_key(d)), topo.devs[d].tie));
+                c
+            })
+            .collect();
+        self.order = (0..self.movers.len()).collect();
+        self.order.sort_by_key(|&i| {
+            (
+                self.cands[i].len(),
+                Reverse(self.movers[i].size),
+                self.movers[i].brick.id,
+            )
+        });
+    }
+
+    /// Whether movers `order[k..]` can all be placed; on success `dev` holds the plan.
+    fn run(&mut self, topo: &mut Topo<'_>, k: usize) -> bool {
+        let Some(&i) = self.order.get(k) else {
+            return true;
+        };
+        let m = &self.movers[i];
+        let passes: &[bool] = if self.allow_bad && m.degrade_ok {
+            &[true, false]
+        } else {
+            &[true]
+        };
+        for &good in passes {
+            for c in 0..self.cands[i].len() {
+                let d = self.cands[i][c];
+                if self.budget == 0 {
+                    return false;
+                }
+                self.budget -= 1;
+                if self.taken.zone_ok(m, topo.devs[d].zone) != good
+                    || !fits(topo, m, &self.taken, self.target, d)
+                {
+                    continue;
+                }
+                let space = topo.space_on(d, m.size, m.factor).unwrap_or(ByteSize::ZERO);
+                topo.used[d] = topo.used[d].checked_add(space).unwrap_or(topo.used[d]);
+                self.taken.take(topo, m, d);
+                self.dev[i] = Some(d);
+                if self.run(topo, k + 1) {
+                    return true;
+                }
+                self.dev[i] = None;
+                self.taken.untake(topo, m, d);
+                topo.used[d] = topo.used[d].saturating_sub(space);
+            }
+        }
+        false
     }
 }

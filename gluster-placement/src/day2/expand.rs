@@ -1,120 +1,249 @@
-//! Expand: grow a volume by adding brick sets of its brick size (`gluster volume add-brick`),
-//! chosen by the same engine and rules (zone policy, tag rules, arbiter tags) as its creation.
+//! Expansion: grow a volume by adding brick sets (Gluster's `add-brick`).
+//!
+//! New sets have the volume's layout and brick sizes (data and arbiter, snapshot factor) and
+//! are chosen by the same set choice as a new volume ([`Planner`](crate::Planner)), under the
+//! volume's zone policy, allowed zones and tag rules from [`Day2Settings`]. Existing bricks
+//! never move.
+
+use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use gluster_model::{BrickRole, ByteSize, Model, ModelError, VolumeId};
+use gluster_model::{
+    arbiter_brick_size, BrickRole, ByteSize, ClusterId, Model, ModelError, VolumeId,
+    DEFAULT_AVERAGE_FILE_SIZE,
+};
 
-use crate::error::PlacementError;
-use crate::plan::PlannedBrick;
-use crate::planner::Planner;
-use crate::request::{PlacementSettings, VolumeRequest};
-
+use super::topo::factor_of;
 use super::{to_model_brick, Day2Settings};
+use crate::error::{PlacementError, Reason};
+use crate::plan::{PlanNote, PlannedBrick};
+use crate::planner::Planner;
+use crate::request::VolumeRequest;
+use crate::sizing::Layout;
 
-/// Brick sets to add to a volume.
+/// How much to add.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "value", rename_all = "snake_case")]
+pub enum ExpandBy {
+    /// This many brick sets.
+    Sets(usize),
+    /// At least this much usable size (rounded up to whole sets).
+    Size(ByteSize),
+}
+
+/// The `add-brick` for one volume: new sets appended after the existing ones.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ExpandPlan {
-    /// The volume.
+    /// Volume id.
     pub volume_id: VolumeId,
-    /// Its name.
+    /// Gluster volume name.
     pub volume_name: String,
-    /// Usable size added (whole sets, so at least what was asked).
-    pub added_bytes: ByteSize,
-    /// Sets added.
+    /// Cluster of the volume.
+    pub cluster: ClusterId,
+    /// Index of the first new set (the volume's set count before).
+    pub first_set: usize,
+    /// Number of new sets.
     pub added_sets: usize,
-    /// The new bricks, set after set; their `set` numbers continue the volume's.
+    /// Usable size added.
+    pub added_size: ByteSize,
+    /// Data brick size (the volume's).
+    pub data_brick_bytes: ByteSize,
+    /// Arbiter brick size, for arbiter volumes.
+    pub arbiter_brick_bytes: Option<ByteSize>,
+    /// The new bricks in `add-brick` order; `set` counts from the volume's first set.
     pub bricks: Vec<PlannedBrick>,
-    /// Seed of the choice.
+    /// Notes (e.g. a `prefer` set spanning fewer zones than bricks); set indices are the
+    /// volume's.
+    pub notes: Vec<PlanNote>,
+    /// Seed of the tie-breaks.
     pub seed: u64,
 }
 
 impl ExpandPlan {
-    /// Commit the new sets to the model ([`Model::expand_volume`]).
+    /// Applies the plan with [`Model::expand_volume`] (all or nothing).
     pub fn apply(&self, model: &mut Model) -> Result<(), ModelError> {
-        let mut sets: Vec<Vec<gluster_model::BrickId>> = Vec::new();
+        let mut sets: Vec<Vec<gluster_model::BrickId>> = vec![Vec::new(); self.added_sets];
         for b in &self.bricks {
-            if b.position == 0 {
-                sets.push(Vec::new());
-            }
-            if let Some(set) = sets.last_mut() {
-                set.push(b.id);
-            }
+            let s = b
+                .set
+                .checked_sub(self.first_set)
+                .and_then(|s| sets.get_mut(s))
+                .ok_or(ModelError::UnknownBrick(b.id))?;
+            s.push(b.id);
         }
         let bricks = self
             .bricks
             .iter()
             .map(|b| to_model_brick(self.volume_id, b))
             .collect();
-        model.expand_volume(self.volume_id, sets, bricks, self.added_bytes)
+        model.expand_volume(self.volume_id, sets, bricks, self.added_size)
     }
 }
 
-/// Plan adding at least `add` usable bytes to `volume` as whole sets of its data brick size,
-/// with its policy from `settings`. A refusal carries the engine's reasons.
+/// Why an expansion cannot be planned.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ExpandError {
+    /// No such volume.
+    #[error("unknown volume {0}")]
+    UnknownVolume(VolumeId),
+    /// Zero sets or zero size asked for.
+    #[error("nothing to add: ask for at least one set or a positive size")]
+    NothingToAdd,
+    /// The volume would exceed the maximum brick count.
+    #[error("the volume would have {needed} bricks, more than the maximum of {max}")]
+    TooManyBricks {
+        /// Bricks after the expansion.
+        needed: usize,
+        /// [`PlacementSettings::max_bricks_per_volume`](crate::PlacementSettings::max_bricks_per_volume).
+        max: usize,
+    },
+    /// No placement for the new sets; every cause that applies.
+    #[error("no placement for {sets} new set(s) of {brick} bricks: {}", DisplayReasons(.reasons))]
+    Infeasible {
+        /// Sets asked for.
+        sets: usize,
+        /// Data brick size.
+        brick: ByteSize,
+        /// The causes.
+        reasons: Vec<Reason>,
+    },
+    /// The volume's own layout is invalid for the planner.
+    #[error("invalid volume: {0}")]
+    Invalid(String),
+    /// The model is inconsistent (a volume without bricks, an overflow).
+    #[error(transparent)]
+    Model(#[from] ModelError),
+}
+
+struct DisplayReasons<'a>(&'a [Reason]);
+
+impl fmt::Display for DisplayReasons<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, r) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str("; ")?;
+            }
+            write!(f, "{r}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Plans adding brick sets to `volume`: the volume's brick sizes and layout, its zone
+/// policy and tag rules (from `settings`), the normal planner's set choice. The same model,
+/// request and seed give the same plan; applying it leaves [`Model::check`] clean.
 pub fn plan_expand(
     model: &Model,
     volume: VolumeId,
-    add: ByteSize,
+    by: ExpandBy,
     settings: &Day2Settings,
     seed: u64,
-) -> Result<ExpandPlan, PlacementError> {
-    let v = model.volume(volume).ok_or_else(|| {
-        PlacementError::InvalidRequest(format!("volume: unknown volume {volume}"))
-    })?;
-    if add == ByteSize::ZERO {
-        return Err(PlacementError::InvalidRequest(
-            "size: the added size must be greater than zero".into(),
-        ));
+) -> Result<ExpandPlan, ExpandError> {
+    let vol = model
+        .volume(volume)
+        .ok_or(ExpandError::UnknownVolume(volume))?;
+    let durability = vol.durability;
+    let brick_of = |role: BrickRole| {
+        vol.brick_ids()
+            .filter_map(|id| model.brick(id))
+            .find(|b| b.role == role)
+            .map(|b| b.size)
+    };
+    let data_brick = brick_of(BrickRole::Data).ok_or(ModelError::UnknownVolume(volume))?;
+    let arbiter_brick = (durability == gluster_model::Durability::Arbiter).then(|| {
+        brick_of(BrickRole::Arbiter).unwrap_or_else(|| {
+            arbiter_brick_size(
+                data_brick,
+                DEFAULT_AVERAGE_FILE_SIZE,
+                settings.placement.min_arbiter_brick_size,
+            )
+        })
+    });
+    let per_set = data_brick
+        .checked_mul(durability.data_share() as u64)
+        .ok_or(ModelError::Overflow("set size"))?;
+    let sets = match by {
+        ExpandBy::Sets(n) => n,
+        ExpandBy::Size(size) => {
+            usize::try_from(size.bytes().div_ceil(per_set.bytes().max(1))).unwrap_or(usize::MAX)
+        }
+    };
+    if sets == 0 {
+        return Err(ExpandError::NothingToAdd);
     }
-    let first = v
-        .brick_ids()
-        .filter_map(|b| model.brick(b))
-        .find(|b| b.role == BrickRole::Data)
-        .ok_or_else(|| {
-            PlacementError::InvalidRequest(format!("volume {}: it has no data brick", v.name))
-        })?;
-    let brick = first.size;
-    let share = v.durability.data_share() as u64;
-    let per_set = brick
-        .bytes()
-        .checked_mul(share)
-        .filter(|&b| b > 0)
-        .ok_or_else(|| {
-            PlacementError::InvalidRequest(format!("volume {}: brick size overflows", v.name))
-        })?;
-    let sets = add.bytes().div_ceil(per_set) as usize;
+    let set_size = durability.set_size();
+    let needed = vol
+        .brick_sets
+        .len()
+        .saturating_add(sets)
+        .saturating_mul(set_size);
+    let max = settings.placement.max_bricks_per_volume;
+    if needed > max {
+        return Err(ExpandError::TooManyBricks { needed, max });
+    }
+    let added_size = per_set
+        .checked_mul(sets as u64)
+        .ok_or(ModelError::Overflow("volume size"))?;
+
     let policy = settings.policy(volume);
-    let mut request = VolumeRequest::new(ByteSize::b(per_set * sets as u64), v.durability);
-    request.cluster = Some(v.cluster);
+    let mut request = VolumeRequest::new(added_size, durability);
     request.zone_checking = policy.zone_checking;
     request.allowed_zones = policy.allowed_zones.clone();
     request.device_tag_match = policy.device_tag_match.clone();
-    request.snapshot_factor = v.snapshot.factor;
-    // Exactly `sets` sets of exactly the volume's brick size.
-    let engine = PlacementSettings {
-        min_brick_size: brick,
-        max_brick_size: brick,
-        max_bricks_per_volume: sets * v.durability.set_size(),
-        ..settings.placement.clone()
+    request.snapshot_factor = factor_of(vol);
+    request.cluster = Some(vol.cluster);
+    let layout = Layout {
+        sets,
+        data_brick,
+        arbiter_brick,
     };
-    let mut planner = Planner::new(model, &engine);
-    let plan = planner.plan(&request, seed)?;
-    let offset = v.brick_sets.len();
+    let mut planner = Planner::new(model, &settings.placement);
+    let plan = match planner.plan_fixed(vol.cluster, &request, layout, seed) {
+        Ok(p) => p,
+        Err(PlacementError::Infeasible(i)) => {
+            return Err(ExpandError::Infeasible {
+                sets,
+                brick: data_brick,
+                reasons: i.reasons,
+            })
+        }
+        Err(PlacementError::Model(e)) => return Err(e.into()),
+        Err(PlacementError::InvalidRequest(m)) => return Err(ExpandError::Invalid(m)),
+    };
+    let first_set = vol.brick_sets.len();
     let bricks = plan
         .bricks
         .into_iter()
         .map(|mut b| {
-            b.set += offset;
+            b.set += first_set;
             b
         })
         .collect();
+    let notes = plan
+        .notes
+        .into_iter()
+        .filter_map(|n| match n {
+            PlanNote::FewerZones { set, zones, bricks } => Some(PlanNote::FewerZones {
+                set: set + first_set,
+                zones,
+                bricks,
+            }),
+            _ => None,
+        })
+        .collect();
     Ok(ExpandPlan {
-        volume_id: v.id,
-        volume_name: v.name.clone(),
-        added_bytes: ByteSize::b(per_set * sets as u64),
+        volume_id: volume,
+        volume_name: vol.name.clone(),
+        cluster: vol.cluster,
+        first_set,
         added_sets: sets,
+        added_size,
+        data_brick_bytes: data_brick,
+        arbiter_brick_bytes: arbiter_brick,
         bricks,
+        notes,
         seed,
     })
 }

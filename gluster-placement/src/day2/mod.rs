@@ -2,7 +2,7 @@
 //!
 //! - [`plan_evacuation`]: move every brick off a device, a node or a zone (replace-brick),
 //!   exact (max-flow) so it succeeds whenever a valid assignment exists.
-//! - [`plan_expand`]: grow a volume by adding brick sets of its brick size (add-brick).
+//! - [`plan_expand`]: grow a volume by whole brick sets of its brick sizes (add-brick).
 //! - [`plan_rebalance`]: the fewest replace-brick moves that bring max/mean device
 //!   utilization under a target after capacity was added.
 //!
@@ -33,11 +33,13 @@ use gluster_model::{BrickId, DeviceId, NodeId, TagRule, VolumeId, Zone, ZoneChec
 use crate::plan::PlannedBrick;
 use crate::request::{PlacementSettings, VolumeRequest};
 
+#[doc(hidden)]
+pub use evacuate::plan_evacuation_without_greedy;
 pub use evacuate::{
     plan_evacuation, CandidateFunnel, EvacuationError, EvacuationPlan, EvacuationTarget,
     NoCandidateCause, Solver, Unmovable, UnmovableCause,
 };
-pub use expand::{plan_expand, ExpandPlan};
+pub use expand::{plan_expand, ExpandBy, ExpandError, ExpandPlan};
 pub use rebalance::{plan_rebalance, RebalancePlan};
 
 /// The placement rules of an existing volume: what its creation request said about zones and
