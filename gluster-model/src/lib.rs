@@ -87,7 +87,7 @@ pub use format::{
 pub use id::{
     stable_hash128, BlockVolumeId, BrickId, ClusterId, DeviceId, IdParseError, NodeId, VolumeId,
 };
-pub use model::{Model, VolumeCommit};
+pub use model::{BrickGrowth, Model, VolumeCommit};
 pub use size::{ByteSize, SizeParseError};
 pub use sizing::{
     arbiter_brick_size, BrickSpace, SnapshotFactor, SnapshotFactorError, DEFAULT_AVERAGE_FILE_SIZE,

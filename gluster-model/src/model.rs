@@ -26,6 +26,19 @@ pub struct Model {
     pub(crate) node_devices: BTreeMap<NodeId, BTreeSet<DeviceId>>,
 }
 
+/// New sizes of one brick grown in place (its thin pool and LV extended, its XFS grown).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BrickGrowth {
+    /// The brick.
+    pub brick: BrickId,
+    /// New usable size.
+    pub size: ByteSize,
+    /// New thin pool size.
+    pub pool_size: ByteSize,
+    /// New thin pool metadata size.
+    pub metadata_size: ByteSize,
+}
+
 /// A volume with its bricks, ready to be committed to a model in one step.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VolumeCommit {
@@ -301,6 +314,72 @@ impl Model {
             self.bricks.insert(b.id, b);
         }
         self.volumes.insert(volume, grown);
+        Ok(())
+    }
+
+    /// Grows bricks of `volume` in place and sets its size to `new_size`: every brick must
+    /// belong to the volume and may only grow; each device takes the extra space of its
+    /// bricks. All or nothing.
+    pub fn grow_bricks(
+        &mut self,
+        volume: VolumeId,
+        growths: &[BrickGrowth],
+        new_size: ByteSize,
+    ) -> Result<(), ModelError> {
+        let v = self
+            .volumes
+            .get(&volume)
+            .ok_or(ModelError::UnknownVolume(volume))?;
+        if new_size < v.size {
+            return Err(ModelError::BrickMismatch {
+                brick: growths.first().map_or(BrickId::from_u128(0), |g| g.brick),
+                problem: format!("volume {volume} would shrink from {} to {new_size}", v.size),
+            });
+        }
+        let mut extra: BTreeMap<DeviceId, ByteSize> = BTreeMap::new();
+        let mut seen = BTreeSet::new();
+        for g in growths {
+            let b = self
+                .bricks
+                .get(&g.brick)
+                .ok_or(ModelError::UnknownBrick(g.brick))?;
+            let mismatch = |problem: String| ModelError::BrickMismatch {
+                brick: g.brick,
+                problem,
+            };
+            if b.volume != volume {
+                return Err(mismatch(format!(
+                    "belongs to volume {}, not {volume}",
+                    b.volume
+                )));
+            }
+            if !seen.insert(g.brick) {
+                return Err(mismatch("is listed twice".into()));
+            }
+            let old = b.space().ok_or(ModelError::Overflow("brick space"))?;
+            let new = g
+                .pool_size
+                .checked_add(g.metadata_size)
+                .ok_or(ModelError::Overflow("brick space"))?;
+            if new < old || g.size < b.size || g.pool_size < b.pool_size {
+                return Err(mismatch(format!("would shrink from {old} to {new}")));
+            }
+            let e = extra.entry(b.device).or_default();
+            *e = e
+                .checked_add(new.saturating_sub(old))
+                .ok_or(ModelError::Overflow("device usage"))?;
+        }
+        self.take_space(&extra)?;
+        for g in growths {
+            if let Some(b) = self.bricks.get_mut(&g.brick) {
+                b.size = g.size;
+                b.pool_size = g.pool_size;
+                b.metadata_size = g.metadata_size;
+            }
+        }
+        if let Some(v) = self.volumes.get_mut(&volume) {
+            v.size = new_size;
+        }
         Ok(())
     }
 

@@ -30,7 +30,7 @@ pub(crate) struct Sizing {
 }
 
 /// The data brick of a volume of `size` split into `sets` sets of `share` data bricks.
-fn data_brick(size: ByteSize, sets: usize, share: usize) -> Option<ByteSize> {
+pub(crate) fn data_brick(size: ByteSize, sets: usize, share: usize) -> Option<ByteSize> {
     let parts = u64::try_from(sets.checked_mul(share)?).ok()?;
     ByteSize::b(size.bytes().div_ceil(parts)).round_up_to(BRICK_UNIT)
 }

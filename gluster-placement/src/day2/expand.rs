@@ -109,6 +109,26 @@ pub enum ExpandError {
         /// The causes.
         reasons: Vec<Reason>,
     },
+    /// Growing in place would pass the maximum brick size.
+    #[error(
+        "a grown brick would be {brick}, above the maximum brick size {max}: add sets instead"
+    )]
+    BrickTooLarge {
+        /// The brick size growing needs.
+        brick: ByteSize,
+        /// The maximum brick size.
+        max: ByteSize,
+    },
+    /// A device has no room for its bricks' larger pools.
+    #[error("device {device} needs {need} more for its grown bricks but has {free} free: add sets instead")]
+    NoRoomToGrow {
+        /// `host:device`.
+        device: String,
+        /// Extra space its bricks need.
+        need: ByteSize,
+        /// Room it has.
+        free: ByteSize,
+    },
     /// The volume's own layout is invalid for the planner.
     #[error("invalid volume: {0}")]
     Invalid(String),

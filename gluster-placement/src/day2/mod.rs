@@ -2,7 +2,8 @@
 //!
 //! - [`plan_evacuation`]: move every brick off a device, a node or a zone (replace-brick),
 //!   exact (max-flow) so it succeeds whenever a valid assignment exists.
-//! - [`plan_expand`]: grow a volume by whole brick sets of its brick sizes (add-brick).
+//! - [`plan_expand`]: grow a volume by whole brick sets of its brick sizes (add-brick);
+//!   [`plan_grow`]: grow it in place (every brick's pool, LV and filesystem extended).
 //! - [`plan_rebalance`]: the fewest replace-brick moves that bring max/mean device
 //!   utilization under a target after capacity was added.
 //!
@@ -21,6 +22,7 @@
 
 mod evacuate;
 mod expand;
+mod grow;
 mod rebalance;
 mod topo;
 
@@ -40,6 +42,7 @@ pub use evacuate::{
     NoCandidateCause, Solver, Unmovable, UnmovableCause,
 };
 pub use expand::{plan_expand, ExpandBy, ExpandError, ExpandPlan};
+pub use grow::{plan_grow, GrowPlan, GrownBrick};
 pub use rebalance::{plan_rebalance, RebalancePlan};
 
 /// The placement rules of an existing volume: what its creation request said about zones and
