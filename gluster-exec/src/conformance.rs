@@ -144,7 +144,7 @@ pub async fn run(executor: &dyn Executor, fixture: &Fixture) -> Vec<CaseReport> 
     }
     case!(glusterd_answers_on_every_host);
     case!(device_setup_is_idempotent);
-    case!(brick_create_and_destroy_are_idempotent);
+    case!(brick_create_grow_and_destroy_are_idempotent);
     case!(replica_3_volume_lifecycle);
     case!(arbiter_volume_marks_the_third_brick);
     case!(missing_volumes_are_not_found);
@@ -189,10 +189,20 @@ async fn device_setup_is_idempotent(ex: &dyn Executor, f: &Fixture) -> CaseResul
     Ok(())
 }
 
-async fn brick_create_and_destroy_are_idempotent(ex: &dyn Executor, f: &Fixture) -> CaseResult {
+async fn brick_create_grow_and_destroy_are_idempotent(
+    ex: &dyn Executor,
+    f: &Fixture,
+) -> CaseResult {
     let brick = f.brick(0, 1);
     ctx("brick create", ex.brick_create(&brick).await)?;
     ctx("brick create again", ex.brick_create(&brick).await)?;
+    let grown = BrickCreate {
+        size: ByteSize::mib(96),
+        pool_size: ByteSize::mib(96),
+        ..brick.clone()
+    };
+    ctx("brick grow", ex.brick_grow(&grown).await)?;
+    ctx("brick grow again", ex.brick_grow(&grown).await)?;
     ctx("brick destroy", ex.brick_destroy(&brick).await)?;
     ctx("brick destroy again", ex.brick_destroy(&brick).await)
 }

@@ -1,5 +1,6 @@
-//! Carrying out day-2 plans: an expansion (new bricks, then `add-brick`) and replace-brick
-//! waves (evacuation, rebalance) that respect Gluster's quorum and heal preconditions.
+//! Carrying out day-2 plans: an expansion (new bricks, then `add-brick`), an in-place growth
+//! (every brick grown), and replace-brick waves (evacuation, rebalance) that respect
+//! Gluster's quorum and heal preconditions.
 //!
 //! Replace waves: before a wave, every volume it touches must be fully healed (no brick
 //! down, nothing pending): replacing a brick of a set that is still healing could leave the
@@ -11,7 +12,8 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use gluster_placement::day2::{ExpandPlan, ReplaceStep};
+use gluster_model::BrickRole;
+use gluster_placement::day2::{ExpandPlan, GrowPlan, ReplaceStep};
 
 use crate::dry_run::brick_request;
 use crate::error::ExecError;
@@ -250,4 +252,37 @@ pub async fn apply_expand(
             })
         }
     }
+}
+
+/// Grow every brick of a [`GrowPlan`] in place. A brick's filesystem cannot shrink back, so
+/// a failure stops and reports how many bricks were grown; running the plan again finishes
+/// it (growing to the same size is a success).
+pub async fn apply_grow(executor: &dyn Executor, plan: &GrowPlan) -> Result<(), Day2Error> {
+    let total = plan.bricks.len();
+    for (done, b) in plan.bricks.iter().enumerate() {
+        let request = BrickGrow {
+            host: b.brick.node.clone(),
+            device_id: b.brick.device_id,
+            device: b.brick.device.clone(),
+            brick_id: b.brick.id,
+            size: b.size_bytes,
+            pool_size: b.pool_bytes,
+            metadata_size: b.metadata_bytes,
+            arbiter: b.role == BrickRole::Arbiter,
+            path: b.path.clone(),
+        };
+        executor
+            .brick_grow(&request)
+            .await
+            .map_err(|error| Day2Error {
+                what: format!(
+                    "grow {}: brick {} on {}",
+                    plan.volume_name, b.brick.id, b.brick.node
+                ),
+                error,
+                done,
+                total,
+            })?;
+    }
+    Ok(())
 }

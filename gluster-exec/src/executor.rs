@@ -28,6 +28,8 @@ pub trait Executor: Send + Sync + std::fmt::Debug + 'static {
     async fn brick_create(&self, request: &BrickCreate) -> Result<(), ExecError>;
     /// Remove a brick and return its space to the device.
     async fn brick_destroy(&self, request: &BrickDestroy) -> Result<(), ExecError>;
+    /// Grow a brick in place (never shrinks: a smaller or equal size is a success).
+    async fn brick_grow(&self, request: &BrickGrow) -> Result<(), ExecError>;
     /// Create a volume from its bricks and set its options.
     async fn volume_create(&self, request: &VolumeCreate) -> Result<(), ExecError>;
     /// Start a volume.

@@ -73,6 +73,10 @@ pub struct BrickCreate {
 /// Remove a brick created by `BrickCreate` (unmount, remove LV and pool, or the directory).
 pub type BrickDestroy = BrickCreate;
 
+/// Grow a brick in place to the request's sizes: pool metadata, pool, thin LV, filesystem
+/// (LVM backend; a directory brick has no size of its own).
+pub type BrickGrow = BrickCreate;
+
 /// Create a Gluster volume from bricks in the order Gluster forms sets.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VolumeCreate {

@@ -85,6 +85,19 @@ fn expand_and_rebalance_print_their_plans() {
     ]);
     assert!(plan["added_sets"].as_u64().unwrap() >= 1);
     assert_eq!(plan["volume_name"], volume);
+    let grown = json(&[
+        "expand",
+        "--topology",
+        SAMPLE,
+        "--volume",
+        volume,
+        "--size",
+        "10GiB",
+        "--in-place",
+        "--output",
+        "json",
+    ]);
+    assert!(grown["new_size"].as_u64().unwrap() > grown["old_size"].as_u64().unwrap());
     let plan = json(&["rebalance", "--topology", SAMPLE, "--output", "json"]);
     assert!(plan["before"].as_f64().unwrap() >= plan["after"].as_f64().unwrap());
     assert!(plan["lower_bound_moves"].is_u64());

@@ -142,3 +142,39 @@ async fn an_expansion_is_applied_or_leaves_nothing() {
         plans[0].bricks.len() + expand.bricks.len()
     );
 }
+
+#[tokio::test]
+async fn a_volume_grows_in_place_and_a_repeat_is_harmless() {
+    use gluster_placement::day2::plan_grow;
+    let (model, sim, plans) = two_volumes().await;
+    let id = plans[0].volume_id;
+    let grow = plan_grow(
+        &model,
+        id,
+        gluster_model::ByteSize::gib(10),
+        &Day2Settings::default(),
+    )
+    .unwrap();
+    let free = |s: &gluster_exec::simulated::SimState| -> u64 {
+        s.hosts
+            .values()
+            .flat_map(|h| h.devices.values())
+            .map(|d| d.free().bytes())
+            .sum()
+    };
+    let before = free(&sim.snapshot());
+    gluster_exec::day2::apply_grow(sim.as_ref(), &grow)
+        .await
+        .unwrap();
+    let after = free(&sim.snapshot());
+    let extra: u64 = grow.bricks.iter().map(|b| b.extra_bytes.bytes()).sum();
+    assert_eq!(before - after, extra);
+    gluster_exec::day2::apply_grow(sim.as_ref(), &grow)
+        .await
+        .unwrap();
+    assert_eq!(
+        free(&sim.snapshot()),
+        after,
+        "growing again changes nothing"
+    );
+}

@@ -120,6 +120,29 @@ fn lvm_teardown_is_the_reverse() {
         .all(|s| matches!(s.guard, Guard::OnlyIfOk(_) | Guard::Always)));
 }
 
+#[test]
+fn lvm_grow_extends_metadata_pool_lv_then_the_filesystem() {
+    let mount = format!("/var/lib/heketi/mounts/vg_{D}/brick_{B}");
+    let grown = BrickCreate {
+        size: ByteSize::gib(150),
+        pool_size: ByteSize::gib(150),
+        metadata_size: ByteSize::mib(768),
+        ..brick(false)
+    };
+    let cmds = commands(&lvm::brick_grow(&grown).unwrap());
+    assert_eq!(
+        cmds,
+        vec![
+            argv(&format!(
+                "lvextend --poolmetadatasize 786432K vg_{D}/tp_{B}"
+            )),
+            argv(&format!("lvextend --size 157286400K vg_{D}/tp_{B}")),
+            argv(&format!("lvextend --size 157286400K vg_{D}/brick_{B}")),
+            argv(&format!("xfs_growfs {mount}")),
+        ]
+    );
+}
+
 #[tokio::test]
 async fn the_fstab_scripts_add_once_and_remove_exactly_the_line() {
     // Run the fixed scripts on a scratch copy (the path of /etc/fstab swapped for it).

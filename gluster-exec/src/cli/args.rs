@@ -315,6 +315,9 @@ pub(crate) struct ExpandArgs {
     /// Usable size to add (rounded up to whole sets).
     #[arg(long)]
     pub(crate) size: ByteSize,
+    /// Grow every brick in place (pools, LVs, filesystems) instead of adding sets.
+    #[arg(long)]
+    pub(crate) in_place: bool,
 }
 
 /// Flags of `rebalance`.

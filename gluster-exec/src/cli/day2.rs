@@ -5,8 +5,8 @@ use std::fmt::Write;
 
 use gluster_model::{Model, Zone};
 use gluster_placement::day2::{
-    plan_evacuation, plan_expand, plan_rebalance, Day2Settings, EvacuationError, EvacuationTarget,
-    ExpandBy, ExpandError, ReplaceStep,
+    plan_evacuation, plan_expand, plan_grow, plan_rebalance, Day2Settings, EvacuationError,
+    EvacuationTarget, ExpandBy, ExpandError, ReplaceStep,
 };
 use gluster_placement::{Infeasible, PlacementError, PlacementSettings};
 
@@ -125,6 +125,9 @@ pub(crate) fn expand(args: &ExpandArgs) -> Result<i32, String> {
     let volume = model
         .volume_by_name(&args.volume)
         .ok_or_else(|| format!("--volume: no volume named {:?}", args.volume))?;
+    if args.in_place {
+        return grow(&model, volume.id, args, &settings);
+    }
     let by = ExpandBy::Size(args.size);
     match plan_expand(&model, volume.id, by, &settings, args.common.seed) {
         Ok(plan) => {
@@ -191,4 +194,46 @@ pub(crate) fn rebalance(args: &RebalanceArgs) -> Result<i32, String> {
         }
     }
     Ok(EXIT_PLACED)
+}
+
+fn grow(
+    model: &Model,
+    volume: gluster_model::VolumeId,
+    args: &ExpandArgs,
+    settings: &Day2Settings,
+) -> Result<i32, String> {
+    match plan_grow(model, volume, args.size, settings) {
+        Ok(plan) => {
+            match args.common.output {
+                OutputFormat::Json => println!("{}", to_json(&plan)),
+                OutputFormat::Table => {
+                    let mut out = format!(
+                        "volume {}: {} -> {} in place, {} bricks grown\n",
+                        plan.volume_name,
+                        plan.old_size,
+                        plan.new_size,
+                        plan.bricks.len()
+                    );
+                    for b in &plan.bricks {
+                        let _ = writeln!(
+                            out,
+                            "{:<32} {:<12} {} -> {} (device gives {})",
+                            b.brick.node,
+                            b.brick.device,
+                            b.brick.size_bytes,
+                            b.size_bytes,
+                            b.extra_bytes
+                        );
+                    }
+                    print!("{out}");
+                }
+            }
+            Ok(EXIT_PLACED)
+        }
+        Err(e @ (ExpandError::BrickTooLarge { .. } | ExpandError::NoRoomToGrow { .. })) => {
+            eprintln!("gluster-plan: cannot grow in place: {e}");
+            Ok(EXIT_INFEASIBLE)
+        }
+        Err(e) => Err(e.to_string()),
+    }
 }

@@ -140,6 +140,9 @@ impl<T: Transport> Executor for CommandExecutor<T> {
     async fn brick_create(&self, request: &BrickCreate) -> Result<(), ExecError> {
         self.brick_create_impl(request).await
     }
+    async fn brick_grow(&self, request: &BrickGrow) -> Result<(), ExecError> {
+        self.brick_grow_impl(request).await
+    }
     async fn brick_destroy(&self, request: &BrickDestroy) -> Result<(), ExecError> {
         self.brick_destroy_impl(request).await
     }

@@ -104,8 +104,27 @@ impl<T: Transport> CommandExecutor<T> {
         })
     }
 
+    pub(super) async fn brick_grow_impl(&self, r: &BrickCreate) -> Result<(), ExecError> {
+        for step in render::brick_grow(&self.backend, r)? {
+            match self
+                .run_ok(&r.host, &step.argv, self.timeouts.storage)
+                .await
+            {
+                Err(ExecError::CommandFailed { stdout, stderr, .. })
+                    if already_that_size(&format!("{stdout}{stderr}")) => {}
+                other => other.map(drop)?,
+            }
+        }
+        Ok(())
+    }
+
     pub(super) async fn brick_destroy_impl(&self, r: &BrickCreate) -> Result<(), ExecError> {
         let steps = render::brick_destroy(&self.backend, r)?;
         self.run_steps(&r.host, &steps).await
     }
+}
+
+/// `lvextend`'s answer when the volume already has (at least) the size asked for.
+fn already_that_size(output: &str) -> bool {
+    output.contains("matches existing size") || output.contains("not larger than existing size")
 }

@@ -176,6 +176,26 @@ pub fn brick_create(r: &BrickCreate) -> Result<Vec<Step>, ExecError> {
     ])
 }
 
+/// Grow in place: pool metadata, pool, thin LV, then the filesystem. `lvextend` to a size
+/// that is not larger fails with "matches existing size" or "not larger than existing size";
+/// the command executor takes that as done (so a repeated grow is a success).
+pub fn brick_grow(r: &BrickCreate) -> Result<Vec<Step>, ExecError> {
+    let n = brick_names(r)?;
+    let pool_path = format!("{}/{}", n.vg, n.pool);
+    let lv_path = format!("{}/{}", n.vg, n.lv);
+    Ok(vec![
+        Step::always(argv([
+            "lvextend",
+            "--poolmetadatasize",
+            &kib(r.metadata_size),
+            &pool_path,
+        ])),
+        Step::always(argv(["lvextend", "--size", &kib(r.pool_size), &pool_path])),
+        Step::always(argv(["lvextend", "--size", &kib(r.size), &lv_path])),
+        Step::always(argv(["xfs_growfs", &n.mount])),
+    ])
+}
+
 /// The reverse: unmount, fstab line, mount point, thin LV, thin pool.
 pub fn brick_destroy(r: &BrickCreate) -> Result<Vec<Step>, ExecError> {
     let n = brick_names(r)?;

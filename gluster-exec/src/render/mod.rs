@@ -118,6 +118,17 @@ pub fn brick_create(backend: &Backend, r: &BrickCreate) -> Result<Vec<Step>, Exe
     }
 }
 
+/// Steps that grow a brick in place (none for a directory brick).
+pub fn brick_grow(backend: &Backend, r: &BrickCreate) -> Result<Vec<Step>, ExecError> {
+    match backend {
+        Backend::LvmThin => lvm::brick_grow(r),
+        Backend::Directory(m) => {
+            directory::brick_create(&m.mount_for_brick(r)?, r)?;
+            Ok(Vec::new())
+        }
+    }
+}
+
 /// Steps that destroy a brick.
 pub fn brick_destroy(backend: &Backend, r: &BrickCreate) -> Result<Vec<Step>, ExecError> {
     match backend {

@@ -18,6 +18,8 @@ pub enum SimOp {
     BrickCreate,
     /// `brick_destroy`.
     BrickDestroy,
+    /// `brick_grow`.
+    BrickGrow,
     /// `volume_create`.
     VolumeCreate,
     /// `volume_start`.

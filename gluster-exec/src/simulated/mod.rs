@@ -258,6 +258,11 @@ impl Executor for SimulatedExecutor {
         self.change(SimOp::BrickCreate, &r.host, |s| s.brick_create(r))
             .await
     }
+    async fn brick_grow(&self, r: &BrickGrow) -> Result<(), ExecError> {
+        validate::brick_create(r)?;
+        self.change(SimOp::BrickGrow, &r.host, |s| s.brick_grow(r))
+            .await
+    }
     async fn brick_destroy(&self, r: &BrickDestroy) -> Result<(), ExecError> {
         validate::brick_create(r)?;
         self.change(SimOp::BrickDestroy, &r.host, |s| s.brick_destroy(r))

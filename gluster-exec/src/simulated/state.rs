@@ -255,6 +255,37 @@ impl SimState {
         Ok(())
     }
 
+    pub(super) fn brick_grow(&mut self, r: &BrickCreate) -> Result<(), ExecError> {
+        let d = self.device_mut(&r.host, r.device_id)?;
+        let free = d.free();
+        let missing = || ExecError::NotFound {
+            host: r.host.clone(),
+            what: format!("brick {}", r.brick_id),
+        };
+        let b = d.bricks.get_mut(&r.brick_id).ok_or_else(missing)?;
+        let space = r
+            .pool_size
+            .checked_add(r.metadata_size)
+            .unwrap_or(ByteSize::b(u64::MAX));
+        if space <= b.space {
+            return Ok(());
+        }
+        if space.saturating_sub(b.space) > free {
+            return Err(ExecError::CommandFailed {
+                host: r.host.clone(),
+                command: format!("lvextend tp_{}", r.brick_id),
+                status: 5,
+                stdout: String::new(),
+                stderr: format!(
+                    "insufficient free space: {} more needed, {free} free",
+                    space.saturating_sub(b.space)
+                ),
+            });
+        }
+        b.space = space;
+        Ok(())
+    }
+
     pub(super) fn brick_destroy(&mut self, r: &BrickCreate) -> Result<(), ExecError> {
         if let Some(volume) = self.brick_in_volume(&r.host, &r.path) {
             return Err(ExecError::CommandFailed {
