@@ -16,7 +16,7 @@ proptest! {
     #![proptest_config(config(512))]
 
     /// For one set, the planner finds a plan exactly when exhaustive search finds a valid
-    /// device tuple, and its plan keeps every rule.
+    /// device tuple; its plan keeps every rule and its refusal names the true causes.
     #[test]
     fn single_set_matches_brute_force(
         world in small_world(),
@@ -108,7 +108,7 @@ fn single_set_case(
                 "brute force found a set the planner missed: {}",
                 inf
             );
-            prop_assert!(!inf.reasons.is_empty());
+            check_reasons(&model, request, &settings, &inf.reasons);
         }
         Err(e) => prop_assert!(false, "unexpected error {e}"),
     }

@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use gluster_model::*;
-use gluster_placement::{PlacementSettings, Plan, VolumeRequest};
+use gluster_placement::{PlacementSettings, Plan, Reason, VolumeRequest};
 use proptest::prelude::*;
 
 /// A proptest config with `cases` cases unless PROPTEST_CASES says otherwise.
@@ -567,4 +567,166 @@ pub fn check_plan(
     let mut applied = model.clone();
     plan.apply(&mut applied).expect("plan applies");
     assert!(applied.check().is_empty(), "{:?}", applied.check());
+}
+
+/// Checks a single-layout refusal's reasons against the model: every number a reason gives
+/// is true, and each cause is reported exactly when it holds (offline nodes and devices,
+/// each tag rule, allowed zones, too few failure domains with room, arbiter devices, total
+/// capacity; a fragmentation reason only when no other cause holds).
+pub fn check_reasons(
+    model: &Model,
+    request: &VolumeRequest,
+    settings: &PlacementSettings,
+    reasons: &[Reason],
+) {
+    let (data, arbiter) = brick_sizes(request, settings, 1);
+    let is_arbiter = request.durability == Durability::Arbiter;
+    let set_size = request.durability.set_size();
+    let data_slots = set_size - usize::from(is_arbiter);
+    let node_of = |d: &Device| model.node(d.node).unwrap();
+    let dev_online = |d: &Device| d.state.is_online() && node_of(d).state.is_online();
+
+    let offline_nodes = model.nodes().filter(|n| !n.state.is_online()).count();
+    let offline_devices = model
+        .devices()
+        .filter(|d| node_of(d).state.is_online() && !d.state.is_online())
+        .count();
+    let mut expected_context = Vec::new();
+    if offline_nodes > 0 {
+        expected_context.push(Reason::NodesOffline {
+            offline: offline_nodes,
+            total: model.nodes().len(),
+        });
+    }
+    if offline_devices > 0 {
+        expected_context.push(Reason::DevicesOffline {
+            offline: offline_devices,
+            total: model.devices().len(),
+        });
+    }
+    for rule in &request.device_tag_match {
+        expected_context.push(Reason::TagRule {
+            rule: rule.to_string(),
+            matching_devices: model
+                .devices()
+                .filter(|d| dev_online(d) && rule.matches(&node_of(d).tags, &d.tags))
+                .count(),
+        });
+    }
+    if !request.allowed_zones.is_empty() {
+        expected_context.push(Reason::AllowedZones {
+            zones: request.allowed_zones.clone(),
+            matching_nodes: model
+                .nodes()
+                .filter(|n| n.state.is_online() && request.allowed_zones.contains(&n.zone))
+                .count(),
+        });
+    }
+    for r in &expected_context {
+        assert!(reasons.contains(r), "missing {r:?} in {reasons:?}");
+    }
+
+    // Failure domains and capacity, from the raw model.
+    let fits = |d: &Device, role: BrickRole, brick: ByteSize| {
+        eligible(model, request, d, role) && room(d, settings) >= space(brick, request, d)
+    };
+    let mut data_nodes = BTreeSet::new();
+    let mut arb_nodes = BTreeSet::new();
+    let mut data_zones = BTreeSet::new();
+    let mut all_zones = BTreeSet::new();
+    let mut free = 0u64;
+    for d in model.devices() {
+        let n = node_of(d);
+        if fits(d, BrickRole::Data, data) {
+            data_nodes.insert(n.id);
+            data_zones.insert(n.zone);
+            all_zones.insert(n.zone);
+        }
+        if is_arbiter && fits(d, BrickRole::Arbiter, arbiter.unwrap()) {
+            arb_nodes.insert(n.id);
+            all_zones.insert(n.zone);
+        }
+        if eligible(model, request, d, BrickRole::Data)
+            || (is_arbiter && eligible(model, request, d, BrickRole::Arbiter))
+        {
+            free += room(d, settings);
+        }
+    }
+    let nodes_with_room = data_nodes.union(&arb_nodes).count();
+    let strict = request.zone_checking == ZoneChecking::Strict;
+    let (data_units, all_units) = if strict {
+        (data_zones.len(), all_zones.len())
+    } else {
+        (data_nodes.len(), nodes_with_room)
+    };
+    let some_dev = model.devices().next().unwrap();
+    let needed = space(data, request, some_dev) * data_slots as u64
+        + arbiter.map_or(0, |a| space(a, request, some_dev));
+
+    let domains = reasons.iter().find_map(|r| match r {
+        Reason::FailureDomains {
+            policy,
+            set_size: s,
+            zones_with_room,
+            nodes_with_room: n,
+            ..
+        } => Some((*policy, *s, zones_with_room.clone(), *n)),
+        _ => None,
+    });
+    let short = data_units < data_slots || all_units < set_size;
+    assert_eq!(
+        domains.is_some(),
+        short,
+        "failure domains short: {short}; {reasons:?}"
+    );
+    if let Some((policy, s, zones, n)) = &domains {
+        let (policy, s, n) = (*policy, *s, *n);
+        assert_eq!(policy, request.zone_checking);
+        assert_eq!(s, set_size);
+        assert_eq!(
+            *zones,
+            all_zones.iter().copied().collect::<Vec<_>>(),
+            "zones with room"
+        );
+        assert_eq!(n, nodes_with_room, "nodes with room");
+    }
+    let capacity = reasons.iter().find_map(|r| match r {
+        Reason::Capacity { needed, free } => Some((needed.bytes(), free.bytes())),
+        _ => None,
+    });
+    assert_eq!(
+        capacity.is_some(),
+        needed > free,
+        "need {needed}, free {free}: {reasons:?}"
+    );
+    if let Some(c) = capacity {
+        assert_eq!(c, (needed, free));
+    }
+    let arbiter_reason = reasons.iter().find_map(|r| match r {
+        Reason::ArbiterDevices { nodes_with_room } => Some(*nodes_with_room),
+        _ => None,
+    });
+    if let Some(n) = arbiter_reason {
+        assert!(is_arbiter, "arbiter reason for {:?}", request.durability);
+        assert_eq!(n, arb_nodes.len(), "arbiter nodes with room");
+    } else {
+        assert!(
+            !is_arbiter || !arb_nodes.is_empty(),
+            "no arbiter device, not said"
+        );
+    }
+    let no_layout = reasons.iter().any(|r| matches!(r, Reason::NoLayout { .. }));
+    let cause = domains.is_some() || capacity.is_some() || arbiter_reason.is_some();
+    assert_eq!(no_layout, !cause, "{reasons:?}");
+    let known = reasons.iter().all(|r| {
+        expected_context.contains(r)
+            || matches!(
+                r,
+                Reason::FailureDomains { .. }
+                    | Reason::Capacity { .. }
+                    | Reason::ArbiterDevices { .. }
+                    | Reason::NoLayout { .. }
+            )
+    });
+    assert!(known, "unexpected reason in {reasons:?}");
 }
