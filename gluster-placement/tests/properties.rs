@@ -22,14 +22,14 @@ fn settings() -> PlacementSettings {
 }
 
 proptest! {
-    #![proptest_config(config(256))]
+    #![proptest_config(config(512))]
 
     /// A sequence of plans through one planner: each keeps every rule against the current
     /// model, applies cleanly, is reproducible, and equals the plan of a planner rebuilt
     /// from the updated model (commit keeps the index exact).
     #[test]
     fn sequences_keep_every_invariant(
-        world in small_world(),
+        world in prop_oneof![small_world(), arbiter_world()],
         requests in prop::collection::vec(request(1..=30), 1..=5),
         seed in any::<u64>(),
     ) {
