@@ -26,13 +26,25 @@ pub(crate) enum Spread {
     Nodes { prefer_new_zones: bool },
 }
 
-/// A candidate: the device and its comparison key
-/// (zone already used, role tier, zone tier, rank after taking the brick, rotated label,
-/// index).
+/// A candidate's comparison key: (zone already used, role tier x 2 + zone tier, rank after
+/// taking the brick, zone rotation, device rotated label, device index).
+type Key = (u8, u8, u64, u64, u64, u32);
+
+/// What a zone's candidate key is at least: its first four parts, with the rank bounded
+/// from below without looking at a device.
+type Bound = (u8, u8, u64, u64);
+
+/// A candidate: the device and its comparison key.
 #[derive(Debug, Clone, Copy)]
 struct Cand {
     dev: DevIx,
-    key: (u8, u8, u64, u64, u32),
+    key: Key,
+}
+
+impl Cand {
+    fn bound(&self) -> Bound {
+        (self.key.0, self.key.1, self.key.2, self.key.3)
+    }
 }
 
 /// What one set choice reads.
@@ -133,10 +145,24 @@ impl SetChooser<'_> {
         let rank = index.devs[dev.ix()].rank_after(need(dev));
         let zone_tier = self.filter.tier(zone);
         let used = u8::from(zone_used);
+        let zone_rot = index.zones[zone.ix()].rotation(r);
         Some(Cand {
             dev,
-            key: (used, role_tier * 2 + zone_tier, rank, rot, ix),
+            key: (used, role_tier * 2 + zone_tier, rank, zone_rot, rot, ix),
         })
+    }
+
+    /// A lower bound of `candidate(zone, false, r, ..)`'s key, from the zone's cached
+    /// smallest rank: zones whose bound is above the best key found need no query.
+    fn data_bound(&self, zone: ZoneIx, r: u64, zone_used: bool) -> Bound {
+        let rec = &self.index.zones[zone.ix()];
+        let rank = rec.rank_after_bound(Class::Data, |extent| self.needs.bytes(false, extent));
+        (
+            u8::from(zone_used),
+            self.filter.tier(zone),
+            rank,
+            rec.rotation(r),
+        )
     }
 
     /// The best arbiter device on a node not in `nodes`; `zones` are the set's zones so far
@@ -184,32 +210,51 @@ impl SetChooser<'_> {
         );
         let strict = spread == Spread::Zones;
         let allowed = &self.filter.zones;
-        let mut cands: Vec<Option<Cand>> = allowed
+        // Zones by the lower bound of their key; a zone's candidate is computed only when
+        // its bound could beat the best candidate found so far (lazily, at most once per
+        // pick). Untried: `None`; tried: `Some(candidate or none)`.
+        let mut order: Vec<(Bound, usize)> = allowed
             .iter()
-            .map(|&z| {
-                if strict && zones.contains(&z) {
-                    None
-                } else {
-                    self.candidate(z, false, r, nodes, prefer_new && zones.contains(&z))
-                }
-            })
+            .enumerate()
+            .filter(|(_, z)| !(strict && zones.contains(z)))
+            .map(|(slot, &z)| (self.data_bound(z, r, prefer_new && zones.contains(&z)), slot))
             .collect();
+        order.sort_unstable();
+        let mut cands: Vec<Option<Option<Cand>>> = vec![None; allowed.len()];
         let mut picked = Vec::with_capacity(self.data_slots + 1);
         for _ in 0..self.data_slots {
-            let (slot, cand) = cands
-                .iter()
-                .enumerate()
-                .filter_map(|(i, c)| c.map(|c| (i, c)))
-                .min_by_key(|(_, c)| c.key)?;
+            let mut best: Option<(usize, Cand)> = None;
+            for &(bound, slot) in &order {
+                if best.is_some_and(|(_, b)| bound > b.bound()) {
+                    break;
+                }
+                let cand = *cands[slot].get_or_insert_with(|| {
+                    let z = allowed[slot];
+                    self.candidate(z, false, r, nodes, prefer_new && zones.contains(&z))
+                });
+                if let Some(c) = cand {
+                    if best.is_none_or(|(_, b)| c.key < b.key) {
+                        best = Some((slot, c));
+                    }
+                }
+            }
+            let (slot, cand) = best?;
             let dev = &self.index.devs[cand.dev.ix()];
             picked.push(cand.dev);
             nodes.push(dev.node);
             zones.push(dev.zone);
-            cands[slot] = if strict {
-                None
+            if strict {
+                order.retain(|&(_, s)| s != slot);
             } else {
-                self.candidate(allowed[slot], false, r, nodes, prefer_new)
-            };
+                // The zone may offer another node; its key (and bound) change with the pick.
+                cands[slot] = None;
+                let z = allowed[slot];
+                if let Some(entry) = order.iter_mut().find(|(_, s)| *s == slot) {
+                    entry.0 = self.data_bound(z, r, prefer_new);
+                }
+                // (Other zones' candidates stay valid: a node lies in one zone.)
+                order.sort_unstable();
+            }
         }
         Some(picked)
     }

@@ -123,6 +123,38 @@ pub(crate) struct ZoneRec {
     pub(crate) uniform: bool,
     /// Size and extent of the zone's first device (to keep `uniform` up to date).
     first_size: Option<(u64, ByteSize)>,
+    /// Smallest rank in each class set (`u64::MAX` when empty): a zone's lower bound.
+    pub(crate) min_rank: [u64; 3],
+}
+
+impl ZoneRec {
+    fn refresh_min_rank(&mut self) {
+        for (min, set) in self.min_rank.iter_mut().zip(&self.sets) {
+            *min = set.first().map_or(u64::MAX, |e| e.0);
+        }
+    }
+
+    /// The zone's place among zones tied on everything else under rotation `r`: a stable
+    /// mix of the zone number and `r` (splitmix64 finalizer).
+    pub(crate) fn rotation(&self, r: u64) -> u64 {
+        let mut z = r ^ u64::from(self.zone.0).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    /// A lower bound of the rank after a brick of `need` bytes of any device of `class`
+    /// here: the smallest rank, plus the brick's share when every device has one size.
+    pub(crate) fn rank_after_bound(&self, class: Class, need: impl Fn(ByteSize) -> u64) -> u64 {
+        let min = self.min_rank[class as usize];
+        match (self.uniform, self.first_size) {
+            (true, Some((total, extent))) if total > 0 && min != u64::MAX => {
+                let share = (u128::from(need(extent)) << 32) / u128::from(total);
+                min.saturating_add(u64::try_from(share).unwrap_or(u64::MAX))
+            }
+            _ => min,
+        }
+    }
 }
 
 pub(crate) struct ClusterRec {
@@ -204,6 +236,7 @@ impl Index {
                     sets: Default::default(),
                     uniform: true,
                     first_size: None,
+                    min_rank: [u64::MAX; 3],
                 });
                 ZoneIx(index.zones.len() as u32 - 1)
             });
@@ -271,6 +304,7 @@ impl Index {
                 zone.sets[class as usize].insert(entry);
             }
         }
+        zone.refresh_min_rank();
     }
 
     fn remove(&mut self, dx: DevIx) {
@@ -280,6 +314,7 @@ impl Index {
         for set in &mut zone.sets {
             set.remove(&entry);
         }
+        zone.refresh_min_rank();
     }
 
     /// Sets a device's used space, keeping the ordered sets in step.
