@@ -1,9 +1,11 @@
 //! Choosing the devices of one brick set.
 //!
-//! Every zone offers its best candidate (most free fraction among the devices that pass the
-//! filters and have room, ties broken by a seeded rotation of stable labels); the set takes
-//! the best candidates across zones. The cost is O(zones) queries of O(log devices) each,
-//! plus one query more per brick.
+//! Every zone can offer its best candidate (most free fraction after the brick among the
+//! devices that pass the filters and have room, ties broken by a seeded rotation of stable
+//! labels, then by a seeded rotation of zones); the set takes the best candidates across
+//! zones. A zone's key is bounded from below by its cached smallest rank, so only zones whose
+//! bound can beat the best candidate found so far are queried: O(zones) cheap bounds plus a
+//! few O(log devices) queries per brick.
 //!
 //! The choice is complete for one set: it finds a set whenever one exists. Without an
 //! arbiter, a greedy choice of distinct units (zones when strict, nodes otherwise) is
