@@ -1,9 +1,9 @@
 //! Choosing the devices of one brick set.
 //!
 //! Every zone can offer its best candidate (most free fraction after the brick among the
-//! devices that pass the filters and have room, ties broken by a seeded rotation of stable
-//! labels, then by a seeded rotation of zones); the set takes the best candidates across
-//! zones. A zone's key is bounded from below by its cached smallest rank, so only zones whose
+//! devices that pass the filters and have room; ties within a zone broken by a seeded
+//! rotation of stable device labels, ties between zones by a seeded rotation of the zones);
+//! the set takes the best candidates across zones. A zone's key is bounded from below by its cached smallest rank, so only zones whose
 //! bound can beat the best candidate found so far are queried: O(zones) cheap bounds plus a
 //! few O(log devices) queries per brick.
 //!
