@@ -14,6 +14,9 @@ use std::time::Duration;
 
 use gluster_model::BrickRole;
 use gluster_placement::day2::{ExpandPlan, GrowPlan, ReplaceStep};
+use gluster_placement::{BlockHost, BlockPlan};
+
+use crate::runner::{Cancel, Runner};
 
 use crate::dry_run::brick_request;
 use crate::error::ExecError;
@@ -285,4 +288,52 @@ pub async fn apply_grow(executor: &dyn Executor, plan: &GrowPlan) -> Result<(), 
             })?;
     }
     Ok(())
+}
+
+/// Carry out a block volume plan: a new hosting volume first (through `runner`, journaled and
+/// rolled back on failure), then the block volume on `host` (a node of the hosting volume).
+pub async fn apply_block(
+    runner: &Runner,
+    executor: &dyn Executor,
+    host: &str,
+    plan: &BlockPlan,
+) -> Result<(), Day2Error> {
+    let hosting = match &plan.host {
+        BlockHost::Existing { volume_name, .. } => volume_name.clone(),
+        BlockHost::New { plan: hosting, .. } => {
+            runner
+                .apply(hosting, &Cancel::new())
+                .await
+                .map_err(|e| Day2Error {
+                    what: format!("hosting volume {}", hosting.volume_name),
+                    error: ExecError::CommandFailed {
+                        host: host.to_string(),
+                        command: "apply".into(),
+                        status: -1,
+                        stdout: String::new(),
+                        stderr: e.to_string(),
+                    },
+                    done: 0,
+                    total: 2,
+                })?;
+            hosting.volume_name.clone()
+        }
+    };
+    let request = BlockVolumeCreate {
+        host: host.to_string(),
+        hosting_volume: hosting,
+        name: plan.name.clone(),
+        size: plan.size,
+        ha_hosts: plan.ha_hosts.clone(),
+    };
+    let done = usize::from(matches!(plan.host, BlockHost::New { .. }));
+    executor
+        .block_volume_create(&request)
+        .await
+        .map_err(|error| Day2Error {
+            what: format!("block volume {}", plan.name),
+            error,
+            done,
+            total: done + 1,
+        })
 }

@@ -178,3 +178,29 @@ async fn a_volume_grows_in_place_and_a_repeat_is_harmless() {
         "growing again changes nothing"
     );
 }
+
+#[tokio::test]
+async fn a_block_volume_gets_a_new_hosting_volume_then_reuses_it() {
+    use gluster_placement::{plan_block_volume, BlockHost, BlockRequest, PlacementSettings};
+    let mut model = support::model();
+    let sim = Arc::new(SimulatedExecutor::from_model(&model, true));
+    let runner = support::runner(&sim, &Arc::new(MemoryJournal::new()));
+    let request = BlockRequest::new(gluster_model::ByteSize::gib(10));
+    let first = plan_block_volume(&model, &request, &PlacementSettings::default(), 1).unwrap();
+    let BlockHost::New { plan, .. } = &first.host else {
+        panic!("{first:?}")
+    };
+    let host = plan.bricks[0].node.clone();
+    gluster_exec::day2::apply_block(&runner, sim.as_ref(), &host, &first)
+        .await
+        .unwrap();
+    first.apply(&mut model).unwrap();
+    let second = plan_block_volume(&model, &request, &PlacementSettings::default(), 2).unwrap();
+    assert!(matches!(second.host, BlockHost::Existing { .. }));
+    gluster_exec::day2::apply_block(&runner, sim.as_ref(), &host, &second)
+        .await
+        .unwrap();
+    let state = sim.snapshot();
+    assert_eq!(state.volumes.len(), 1, "one hosting volume");
+    assert_eq!(state.block_volumes.len(), 2);
+}

@@ -219,7 +219,12 @@ impl SetChooser<'_> {
             .iter()
             .enumerate()
             .filter(|(_, z)| !(strict && zones.contains(z)))
-            .map(|(slot, &z)| (self.data_bound(z, r, prefer_new && zones.contains(&z)), slot))
+            .map(|(slot, &z)| {
+                (
+                    self.data_bound(z, r, prefer_new && zones.contains(&z)),
+                    slot,
+                )
+            })
             .collect();
         order.sort_unstable();
         let mut cands: Vec<Option<Option<Cand>>> = vec![None; allowed.len()];

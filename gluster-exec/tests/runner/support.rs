@@ -16,7 +16,7 @@ pub fn model() -> Model {
     model
         .add_cluster(Cluster {
             id: cluster,
-            block: false,
+            block: true,
             file: true,
         })
         .unwrap();
