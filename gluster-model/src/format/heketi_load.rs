@@ -106,6 +106,8 @@ enum LoadDevice {
 pub fn import_heketi_load(json: &str, options: &HeketiLoadOptions) -> Result<Model, ImportError> {
     let file: LoadFile = parse_with_path(json)?;
     let mut m = Model::new();
+    // Manage hostnames seen so far (a scan of the model per node would be quadratic).
+    let mut hosts = std::collections::HashSet::new();
     for (ci, c) in file.clusters.into_iter().enumerate() {
         let cluster = ClusterId::derived(&["heketi-load-cluster", &ci.to_string()]);
         m.clusters.insert(
@@ -120,7 +122,7 @@ pub fn import_heketi_load(json: &str, options: &HeketiLoadOptions) -> Result<Mod
             let at = format!("clusters[{ci}].nodes[{ni}]");
             let (manage, storage) =
                 first_hostnames(&n.node.hostnames, &format!("{at}.node.hostnames"))?;
-            if m.node_by_hostname(&manage).is_some() {
+            if !hosts.insert(manage.clone()) {
                 return Err(ImportError::invalid(
                     format!("{at}.node.hostnames.manage"),
                     format!("node {manage:?} appears twice"),
@@ -140,7 +142,7 @@ pub fn import_heketi_load(json: &str, options: &HeketiLoadOptions) -> Result<Mod
                 },
             );
             for (di, d) in n.devices.into_iter().enumerate() {
-                let dat = format!("{at}.devices[{di}]");
+                let dat = || format!("{at}.devices[{di}]");
                 let (name, tags, own_size) = match d {
                     LoadDevice::Name(name) => (name, Tags::new(), None),
                     LoadDevice::Full {
@@ -149,24 +151,23 @@ pub fn import_heketi_load(json: &str, options: &HeketiLoadOptions) -> Result<Mod
                 };
                 if !name.starts_with('/') {
                     return Err(ImportError::invalid(
-                        format!("{dat}.name"),
+                        format!("{}.name", dat()),
                         format!("device name {name:?} is not an absolute path"),
                     ));
                 }
-                let own_size =
-                    match own_size {
-                        Some(s) => Some(s.parse::<ByteSize>().map_err(|e| {
-                            ImportError::invalid(format!("{dat}.size"), e.to_string())
-                        })?),
-                        None => None,
-                    };
+                let own_size = match own_size {
+                    Some(s) => Some(s.parse::<ByteSize>().map_err(|e| {
+                        ImportError::invalid(format!("{}.size", dat()), e.to_string())
+                    })?),
+                    None => None,
+                };
                 let total = own_size.or_else(|| options.size_for(&manage, &name)).ok_or_else(|| {
-                    ImportError::invalid(&dat, format!("device {name} of node {manage} has no size: a topology load file carries none, give a default device size"))
+                    ImportError::invalid(dat(), format!("device {name} of node {manage} has no size: a topology load file carries none, give a default device size"))
                 })?;
                 let id = DeviceId::derived(&["device", &manage, &name]);
                 if m.devices.contains_key(&id) {
                     return Err(ImportError::invalid(
-                        format!("{dat}.name"),
+                        format!("{}.name", dat()),
                         format!("device {name} appears twice on node {manage}"),
                     ));
                 }

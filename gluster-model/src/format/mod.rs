@@ -98,6 +98,11 @@ impl ImportError {
 pub(crate) fn parse_with_path<T: serde::de::DeserializeOwned>(
     json: &str,
 ) -> Result<T, ImportError> {
+    // Fast path: plain serde_json. Only a document that fails is parsed again with path
+    // tracking, which allocates for every key, to name where it failed.
+    if let Ok(value) = serde_json::from_str(json) {
+        return Ok(value);
+    }
     let de = &mut serde_json::Deserializer::from_str(json);
     serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
