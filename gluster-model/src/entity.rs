@@ -120,10 +120,15 @@ impl Brick {
 
     /// Heketi's brick path: `<root>/vg_<device>/brick_<brick>/brick`.
     pub fn heketi_path(mount_root: &str, device: DeviceId, brick: BrickId) -> String {
-        format!(
-            "{}/vg_{device}/brick_{brick}/brick",
-            mount_root.trim_end_matches('/')
-        )
+        let root = mount_root.trim_end_matches('/');
+        let mut path = String::with_capacity(root.len() + 92);
+        path.push_str(root);
+        path.push_str("/vg_");
+        device.push_to(&mut path);
+        path.push_str("/brick_");
+        brick.push_to(&mut path);
+        path.push_str("/brick");
+        path
     }
 }
 

@@ -49,6 +49,27 @@ impl Cand {
     }
 }
 
+/// Reusable buffers of set choices, kept by the planner so that choosing allocates nothing.
+#[derive(Debug, Default)]
+pub(crate) struct Scratch {
+    /// Nodes the set uses so far.
+    nodes: Vec<NodeIx>,
+    /// Zones the set uses so far.
+    zones: Vec<ZoneIx>,
+    /// One per allowed zone.
+    slots: Vec<Slot>,
+}
+
+/// A zone during one pick: its key's lower bound and, once queried, its candidate.
+#[derive(Debug, Clone, Copy)]
+struct Slot {
+    bound: Bound,
+    /// `None`: not queried yet; `Some(None)`: the zone has no candidate.
+    cand: Option<Option<Cand>>,
+    /// The zone may still take a brick of this set.
+    open: bool,
+}
+
 /// What one set choice reads.
 pub(crate) struct SetChooser<'a> {
     pub(crate) index: &'a Index,
@@ -60,53 +81,79 @@ pub(crate) struct SetChooser<'a> {
     pub(crate) arbiter: bool,
 }
 
-/// Chosen devices of a set, in position order.
-pub(crate) type SetChoice = Vec<DevIx>;
-
 impl SetChooser<'_> {
-    /// Chooses one set under the zone policy; `r` is the set's tie-break rotation.
-    pub(crate) fn choose(&self, policy: ZoneChecking, r: u64) -> Option<SetChoice> {
+    /// Chooses one set under the zone policy; `r` is the set's tie-break rotation. The
+    /// devices are appended to `out` in position order; on refusal `out` is unchanged.
+    pub(crate) fn choose(
+        &self,
+        policy: ZoneChecking,
+        r: u64,
+        scratch: &mut Scratch,
+        out: &mut Vec<DevIx>,
+    ) -> bool {
         match policy {
-            ZoneChecking::Strict => self.choose_spread(Spread::Zones, r),
-            ZoneChecking::Prefer => self.choose_spread(Spread::Zones, r).or_else(|| {
-                self.choose_spread(
-                    Spread::Nodes {
-                        prefer_new_zones: true,
-                    },
-                    r,
-                )
-            }),
+            ZoneChecking::Strict => self.choose_spread(Spread::Zones, r, scratch, out),
+            ZoneChecking::Prefer => {
+                self.choose_spread(Spread::Zones, r, scratch, out)
+                    || self.choose_spread(
+                        Spread::Nodes {
+                            prefer_new_zones: true,
+                        },
+                        r,
+                        scratch,
+                        out,
+                    )
+            }
             ZoneChecking::None => self.choose_spread(
                 Spread::Nodes {
                     prefer_new_zones: false,
                 },
                 r,
+                scratch,
+                out,
             ),
         }
     }
 
-    fn choose_spread(&self, spread: Spread, r: u64) -> Option<SetChoice> {
-        let mut nodes: Vec<NodeIx> = Vec::with_capacity(self.data_slots + 1);
-        let mut zones: Vec<ZoneIx> = Vec::with_capacity(self.data_slots + 1);
+    fn choose_spread(
+        &self,
+        spread: Spread,
+        r: u64,
+        scratch: &mut Scratch,
+        out: &mut Vec<DevIx>,
+    ) -> bool {
+        let start = out.len();
+        scratch.nodes.clear();
+        scratch.zones.clear();
         if !self.arbiter {
-            return self.pick_data(spread, r, &mut nodes, &mut zones);
+            return self.pick_data(spread, r, scratch, out);
         }
         // First attempt: the arbiter where it fits best, then the data bricks.
-        let a = self.pick_arbiter(spread, r, &[], &[])?;
-        nodes.push(self.index.devs[a.ix()].node);
-        zones.push(self.index.devs[a.ix()].zone);
-        if let Some(mut data) = self.pick_data(spread, r, &mut nodes, &mut zones) {
-            data.push(a);
-            return Some(data);
+        let Some(a) = self.pick_one(true, spread, r, scratch) else {
+            return false;
+        };
+        if self.pick_data(spread, r, scratch, out) {
+            out.push(a);
+            return true;
         }
         // Second attempt: the only units that hold data are the data bricks' units; the
         // arbiter goes outside them.
-        nodes.clear();
-        zones.clear();
-        let mut data = self.pick_data(spread, r, &mut nodes, &mut zones)?;
-        let a = self.pick_arbiter(spread, r, &nodes, &zones)?;
-        data.push(a);
-        Some(data)
+        out.truncate(start);
+        scratch.nodes.clear();
+        scratch.zones.clear();
+        if !self.pick_data(spread, r, scratch, out) {
+            return false;
+        }
+        match self.pick_one(true, spread, r, scratch) {
+            Some(a) => {
+                out.push(a);
+                true
+            }
+            None => {
+                out.truncate(start);
+                false
+            }
+        }
     }
 
     /// The best candidate of `zone` for a data or arbiter brick on a node not in `nodes`.
@@ -154,115 +201,137 @@ impl SetChooser<'_> {
         })
     }
 
-    /// A lower bound of `candidate(zone, false, r, ..)`'s key, from the zone's cached
-    /// smallest rank: zones whose bound is above the best key found need no query.
-    fn data_bound(&self, zone: ZoneIx, r: u64, zone_used: bool) -> Bound {
+    /// A lower bound of `candidate(zone, arbiter, r, ..)`'s key, from the zone's cached
+    /// smallest ranks: zones whose bound is above the best key found need no query.
+    fn bound(&self, zone: ZoneIx, arbiter: bool, r: u64, zone_used: bool) -> Bound {
         let rec = &self.index.zones[zone.ix()];
-        let rank = rec.rank_after_bound(Class::Data, |extent| self.needs.bytes(false, extent));
+        let need = |extent| self.needs.bytes(arbiter, extent);
+        let (role_tier, rank) = if !arbiter {
+            (0, rec.rank_after_bound(Class::Data, need))
+        } else if rec.min_rank[Class::ArbRequired as usize] != u64::MAX {
+            // A dedicated device may fail the filters, and the fallback ranks lower still.
+            (0, rec.rank_after_bound(Class::ArbRequired, need))
+        } else {
+            (1, rec.rank_after_bound(Class::ArbSupported, need))
+        };
         (
             u8::from(zone_used),
-            self.filter.tier(zone),
+            role_tier * 2 + self.filter.tier(zone),
             rank,
             rec.rotation(r),
         )
     }
 
-    /// The best arbiter device on a node not in `nodes`; `zones` are the set's zones so far
-    /// (excluded when strict, ranked last when preferring new zones).
-    fn pick_arbiter(
-        &self,
-        spread: Spread,
-        r: u64,
-        nodes: &[NodeIx],
-        zones: &[ZoneIx],
-    ) -> Option<DevIx> {
-        let mut best: Option<Cand> = None;
-        for &z in &self.filter.zones {
-            let used = zones.contains(&z);
-            if used && spread == Spread::Zones {
-                continue;
+    /// Opens a slot per allowed zone for picks of this kind: zones the set uses are closed
+    /// when strict, ranked last when preferring new zones.
+    fn open_slots(&self, arbiter: bool, spread: Spread, r: u64, scratch: &mut Scratch) {
+        let prefer_new = spread
+            == Spread::Nodes {
+                prefer_new_zones: true,
+            };
+        let Scratch { zones, slots, .. } = scratch;
+        slots.clear();
+        slots.extend(self.filter.zones.iter().map(|z| {
+            let used = zones.contains(z);
+            Slot {
+                bound: self.bound(*z, arbiter, r, prefer_new && used),
+                cand: None,
+                open: !(used && spread == Spread::Zones),
             }
-            let prefer_new = spread
-                == Spread::Nodes {
-                    prefer_new_zones: true,
-                };
-            if let Some(c) = self.candidate(z, true, r, nodes, used && prefer_new) {
-                if best.is_none_or(|b| c.key < b.key) {
-                    best = Some(c);
+        }));
+    }
+
+    /// The open slot with the best candidate. Slots are queried lazily, by ascending bound,
+    /// until no unqueried bound can beat the best candidate found.
+    fn best_slot(&self, arbiter: bool, r: u64, scratch: &mut Scratch) -> Option<(usize, Cand)> {
+        let Scratch { nodes, slots, .. } = scratch;
+        let mut best: Option<(usize, Cand)> = None;
+        for (i, slot) in slots.iter().enumerate() {
+            if let (true, Some(Some(c))) = (slot.open, slot.cand) {
+                if best.is_none_or(|(_, b)| c.key < b.key) {
+                    best = Some((i, c));
                 }
             }
         }
-        best.map(|c| c.dev)
+        loop {
+            let mut next: Option<(Bound, usize)> = None;
+            for (i, slot) in slots.iter().enumerate() {
+                if slot.open && slot.cand.is_none() && next.is_none_or(|(b, _)| slot.bound < b) {
+                    next = Some((slot.bound, i));
+                }
+            }
+            let Some((bound, i)) = next else {
+                break;
+            };
+            if best.is_some_and(|(_, b)| bound > b.bound()) {
+                break;
+            }
+            // The bound's first part is whether the zone counts as used (see `open_slots`).
+            let used = slots[i].bound.0 == 1;
+            let cand = self.candidate(self.filter.zones[i], arbiter, r, nodes, used);
+            slots[i].cand = Some(cand);
+            if let Some(c) = cand {
+                if best.is_none_or(|(_, b)| c.key < b.key) {
+                    best = Some((i, c));
+                }
+            }
+        }
+        best
     }
 
-    /// Picks `data_slots` data bricks; `nodes` and `zones` hold what the set uses already
-    /// and grow with every pick.
+    /// Records a pick in the set's nodes and zones.
+    fn take(&self, dev: DevIx, scratch: &mut Scratch) {
+        let d = &self.index.devs[dev.ix()];
+        scratch.nodes.push(d.node);
+        scratch.zones.push(d.zone);
+    }
+
+    /// The best device for one brick on a node the set does not use yet.
+    fn pick_one(
+        &self,
+        arbiter: bool,
+        spread: Spread,
+        r: u64,
+        scratch: &mut Scratch,
+    ) -> Option<DevIx> {
+        self.open_slots(arbiter, spread, r, scratch);
+        let (_, cand) = self.best_slot(arbiter, r, scratch)?;
+        self.take(cand.dev, scratch);
+        Some(cand.dev)
+    }
+
+    /// Picks `data_slots` data bricks into `out`; the scratch's nodes and zones hold what
+    /// the set uses already and grow with every pick. On refusal `out` is unchanged.
     fn pick_data(
         &self,
         spread: Spread,
         r: u64,
-        nodes: &mut Vec<NodeIx>,
-        zones: &mut Vec<ZoneIx>,
-    ) -> Option<SetChoice> {
-        let prefer_new = matches!(
-            spread,
-            Spread::Nodes {
-                prefer_new_zones: true
-            }
-        );
-        let strict = spread == Spread::Zones;
-        let allowed = &self.filter.zones;
-        // Zones by the lower bound of their key; a zone's candidate is computed only when
-        // its bound could beat the best candidate found so far (lazily, at most once per
-        // pick). Untried: `None`; tried: `Some(candidate or none)`.
-        let mut order: Vec<(Bound, usize)> = allowed
-            .iter()
-            .enumerate()
-            .filter(|(_, z)| !(strict && zones.contains(z)))
-            .map(|(slot, &z)| {
-                (
-                    self.data_bound(z, r, prefer_new && zones.contains(&z)),
-                    slot,
-                )
-            })
-            .collect();
-        order.sort_unstable();
-        let mut cands: Vec<Option<Option<Cand>>> = vec![None; allowed.len()];
-        let mut picked = Vec::with_capacity(self.data_slots + 1);
+        scratch: &mut Scratch,
+        out: &mut Vec<DevIx>,
+    ) -> bool {
+        let start = out.len();
+        let prefer_new = spread
+            == Spread::Nodes {
+                prefer_new_zones: true,
+            };
+        self.open_slots(false, spread, r, scratch);
         for _ in 0..self.data_slots {
-            let mut best: Option<(usize, Cand)> = None;
-            for &(bound, slot) in &order {
-                if best.is_some_and(|(_, b)| bound > b.bound()) {
-                    break;
-                }
-                let cand = *cands[slot].get_or_insert_with(|| {
-                    let z = allowed[slot];
-                    self.candidate(z, false, r, nodes, prefer_new && zones.contains(&z))
-                });
-                if let Some(c) = cand {
-                    if best.is_none_or(|(_, b)| c.key < b.key) {
-                        best = Some((slot, c));
-                    }
-                }
-            }
-            let (slot, cand) = best?;
-            let dev = &self.index.devs[cand.dev.ix()];
-            picked.push(cand.dev);
-            nodes.push(dev.node);
-            zones.push(dev.zone);
-            if strict {
-                order.retain(|&(_, s)| s != slot);
+            let Some((slot, cand)) = self.best_slot(false, r, scratch) else {
+                out.truncate(start);
+                return false;
+            };
+            out.push(cand.dev);
+            self.take(cand.dev, scratch);
+            let s = &mut scratch.slots[slot];
+            if spread == Spread::Zones {
+                s.open = false;
             } else {
-                // The zone may offer another node; its key (and bound) change with the pick.
-                cands[slot] = None;
-                let z = allowed[slot];
-                if let Some(entry) = order.iter_mut().find(|(_, s)| *s == slot) {
-                    entry.0 = self.data_bound(z, r, prefer_new);
-                }
-                // (Other zones' candidates stay valid: a node lies in one zone.)
-                order.sort_unstable();
+                // The zone may offer another node; its key (and bound) change with the
+                // pick. Other zones' candidates stay valid: a node lies in one zone.
+                s.cand = None;
+                s.bound = self.bound(self.filter.zones[slot], false, r, prefer_new);
             }
         }
-        Some(picked)
+        true
     }
 }

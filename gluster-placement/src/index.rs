@@ -336,8 +336,12 @@ impl Index {
         if self.scan {
             return self.best_by_scan(zone, class, r, pred);
         }
-        let set = &self.zones[zone.ix()].sets[class as usize];
-        let mut group = set.first()?.0;
+        let rec = &self.zones[zone.ix()];
+        let set = &rec.sets[class as usize];
+        let mut group = rec.min_rank[class as usize];
+        if group == u64::MAX {
+            return None;
+        }
         loop {
             // One descent per pass: open-ended ranges, stopped by hand at the group's end.
             let mut next_group = None;

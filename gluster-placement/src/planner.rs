@@ -11,7 +11,7 @@ use gluster_model::{
     SnapshotSettings, VolumeId, ZoneChecking,
 };
 
-use crate::choose::{SetChoice, SetChooser};
+use crate::choose::{Scratch, SetChooser};
 use crate::diagnose::diagnose;
 use crate::error::{Infeasible, PlacementError, Reason};
 use crate::filter::{validate, Filter, Needs};
@@ -19,7 +19,7 @@ use crate::index::{ClusterIx, DevIx, Index};
 use crate::plan::{Plan, PlanNote, PlannedBrick};
 use crate::request::{PlacementSettings, VolumeRequest};
 use crate::simulate::DeviceUsage;
-use crate::sizing::{layouts, Layout, Sizing};
+use crate::sizing::{layout_iter, layouts, Layout, SizeLimits, Sizing};
 
 /// A reusable planner over one model snapshot.
 ///
@@ -61,6 +61,10 @@ pub struct Planner {
     /// Volume and brick ids of the snapshot and of committed plans: new ids skip them, so a
     /// seed used twice on one snapshot cannot give a plan whose ids collide.
     taken_ids: BTreeSet<u128>,
+    /// The devices of the sets being placed, set by set (reused between plans).
+    chosen: Vec<DevIx>,
+    /// Buffers of the set choice (reused between plans).
+    scratch: Scratch,
 }
 
 impl std::fmt::Debug for Planner {
@@ -87,6 +91,8 @@ impl Planner {
             index: Index::build(model, settings.device_reserve_per_mille),
             settings: settings.clone(),
             undo: Vec::new(),
+            chosen: Vec::new(),
+            scratch: Scratch::default(),
             taken_ids: model
                 .volumes()
                 .map(|v| v.id.as_u128())
@@ -115,10 +121,10 @@ impl Planner {
             Clusters::Candidates(c) => c,
             Clusters::Refused(e) => return Err(e),
         };
-        let sizing = layouts(request, &self.settings);
+        let limits = SizeLimits::of(&self.settings);
         for &cluster in &candidates {
             let filter = Filter::new(&self.index, cluster, request);
-            for layout in &sizing.layouts {
+            for layout in layout_iter(request, limits) {
                 let Some(needs) = Needs::new(
                     layout.data_brick,
                     layout.arbiter_brick,
@@ -126,11 +132,12 @@ impl Planner {
                 ) else {
                     continue;
                 };
-                if let Some(sets) = self.place_sets(&filter, &needs, request, layout.sets, seed) {
-                    return self.build_plan(cluster, layout, &needs, &sets, request, seed);
+                if self.place_sets(&filter, &needs, request, layout.sets, seed) {
+                    return self.build_plan(cluster, &layout, &needs, request, seed);
                 }
             }
         }
+        let sizing = layouts(request, &self.settings);
         let mut reasons: Vec<Reason> = Vec::new();
         for &cluster in &candidates {
             let filter = Filter::new(&self.index, cluster, request);
@@ -164,8 +171,8 @@ impl Planner {
             request.snapshot_factor,
         )
         .ok_or(ModelError::Overflow("brick space"))?;
-        if let Some(sets) = self.place_sets(&filter, &needs, request, layout.sets, seed) {
-            return self.build_plan(c, &layout, &needs, &sets, request, seed);
+        if self.place_sets(&filter, &needs, request, layout.sets, seed) {
+            return self.build_plan(c, &layout, &needs, request, seed);
         }
         let sizing = Sizing {
             layouts: vec![layout],
@@ -227,8 +234,9 @@ impl Planner {
         Clusters::Candidates(free)
     }
 
-    /// Chooses `sets` brick sets one after the other, accounting for the space earlier sets
-    /// take; the index is restored before returning.
+    /// Chooses `sets` brick sets one after the other into `self.chosen` (set by set,
+    /// position by position), accounting for the space earlier sets take; the index is
+    /// restored before returning.
     fn place_sets(
         &mut self,
         filter: &Filter,
@@ -236,11 +244,11 @@ impl Planner {
         request: &VolumeRequest,
         sets: usize,
         seed: u64,
-    ) -> Option<Vec<SetChoice>> {
+    ) -> bool {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         let arbiter = needs.arbiter_brick.is_some();
         let set_size = request.durability.set_size();
-        let mut out = Vec::with_capacity(sets);
+        self.chosen.clear();
         for s in 0..sets {
             let r = rng.next_u64();
             let chooser = SetChooser {
@@ -250,12 +258,19 @@ impl Planner {
                 data_slots: set_size - usize::from(arbiter),
                 arbiter,
             };
-            let Some(choice) = chooser.choose(request.zone_checking, r) else {
+            if !chooser.choose(
+                request.zone_checking,
+                r,
+                &mut self.scratch,
+                &mut self.chosen,
+            ) {
                 self.rollback();
-                return None;
-            };
+                return false;
+            }
             if s + 1 < sets {
-                for (position, &dx) in choice.iter().enumerate() {
+                let first = self.chosen.len() - set_size;
+                for position in 0..set_size {
+                    let dx = self.chosen[first + position];
                     let dev = &self.index.devs[dx.ix()];
                     let is_arbiter = request.durability.role_at(position) == BrickRole::Arbiter;
                     let used = dev.used + needs.bytes(is_arbiter, dev.extent);
@@ -263,10 +278,9 @@ impl Planner {
                     self.index.set_used(dx, used);
                 }
             }
-            out.push(choice);
         }
         self.rollback();
-        Some(out)
+        true
     }
 
     fn rollback(&mut self) {
@@ -275,12 +289,12 @@ impl Planner {
         }
     }
 
+    /// The plan of the sets in `self.chosen`.
     fn build_plan(
         &self,
         cluster: ClusterIx,
         layout: &Layout,
         needs: &Needs,
-        sets: &[SetChoice],
         request: &VolumeRequest,
         seed: u64,
     ) -> Result<Plan, PlacementError> {
@@ -293,61 +307,70 @@ impl Planner {
             }
         };
         let volume_id = VolumeId::from_u128(next_id());
-        let volume_name = request
-            .name
-            .clone()
-            .unwrap_or_else(|| format!("vol_{volume_id}"));
-        let set_size = request.durability.set_size();
-        let mut bricks = Vec::with_capacity(sets.len() * set_size);
-        let mut notes = Vec::new();
-        let mut used_zones = BTreeSet::new();
-        for (set, choice) in sets.iter().enumerate() {
-            let mut zones = BTreeSet::new();
-            for (position, &dx) in choice.iter().enumerate() {
-                let dev = &self.index.devs[dx.ix()];
-                let node = &self.index.nodes[dev.node.ix()];
-                let zone = self.index.zones[dev.zone.ix()].zone;
-                let role = request.durability.role_at(position);
-                let is_arbiter = role == BrickRole::Arbiter;
-                let space = needs
-                    .space(is_arbiter, dev.extent)
-                    .ok_or(ModelError::Overflow("brick space"))?;
-                let size = if is_arbiter {
-                    needs.arbiter_brick.unwrap_or(needs.data_brick)
-                } else {
-                    needs.data_brick
-                };
-                let id = BrickId::from_u128(next_id());
-                zones.insert(zone);
-                used_zones.insert(zone);
-                bricks.push(PlannedBrick {
-                    id,
-                    set,
-                    position,
-                    role,
-                    node: node.manage.clone(),
-                    node_id: node.id,
-                    storage_host: node.storage.clone(),
-                    zone,
-                    device: dev.name.clone(),
-                    device_id: dev.id,
-                    size_bytes: size,
-                    pool_bytes: space.pool,
-                    metadata_bytes: space.metadata,
-                    path: Brick::heketi_path(&self.settings.brick_mount_root, dev.id, id),
-                });
+        let volume_name = match &request.name {
+            Some(name) => name.clone(),
+            None => {
+                let mut name = String::with_capacity(36);
+                name.push_str("vol_");
+                volume_id.push_to(&mut name);
+                name
             }
-            if request.zone_checking == ZoneChecking::Prefer && zones.len() < set_size {
-                notes.push(PlanNote::FewerZones {
-                    set,
-                    zones: zones.len(),
-                    bricks: set_size,
-                });
+        };
+        let set_size = request.durability.set_size();
+        let mut bricks = Vec::with_capacity(self.chosen.len());
+        let mut notes = Vec::new();
+        for (slot, &dx) in self.chosen.iter().enumerate() {
+            let (set, position) = (slot / set_size, slot % set_size);
+            let dev = &self.index.devs[dx.ix()];
+            let node = &self.index.nodes[dev.node.ix()];
+            let zone = self.index.zones[dev.zone.ix()].zone;
+            let role = request.durability.role_at(position);
+            let is_arbiter = role == BrickRole::Arbiter;
+            let space = needs
+                .space(is_arbiter, dev.extent)
+                .ok_or(ModelError::Overflow("brick space"))?;
+            let size = if is_arbiter {
+                needs.arbiter_brick.unwrap_or(needs.data_brick)
+            } else {
+                needs.data_brick
+            };
+            let id = BrickId::from_u128(next_id());
+            bricks.push(PlannedBrick {
+                id,
+                set,
+                position,
+                role,
+                node: node.manage.clone(),
+                node_id: node.id,
+                storage_host: node.storage.clone(),
+                zone,
+                device: dev.name.clone(),
+                device_id: dev.id,
+                size_bytes: size,
+                pool_bytes: space.pool,
+                metadata_bytes: space.metadata,
+                path: Brick::heketi_path(&self.settings.brick_mount_root, dev.id, id),
+            });
+        }
+        if request.zone_checking == ZoneChecking::Prefer {
+            for (set, chunk) in bricks.chunks(set_size).enumerate() {
+                let zones = chunk
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, b)| chunk[..*i].iter().all(|o| o.zone != b.zone))
+                    .count();
+                if zones < set_size {
+                    notes.push(PlanNote::FewerZones {
+                        set,
+                        zones,
+                        bricks: set_size,
+                    });
+                }
             }
         }
-        let mut seen = BTreeSet::new();
-        for &zone in &request.preferred_zones {
-            if seen.insert(zone) && !used_zones.contains(&zone) {
+        for (i, &zone) in request.preferred_zones.iter().enumerate() {
+            let repeated = request.preferred_zones[..i].contains(&zone);
+            if !repeated && bricks.iter().all(|b| b.zone != zone) {
                 notes.push(PlanNote::PreferredZoneUnused { zone });
             }
         }

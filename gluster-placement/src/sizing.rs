@@ -35,27 +35,51 @@ pub(crate) fn data_brick(size: ByteSize, sets: usize, share: usize) -> Option<By
     ByteSize::b(size.bytes().div_ceil(parts)).round_up_to(BRICK_UNIT)
 }
 
-pub(crate) fn layouts(request: &VolumeRequest, settings: &PlacementSettings) -> Sizing {
-    let durability = request.durability;
-    let share = durability.data_share();
-    let set_size = durability.set_size();
+/// The settings sizing reads (a copy, so a planner can size while it places).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct SizeLimits {
+    min_brick_size: ByteSize,
+    max_brick_size: ByteSize,
+    max_bricks_per_volume: usize,
+    min_arbiter_brick_size: ByteSize,
+}
+
+impl SizeLimits {
+    pub(crate) fn of(settings: &PlacementSettings) -> SizeLimits {
+        SizeLimits {
+            min_brick_size: settings.min_brick_size,
+            max_brick_size: settings.max_brick_size,
+            max_bricks_per_volume: settings.max_bricks_per_volume,
+            min_arbiter_brick_size: settings.min_arbiter_brick_size,
+        }
+    }
+}
+
+/// The fewest sets the maximum brick size allows for `request`.
+fn fewest_sets(request: &VolumeRequest, settings: SizeLimits) -> usize {
+    let share = request.durability.data_share();
     let per_set_max = u128::from(settings.max_brick_size.bytes()) * share as u128;
     let min_sets = u128::from(request.size.bytes())
         .div_ceil(per_set_max.max(1))
         .max(1);
-    let min_sets = usize::try_from(min_sets).unwrap_or(usize::MAX);
-    let largest_brick = data_brick(request.size, min_sets, share).unwrap_or(ByteSize::ZERO);
-    let mut layouts = Vec::new();
-    let max_sets = settings.max_bricks_per_volume / set_size;
-    let mut sets = min_sets;
-    while sets <= max_sets {
-        let Some(brick) = data_brick(request.size, sets, share) else {
-            break;
-        };
-        if brick < settings.min_brick_size {
-            break;
-        }
-        if brick <= settings.max_brick_size {
+    usize::try_from(min_sets).unwrap_or(usize::MAX)
+}
+
+/// The candidate layouts in the order they are tried, computed one at a time (a plan
+/// usually takes the first).
+pub(crate) fn layout_iter(
+    request: &VolumeRequest,
+    settings: SizeLimits,
+) -> impl Iterator<Item = Layout> + '_ {
+    let durability = request.durability;
+    let share = durability.data_share();
+    let max_sets = settings.max_bricks_per_volume / durability.set_size();
+    let min_sets = fewest_sets(request, settings);
+    (min_sets..=max_sets)
+        .map(move |sets| (sets, data_brick(request.size, sets, share)))
+        .take_while(move |(_, brick)| brick.is_some_and(|b| b >= settings.min_brick_size))
+        .filter_map(move |(sets, brick)| {
+            let brick = brick.filter(|b| *b <= settings.max_brick_size)?;
             let arbiter_brick = (durability == Durability::Arbiter).then(|| {
                 arbiter_brick_size(
                     brick,
@@ -65,18 +89,23 @@ pub(crate) fn layouts(request: &VolumeRequest, settings: &PlacementSettings) -> 
                 .round_up_to(BRICK_UNIT)
                 .unwrap_or(brick)
             });
-            layouts.push(Layout {
+            Some(Layout {
                 sets,
                 data_brick: brick,
                 arbiter_brick,
-            });
-        }
-        sets += 1;
-    }
+            })
+        })
+}
+
+/// Every candidate layout, with what explains an empty list.
+pub(crate) fn layouts(request: &VolumeRequest, settings: &PlacementSettings) -> Sizing {
+    let settings = SizeLimits::of(settings);
+    let min_sets = fewest_sets(request, settings);
+    let share = request.durability.data_share();
     Sizing {
-        layouts,
+        layouts: layout_iter(request, settings).collect(),
         min_sets,
-        largest_brick,
+        largest_brick: data_brick(request.size, min_sets, share).unwrap_or(ByteSize::ZERO),
     }
 }
 
