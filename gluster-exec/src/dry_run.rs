@@ -38,9 +38,9 @@ impl PlanRequests {
 /// The brick request of one planned brick.
 pub fn brick_request(b: &PlannedBrick) -> BrickCreate {
     BrickCreate {
-        host: b.node.clone(),
+        host: b.node.to_string(),
         device_id: b.device_id,
-        device: b.device.clone(),
+        device: b.device.to_string(),
         brick_id: b.id,
         size: b.size_bytes,
         pool_size: b.pool_bytes,
@@ -62,23 +62,23 @@ pub fn plan_requests(plan: &Plan) -> Result<PlanRequests, ExecError> {
         .iter()
         .filter(|b| seen.insert(b.device_id))
         .map(|b| DeviceSetup {
-            host: b.node.clone(),
+            host: b.node.to_string(),
             device_id: b.device_id,
-            device: b.device.clone(),
+            device: b.device.to_string(),
         })
         .collect();
     Ok(PlanRequests {
         devices,
         bricks: plan.bricks.iter().map(brick_request).collect(),
         volume: VolumeCreate {
-            host: first.node.clone(),
+            host: first.node.to_string(),
             name: plan.volume_name.clone(),
             durability: plan.durability,
             bricks: plan
                 .bricks
                 .iter()
                 .map(|b| BrickAddress {
-                    host: b.storage_host.clone(),
+                    host: b.storage_host.to_string(),
                     path: b.path.clone(),
                 })
                 .collect(),

@@ -60,7 +60,7 @@ async fn a_node_is_evacuated_wave_by_wave() {
         .unwrap();
     let state = sim.snapshot();
     // No brick is left on the node, and every volume names the new bricks.
-    let host = &state.hosts[&name];
+    let host = &state.hosts[name.as_str()];
     assert!(
         host.devices.values().all(|d| d.bricks.is_empty()),
         "{host:?}"

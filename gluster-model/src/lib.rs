@@ -66,6 +66,7 @@ mod error;
 mod format;
 mod id;
 mod model;
+mod shared_str;
 mod size;
 mod sizing;
 mod state;
@@ -88,6 +89,7 @@ pub use id::{
     stable_hash128, BlockVolumeId, BrickId, ClusterId, DeviceId, IdParseError, NodeId, VolumeId,
 };
 pub use model::{BrickGrowth, Model, VolumeCommit};
+pub use shared_str::SharedStr;
 pub use size::{ByteSize, SizeParseError};
 pub use sizing::{
     arbiter_brick_size, BrickSpace, SnapshotFactor, SnapshotFactorError, DEFAULT_AVERAGE_FILE_SIZE,

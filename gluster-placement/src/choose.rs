@@ -33,8 +33,24 @@ pub(crate) enum Spread {
 type Key = (u8, u8, u64, u64, u64, u32);
 
 /// What a zone's candidate key is at least: its first four parts, with the rank bounded
-/// from below without looking at a device.
-type Bound = (u8, u8, u64, u64);
+/// from below without looking at a device, packed into one integer (see [`pack`]).
+type Bound = u128;
+
+/// Packs `(used, tier, rank, zone rotation)` into one integer with the same order: 1 bit,
+/// 2 bits, 61 bits (ranks are at most 2^32; larger bounds are clamped, which keeps them
+/// bounds), 64 bits.
+fn pack(used: u8, tier: u8, rank: u64, zone_rot: u64) -> Bound {
+    const RANK_MAX: u64 = (1 << 61) - 1;
+    u128::from(used & 1) << 127
+        | u128::from(tier & 3) << 125
+        | u128::from(rank.min(RANK_MAX)) << 64
+        | u128::from(zone_rot)
+}
+
+/// Whether a bound says its zone is one the set uses already.
+fn bound_zone_used(bound: Bound) -> bool {
+    bound >> 127 == 1
+}
 
 /// A candidate: the device and its comparison key.
 #[derive(Debug, Clone, Copy)]
@@ -45,7 +61,7 @@ struct Cand {
 
 impl Cand {
     fn bound(&self) -> Bound {
-        (self.key.0, self.key.1, self.key.2, self.key.3)
+        pack(self.key.0, self.key.1, self.key.2, self.key.3)
     }
 }
 
@@ -56,18 +72,27 @@ pub(crate) struct Scratch {
     nodes: Vec<NodeIx>,
     /// Zones the set uses so far.
     zones: Vec<ZoneIx>,
-    /// One per allowed zone.
-    slots: Vec<Slot>,
+    /// Per allowed zone, once queried, its candidate (`Some(None)`: the zone has none).
+    cands: Vec<Option<Option<Cand>>>,
+    /// The allowed zones that may still take a brick of this set, as `(bound, slot)`.
+    order: Vec<(Bound, usize)>,
+    /// Per zone of the index, the last `(need, share)` of a data and of an arbiter brick
+    /// (see `ZoneRec::rank_after`); kept across plans.
+    shares: Vec<[(u64, u64); 2]>,
 }
 
-/// A zone during one pick: its key's lower bound and, once queried, its candidate.
-#[derive(Debug, Clone, Copy)]
-struct Slot {
-    bound: Bound,
-    /// `None`: not queried yet; `Some(None)`: the zone has no candidate.
-    cand: Option<Option<Cand>>,
-    /// The zone may still take a brick of this set.
-    open: bool,
+impl Scratch {
+    /// The share memo of `zone` for data or arbiter bricks.
+    fn share_memo(
+        shares: &mut Vec<[(u64, u64); 2]>,
+        zone: ZoneIx,
+        arbiter: bool,
+    ) -> &mut (u64, u64) {
+        if shares.len() <= zone.ix() {
+            shares.resize(zone.ix() + 1, [(0, 0); 2]);
+        }
+        &mut shares[zone.ix()][usize::from(arbiter)]
+    }
 }
 
 /// What one set choice reads.
@@ -164,6 +189,7 @@ impl SetChooser<'_> {
         r: u64,
         nodes: &[NodeIx],
         zone_used: bool,
+        memo: &mut (u64, u64),
     ) -> Option<Cand> {
         let index = self.index;
         let pred = |dx: DevIx| {
@@ -191,7 +217,11 @@ impl SetChooser<'_> {
             index.refine_after(zone, class, r, dev, need, pred)
         };
         let (_, rot, ix) = index.key(dev, r);
-        let rank = index.devs[dev.ix()].rank_after(need(dev));
+        let rank = index.zones[zone.ix()].rank_after(
+            &index.devs[dev.ix()],
+            |extent| self.needs.bytes(arbiter, extent),
+            memo,
+        );
         let zone_tier = self.filter.tier(zone);
         let used = u8::from(zone_used);
         let zone_rot = index.zones[zone.ix()].rotation(r);
@@ -203,18 +233,25 @@ impl SetChooser<'_> {
 
     /// A lower bound of `candidate(zone, arbiter, r, ..)`'s key, from the zone's cached
     /// smallest ranks: zones whose bound is above the best key found need no query.
-    fn bound(&self, zone: ZoneIx, arbiter: bool, r: u64, zone_used: bool) -> Bound {
+    fn bound(
+        &self,
+        zone: ZoneIx,
+        arbiter: bool,
+        r: u64,
+        zone_used: bool,
+        memo: &mut (u64, u64),
+    ) -> Bound {
         let rec = &self.index.zones[zone.ix()];
         let need = |extent| self.needs.bytes(arbiter, extent);
         let (role_tier, rank) = if !arbiter {
-            (0, rec.rank_after_bound(Class::Data, need))
+            (0, rec.rank_after_bound(Class::Data, need, memo))
         } else if rec.min_rank[Class::ArbRequired as usize] != u64::MAX {
             // A dedicated device may fail the filters, and the fallback ranks lower still.
-            (0, rec.rank_after_bound(Class::ArbRequired, need))
+            (0, rec.rank_after_bound(Class::ArbRequired, need, memo))
         } else {
-            (1, rec.rank_after_bound(Class::ArbSupported, need))
+            (1, rec.rank_after_bound(Class::ArbSupported, need, memo))
         };
-        (
+        pack(
             u8::from(zone_used),
             role_tier * 2 + self.filter.tier(zone),
             rank,
@@ -222,58 +259,85 @@ impl SetChooser<'_> {
         )
     }
 
-    /// Opens a slot per allowed zone for picks of this kind: zones the set uses are closed
-    /// when strict, ranked last when preferring new zones.
+    /// Bounds the allowed zones for picks of this kind: zones the set uses are left out when
+    /// strict, ranked last when preferring new zones.
     fn open_slots(&self, arbiter: bool, spread: Spread, r: u64, scratch: &mut Scratch) {
         let prefer_new = spread
             == Spread::Nodes {
                 prefer_new_zones: true,
             };
-        let Scratch { zones, slots, .. } = scratch;
-        slots.clear();
-        slots.extend(self.filter.zones.iter().map(|z| {
+        let Scratch {
+            zones,
+            cands,
+            order,
+            shares,
+            ..
+        } = scratch;
+        cands.clear();
+        cands.resize(self.filter.zones.len(), None);
+        order.clear();
+        for (slot, z) in self.filter.zones.iter().enumerate() {
             let used = zones.contains(z);
-            Slot {
-                bound: self.bound(*z, arbiter, r, prefer_new && used),
-                cand: None,
-                open: !(used && spread == Spread::Zones),
-            }
-        }));
-    }
-
-    /// The open slot with the best candidate. Slots are queried lazily, by ascending bound,
-    /// until no unqueried bound can beat the best candidate found.
-    fn best_slot(&self, arbiter: bool, r: u64, scratch: &mut Scratch) -> Option<(usize, Cand)> {
-        let Scratch { nodes, slots, .. } = scratch;
-        let mut best: Option<(usize, Cand)> = None;
-        for (i, slot) in slots.iter().enumerate() {
-            if let (true, Some(Some(c))) = (slot.open, slot.cand) {
-                if best.is_none_or(|(_, b)| c.key < b.key) {
-                    best = Some((i, c));
-                }
+            if !(used && spread == Spread::Zones) {
+                let memo = Scratch::share_memo(shares, *z, arbiter);
+                order.push((self.bound(*z, arbiter, r, prefer_new && used, memo), slot));
             }
         }
+    }
+
+    /// The open slot with the best candidate. Slots are queried lazily, smallest bound
+    /// first, until no unqueried bound can beat the best candidate found. One pass finds
+    /// the two smallest unqueried bounds, so a pick whose first query wins costs one pass.
+    fn best_slot(&self, arbiter: bool, r: u64, scratch: &mut Scratch) -> Option<(usize, Cand)> {
+        let Scratch {
+            nodes,
+            cands,
+            order,
+            shares,
+            ..
+        } = scratch;
+        let mut best: Option<(usize, Cand)> = None;
+        let beaten = |bound: Bound, best: Option<(usize, Cand)>| {
+            best.is_some_and(|(_, b)| bound > b.bound())
+        };
         loop {
-            let mut next: Option<(Bound, usize)> = None;
-            for (i, slot) in slots.iter().enumerate() {
-                if slot.open && slot.cand.is_none() && next.is_none_or(|(b, _)| slot.bound < b) {
-                    next = Some((slot.bound, i));
+            let mut first: Option<(Bound, usize)> = None;
+            let mut second: Option<Bound> = None;
+            for &(bound, slot) in order.iter() {
+                match cands[slot] {
+                    Some(Some(c)) => {
+                        if best.is_none_or(|(_, b)| c.key < b.key) {
+                            best = Some((slot, c));
+                        }
+                    }
+                    Some(None) => {}
+                    None => {
+                        if first.is_none_or(|f| (bound, slot) < f) {
+                            second = first.map(|f| f.0);
+                            first = Some((bound, slot));
+                        } else if second.is_none_or(|s| bound < s) {
+                            second = Some(bound);
+                        }
+                    }
                 }
             }
-            let Some((bound, i)) = next else {
+            let Some((bound, slot)) = first else {
                 break;
             };
-            if best.is_some_and(|(_, b)| bound > b.bound()) {
+            if beaten(bound, best) {
                 break;
             }
-            // The bound's first part is whether the zone counts as used (see `open_slots`).
-            let used = slots[i].bound.0 == 1;
-            let cand = self.candidate(self.filter.zones[i], arbiter, r, nodes, used);
-            slots[i].cand = Some(cand);
+            let zone = self.filter.zones[slot];
+            let memo = Scratch::share_memo(shares, zone, arbiter);
+            let cand = self.candidate(zone, arbiter, r, nodes, bound_zone_used(bound), memo);
+            cands[slot] = Some(cand);
             if let Some(c) = cand {
                 if best.is_none_or(|(_, b)| c.key < b.key) {
-                    best = Some((i, c));
+                    best = Some((slot, c));
                 }
+            }
+            if second.is_none_or(|s| beaten(s, best)) {
+                break;
             }
         }
         best
@@ -322,14 +386,19 @@ impl SetChooser<'_> {
             };
             out.push(cand.dev);
             self.take(cand.dev, scratch);
-            let s = &mut scratch.slots[slot];
+            // `best_slot` answers with a slot of `order`.
+            let Some(at) = scratch.order.iter().position(|&(_, s)| s == slot) else {
+                continue;
+            };
             if spread == Spread::Zones {
-                s.open = false;
+                scratch.order.swap_remove(at);
             } else {
                 // The zone may offer another node; its key (and bound) change with the
                 // pick. Other zones' candidates stay valid: a node lies in one zone.
-                s.cand = None;
-                s.bound = self.bound(self.filter.zones[slot], false, r, prefer_new);
+                scratch.cands[slot] = None;
+                let zone = self.filter.zones[slot];
+                let memo = Scratch::share_memo(&mut scratch.shares, zone, false);
+                scratch.order[at].0 = self.bound(zone, false, r, prefer_new, memo);
             }
         }
         true

@@ -98,8 +98,10 @@ pub(crate) struct Needs {
     pub(crate) data_brick: ByteSize,
     pub(crate) arbiter_brick: Option<ByteSize>,
     factor: SnapshotFactor,
-    /// (data, arbiter) space for the default extent.
+    /// (data, arbiter) bytes for the default extent.
     default: (u64, u64),
+    /// (data, arbiter) pool and metadata for the default extent.
+    default_space: (BrickSpace, Option<BrickSpace>),
 }
 
 impl Needs {
@@ -109,23 +111,35 @@ impl Needs {
         factor: SnapshotFactor,
     ) -> Option<Needs> {
         let space = |b: ByteSize| {
-            BrickSpace::for_brick(b, factor, DEFAULT_EXTENT_SIZE).and_then(BrickSpace::total)
+            let space = BrickSpace::for_brick(b, factor, DEFAULT_EXTENT_SIZE)?;
+            Some((space, space.total()?.bytes()))
         };
-        let data = space(data_brick)?.bytes();
-        let arbiter = match arbiter_brick {
-            Some(a) => space(a)?.bytes(),
-            None => 0,
+        let (data_space, data) = space(data_brick)?;
+        let (arbiter_space, arbiter) = match arbiter_brick {
+            Some(a) => {
+                let (s, bytes) = space(a)?;
+                (Some(s), bytes)
+            }
+            None => (None, 0),
         };
         Some(Needs {
             data_brick,
             arbiter_brick,
             factor,
             default: (data, arbiter),
+            default_space: (data_space, arbiter_space),
         })
     }
 
     /// The pool and metadata of a brick on a device with this extent.
     pub(crate) fn space(&self, arbiter: bool, extent: ByteSize) -> Option<BrickSpace> {
+        if extent == DEFAULT_EXTENT_SIZE {
+            return if arbiter {
+                self.default_space.1
+            } else {
+                Some(self.default_space.0)
+            };
+        }
         let brick = if arbiter {
             self.arbiter_brick?
         } else {

@@ -4,9 +4,13 @@
 //! Dense indices (`DevIx`, `NodeIx`, `ZoneIx`, `ClusterIx`) never leave the crate: plans carry
 //! the model's ids.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 
-use gluster_model::{ArbiterTag, ByteSize, ClusterId, DeviceId, Model, NodeId, Tags, Zone};
+use crate::ordered::OrderedSet;
+
+use gluster_model::{
+    ArbiterTag, ByteSize, ClusterId, DeviceId, Model, NodeId, SharedStr, Tags, Zone,
+};
 
 macro_rules! dense {
     ($name:ident) => {
@@ -37,16 +41,44 @@ pub(crate) enum Class {
     ArbSupported = 2,
 }
 
-/// One entry of a zone's ordered set: (rank, label, device). Ascending order is "most free
-/// fraction first", then by label.
-type Entry = (u64, u64, u32);
+/// One entry of a zone's ordered set: rank (32 bits), label (64 bits) and device (32 bits)
+/// packed into one integer, so that ascending order is "most free fraction first", then by
+/// label, and a comparison is one 128-bit compare.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Entry(u128);
 
-/// The free fraction scale: a fraction is stored as `free * 2^32 / total`.
-const FRACTION_ONE: u64 = 1 << 32;
+impl Entry {
+    fn new(rank: u64, label: u64, dev: u32) -> Entry {
+        // Ranks are at most `FRACTION_ONE`, which fits 32 bits.
+        let rank = rank.min(FRACTION_ONE);
+        Entry(u128::from(rank) << 96 | u128::from(label) << 32 | u128::from(dev))
+    }
+
+    fn rank(self) -> u64 {
+        (self.0 >> 96) as u64
+    }
+
+    fn label(self) -> u64 {
+        (self.0 >> 32) as u64
+    }
+
+    fn dev(self) -> DevIx {
+        DevIx(self.0 as u32)
+    }
+}
+
+/// The free fraction scale: a fraction is stored as `free * FRACTION_ONE / total`.
+const FRACTION_ONE: u64 = u32::MAX as u64;
+
+/// `part / total` on the fraction scale (rounded down; `total` > 0).
+fn share_of(part: u64, total: u64) -> u64 {
+    let share = u128::from(part) * u128::from(FRACTION_ONE) / u128::from(total);
+    u64::try_from(share).unwrap_or(u64::MAX)
+}
 
 pub(crate) struct Dev {
     pub(crate) id: DeviceId,
-    pub(crate) name: String,
+    pub(crate) name: SharedStr,
     pub(crate) node: NodeIx,
     pub(crate) zone: ZoneIx,
     pub(crate) total: u64,
@@ -75,9 +107,7 @@ impl Dev {
         if self.total == 0 {
             return FRACTION_ONE;
         }
-        let free = u128::from(self.total.saturating_sub(self.used));
-        let fraction = (free << 32) / u128::from(self.total);
-        FRACTION_ONE - fraction as u64
+        FRACTION_ONE - share_of(self.total.saturating_sub(self.used), self.total)
     }
 
     /// Ascending rank the device would have after taking `need` more bytes.
@@ -85,13 +115,12 @@ impl Dev {
         if self.total == 0 {
             return FRACTION_ONE;
         }
-        let free = u128::from(self.total.saturating_sub(self.used).saturating_sub(need));
-        let fraction = (free << 32) / u128::from(self.total);
-        FRACTION_ONE - fraction as u64
+        let free = self.total.saturating_sub(self.used).saturating_sub(need);
+        FRACTION_ONE - share_of(free, self.total)
     }
 
     fn entry(&self, ix: DevIx) -> Entry {
-        (self.rank(), self.label, ix.0)
+        Entry::new(self.rank(), self.label, ix.0)
     }
 
     pub(crate) fn in_class(&self, class: Class) -> bool {
@@ -106,8 +135,8 @@ impl Dev {
 
 pub(crate) struct NodeRec {
     pub(crate) id: NodeId,
-    pub(crate) manage: String,
-    pub(crate) storage: String,
+    pub(crate) manage: SharedStr,
+    pub(crate) storage: SharedStr,
     pub(crate) zone: ZoneIx,
     pub(crate) online: bool,
     pub(crate) tags: Tags,
@@ -117,7 +146,7 @@ pub(crate) struct NodeRec {
 pub(crate) struct ZoneRec {
     pub(crate) zone: Zone,
     pub(crate) nodes: Vec<NodeIx>,
-    sets: [BTreeSet<Entry>; 3],
+    sets: [OrderedSet<Entry>; 3],
     /// Every device of the zone has the same size and extent: the order by free fraction
     /// before a brick is also the order after it, so no refinement is needed.
     pub(crate) uniform: bool,
@@ -130,7 +159,7 @@ pub(crate) struct ZoneRec {
 impl ZoneRec {
     fn refresh_min_rank(&mut self) {
         for (min, set) in self.min_rank.iter_mut().zip(&self.sets) {
-            *min = set.first().map_or(u64::MAX, |e| e.0);
+            *min = set.first().map_or(u64::MAX, |e| e.rank());
         }
     }
 
@@ -143,16 +172,50 @@ impl ZoneRec {
         z ^ (z >> 31)
     }
 
-    /// A lower bound of the rank after a brick of `need` bytes of any device of `class`
-    /// here: the smallest rank, plus the brick's share when every device has one size.
-    pub(crate) fn rank_after_bound(&self, class: Class, need: impl Fn(ByteSize) -> u64) -> u64 {
+    /// The share of a brick of `need(extent)` bytes in the size of every device, when the
+    /// zone's devices all have one size and extent. `memo` keeps the last `(need, share)`:
+    /// plans ask for one need many times, and the 128-bit division is the costly part.
+    fn uniform_share(&self, need: impl Fn(ByteSize) -> u64, memo: &mut (u64, u64)) -> Option<u64> {
+        let (total, extent) = self
+            .first_size
+            .filter(|(total, _)| self.uniform && *total > 0)?;
+        let need = need(extent);
+        if memo.0 != need {
+            *memo = (need, share_of(need, total));
+        }
+        Some(memo.1)
+    }
+
+    /// The rank device `dev` of this zone is compared by after taking `need(extent)` bytes:
+    /// in a uniform zone its rank plus the brick's share (so that [`Self::rank_after_bound`]
+    /// is exact for the zone's first device), elsewhere its exact rank after the brick.
+    pub(crate) fn rank_after(
+        &self,
+        dev: &Dev,
+        need: impl Fn(ByteSize) -> u64,
+        memo: &mut (u64, u64),
+    ) -> u64 {
+        match self.uniform_share(&need, memo) {
+            Some(share) => dev.rank().saturating_add(share),
+            None => dev.rank_after(need(dev.extent)),
+        }
+    }
+
+    /// A lower bound of [`Self::rank_after`] for every device of `class` here: the
+    /// smallest rank, plus the brick's share when every device has one size.
+    pub(crate) fn rank_after_bound(
+        &self,
+        class: Class,
+        need: impl Fn(ByteSize) -> u64,
+        memo: &mut (u64, u64),
+    ) -> u64 {
         let min = self.min_rank[class as usize];
-        match (self.uniform, self.first_size) {
-            (true, Some((total, extent))) if total > 0 && min != u64::MAX => {
-                let share = (u128::from(need(extent)) << 32) / u128::from(total);
-                min.saturating_add(u64::try_from(share).unwrap_or(u64::MAX))
-            }
-            _ => min,
+        if min == u64::MAX {
+            return min;
+        }
+        match self.uniform_share(need, memo) {
+            Some(share) => min.saturating_add(share),
+            None => min,
         }
     }
 }
@@ -246,8 +309,8 @@ impl Index {
             index.clusters[c.ix()].nodes.push(nx);
             index.nodes.push(NodeRec {
                 id: n.id,
-                manage: n.manage_hostname.clone(),
-                storage: n.storage_hostname.clone(),
+                manage: SharedStr::from(&n.manage_hostname),
+                storage: SharedStr::from(&n.storage_hostname),
                 zone: z,
                 online: n.state.is_online(),
                 tags: n.tags.clone(),
@@ -269,7 +332,7 @@ impl Index {
             let dx = DevIx(index.devs.len() as u32);
             let dev = Dev {
                 id: d.id,
-                name: d.name.clone(),
+                name: SharedStr::from(&d.name),
                 node: nx,
                 zone: node.zone,
                 total: d.total.bytes(),
@@ -345,22 +408,22 @@ impl Index {
         loop {
             // One descent per pass: open-ended ranges, stopped by hand at the group's end.
             let mut next_group = None;
-            for e in set.range((group, r, 0)..) {
-                if e.0 != group {
-                    next_group = Some(e.0);
+            for e in set.range_from(&Entry::new(group, r, 0)) {
+                if e.rank() != group {
+                    next_group = Some(e.rank());
                     break;
                 }
-                if pred(DevIx(e.2)) {
-                    return Some(DevIx(e.2));
+                if pred(e.dev()) {
+                    return Some(e.dev());
                 }
             }
             if r > 0 {
-                for e in set.range((group, 0, 0)..) {
-                    if e.0 != group || e.1 >= r {
+                for e in set.range_from(&Entry::new(group, 0, 0)) {
+                    if e.rank() != group || e.label() >= r {
                         break;
                     }
-                    if pred(DevIx(e.2)) {
-                        return Some(DevIx(e.2));
+                    if pred(e.dev()) {
+                        return Some(e.dev());
                     }
                 }
             }
@@ -434,14 +497,14 @@ impl Index {
                 .collect();
             all.sort_unstable();
             for e in all {
-                if seen == REFINE_CAP || !consider(DevIx(e.2), e.0, &mut best) {
+                if seen == REFINE_CAP || !consider(e.dev(), e.rank(), &mut best) {
                     break;
                 }
                 seen += 1;
             }
         } else {
-            for e in &self.zones[zone.ix()].sets[class as usize] {
-                if seen == REFINE_CAP || !consider(DevIx(e.2), e.0, &mut best) {
+            for e in self.zones[zone.ix()].sets[class as usize].iter() {
+                if seen == REFINE_CAP || !consider(e.dev(), e.rank(), &mut best) {
                     break;
                 }
                 seen += 1;

@@ -23,9 +23,9 @@
 //! evenly). A set takes, for each brick, the best candidate over zones (distinct zones when
 //! strict or when possible, always distinct nodes), so one set costs O(zones + bricks x log
 //! devices) instead of Heketi's scan of every device. Ties are broken by a rotation drawn
-//! from a `ChaCha8Rng` seeded by the caller (only `next_u64` is used, a stream that is
-//! stable across releases), so the same snapshot, request and seed give a byte-identical
-//! plan. The set count is the smallest that fits: any count, not only powers of two. For a
+//! from a SplitMix64 sequence seeded by the caller (plain arithmetic pinned by a
+//! known-answer test, so it is stable across releases), so the same snapshot, request and
+//! seed give a byte-identical plan. The set count is the smallest that fits: any count, not only powers of two. For a
 //! single set the choice is complete: it finds a set whenever one exists (see `choose.rs`),
 //! which the brute-force tests check.
 //!
@@ -91,10 +91,12 @@ mod error;
 mod filter;
 pub mod forecast;
 mod index;
+mod ordered;
 mod plan;
 mod planner;
 mod request;
 mod request_spec;
+mod seq;
 mod simulate;
 mod sizing;
 

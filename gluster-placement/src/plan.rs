@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use gluster_model::{
     Brick, BrickId, BrickRole, ByteSize, ClusterId, DeviceId, Durability, Model, ModelError,
-    NodeId, SnapshotSettings, Volume, VolumeCommit, VolumeId, Zone,
+    NodeId, SharedStr, SnapshotSettings, Volume, VolumeCommit, VolumeId, Zone,
 };
 
 /// One brick of a plan.
@@ -19,15 +19,15 @@ pub struct PlannedBrick {
     /// Data or arbiter.
     pub role: BrickRole,
     /// Manage hostname of the node.
-    pub node: String,
+    pub node: SharedStr,
     /// Node id.
     pub node_id: NodeId,
     /// Storage hostname: what Gluster's brick name uses (`HOST:/path`).
-    pub storage_host: String,
+    pub storage_host: SharedStr,
     /// Zone of the node.
     pub zone: Zone,
     /// Device name, e.g. `/dev/sdb`.
-    pub device: String,
+    pub device: SharedStr,
     /// Device id.
     pub device_id: DeviceId,
     /// Brick size in bytes.

@@ -3,9 +3,6 @@
 
 use std::collections::BTreeSet;
 
-use rand_chacha::rand_core::{RngCore, SeedableRng};
-use rand_chacha::ChaCha8Rng;
-
 use gluster_model::{
     Brick, BrickId, BrickRole, ByteSize, ClusterId, Model, ModelError, SnapshotFactor,
     SnapshotSettings, VolumeId, ZoneChecking,
@@ -18,8 +15,12 @@ use crate::filter::{validate, Filter, Needs};
 use crate::index::{ClusterIx, DevIx, Index};
 use crate::plan::{Plan, PlanNote, PlannedBrick};
 use crate::request::{PlacementSettings, VolumeRequest};
+use crate::seq::SplitMix64;
 use crate::simulate::DeviceUsage;
 use crate::sizing::{layout_iter, layouts, Layout, SizeLimits, Sizing};
+
+/// What the ids' sequence seed differs from the rotations' by.
+const ID_SEQUENCE: u64 = 0x6a09_e667_f3bc_c908;
 
 /// A reusable planner over one model snapshot.
 ///
@@ -245,7 +246,7 @@ impl Planner {
         sets: usize,
         seed: u64,
     ) -> bool {
-        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let mut rng = SplitMix64::new(seed);
         let arbiter = needs.arbiter_brick.is_some();
         let set_size = request.durability.set_size();
         self.chosen.clear();
@@ -298,10 +299,11 @@ impl Planner {
         request: &VolumeRequest,
         seed: u64,
     ) -> Result<Plan, PlacementError> {
-        let mut ids = ChaCha8Rng::seed_from_u64(seed);
-        ids.set_stream(1);
+        // Ids come from their own sequence (the rotations' seed, offset), so they do not
+        // depend on how many layouts were tried.
+        let mut ids = SplitMix64::new(seed ^ ID_SEQUENCE);
         let mut next_id = || loop {
-            let id = (u128::from(ids.next_u64()) << 64 | u128::from(ids.next_u64())).max(1);
+            let id = ids.next_id();
             if !self.taken_ids.contains(&id) {
                 break id;
             }
@@ -455,8 +457,8 @@ impl Planner {
             .devs
             .iter()
             .map(|d| DeviceUsage {
-                node: self.index.nodes[d.node.ix()].manage.clone(),
-                device: d.name.clone(),
+                node: self.index.nodes[d.node.ix()].manage.to_string(),
+                device: d.name.to_string(),
                 zone: self.index.zones[d.zone.ix()].zone,
                 total_bytes: ByteSize::b(d.total),
                 used_bytes: ByteSize::b(d.used),

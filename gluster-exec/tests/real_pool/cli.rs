@@ -137,7 +137,7 @@ pub fn delete_volume_with_executor(cli: &Cli, plan: &Plan) {
 
 fn volume_ref(plan: &Plan) -> VolumeRef {
     VolumeRef {
-        host: plan.bricks[0].node.clone(),
+        host: plan.bricks[0].node.to_string(),
         name: plan.volume_name.clone(),
     }
 }

@@ -90,7 +90,7 @@ fn volume_exists(env: &Env, host: &str, volume: &str) -> bool {
 fn brick_dirs_left(env: &Env, plan: &Plan, nodes: &[String]) -> Vec<String> {
     plan.bricks
         .iter()
-        .filter(|b| nodes.contains(&b.node))
+        .filter(|b| nodes.iter().any(|n| *n == b.node))
         .filter_map(|b| {
             let dir = b.path.trim_end_matches("/brick");
             (env.cli.run(&b.node, &["test", "-e", dir]).status == 0)
@@ -132,7 +132,7 @@ pub fn node_killed_mid_apply(env: &mut Env) -> Vec<(String, Duration)> {
     let survivors: Vec<String> = plan
         .bricks
         .iter()
-        .map(|b| b.node.clone())
+        .map(|b| b.node.to_string())
         .filter(|n| *n != victim)
         .collect();
     assert!(!volume_exists(env, &plan.bricks[0].node, "midkill"));
@@ -158,7 +158,7 @@ pub fn node_killed_mid_apply(env: &mut Env) -> Vec<(String, Duration)> {
         .block_on(env.cli.runner("midkill").recover(RecoveryPolicy::RollBack))
         .expect("recovery");
     assert!(recovered.is_empty(), "the run had ended: {recovered:?}");
-    let all: Vec<String> = plan.bricks.iter().map(|b| b.node.clone()).collect();
+    let all: Vec<String> = plan.bricks.iter().map(|b| b.node.to_string()).collect();
     assert!(!volume_exists(env, &plan.bricks[0].node, "midkill"));
     assert!(brick_dirs_left(env, &plan, &all).is_empty());
     steps.push((

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use gluster_model::{
     ArbiterTag, Brick, BrickRole, BrickSpace, ByteSize, ClusterId, DeviceId, Model, NodeId,
-    SnapshotFactor, Volume, Zone, ZoneChecking,
+    SharedStr, SnapshotFactor, Volume, Zone, ZoneChecking,
 };
 
 use super::{BrickLocation, VolumePolicy};
@@ -254,11 +254,11 @@ impl<'m> Topo<'m> {
             set,
             position,
             role,
-            node: node.manage.to_string(),
+            node: SharedStr::from(node.manage),
             node_id: node.id,
-            storage_host: node.storage.to_string(),
+            storage_host: SharedStr::from(node.storage),
             zone: dev.zone,
-            device: dev.name.to_string(),
+            device: SharedStr::from(dev.name),
             device_id: dev.id,
             size_bytes: size,
             pool_bytes: space.pool,

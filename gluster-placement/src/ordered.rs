@@ -1,0 +1,178 @@
+//! An ordered set kept as sorted chunks: the index's per-zone device order.
+//!
+//! A query is two binary searches over contiguous memory (the chunks' first entries, then
+//! one chunk), where a `BTreeSet` descends a pointer tree and walks both ends of a range; an
+//! update moves at most `CHUNK` entries of one chunk plus, on a split or merge, the chunk
+//! list (`len / CHUNK` entries). Queries dominate placement, updates happen once per brick.
+
+/// Most entries of a chunk; a full chunk splits in two.
+const CHUNK: usize = 64;
+
+/// A chunk this small merges into a neighbour that has room.
+const SMALL: usize = CHUNK / 4;
+
+/// A set of `T` in ascending order.
+#[derive(Debug, Clone)]
+pub(crate) struct OrderedSet<T> {
+    /// Non-empty sorted chunks; every entry of a chunk is below every entry of the next.
+    chunks: Vec<Vec<T>>,
+    /// The first entry of every chunk (what the chunk search reads).
+    firsts: Vec<T>,
+}
+
+impl<T> Default for OrderedSet<T> {
+    fn default() -> Self {
+        OrderedSet {
+            chunks: Vec::new(),
+            firsts: Vec::new(),
+        }
+    }
+}
+
+impl<T: Ord + Copy> OrderedSet<T> {
+    /// The smallest entry.
+    pub(crate) fn first(&self) -> Option<&T> {
+        self.firsts.first()
+    }
+
+    /// The chunk that holds `x` or would: the last chunk whose first entry is at most `x`
+    /// (the first chunk when `x` is below everything).
+    fn chunk_of(&self, x: &T) -> usize {
+        self.firsts.partition_point(|f| f <= x).saturating_sub(1)
+    }
+
+    /// Adds `x`; false if it was there.
+    pub(crate) fn insert(&mut self, x: T) -> bool {
+        if self.chunks.is_empty() {
+            self.chunks.push(vec![x]);
+            self.firsts.push(x);
+            return true;
+        }
+        let c = self.chunk_of(&x);
+        let chunk = &mut self.chunks[c];
+        let Err(at) = chunk.binary_search(&x) else {
+            return false;
+        };
+        chunk.insert(at, x);
+        self.firsts[c] = chunk[0];
+        if chunk.len() > CHUNK {
+            let tail = chunk.split_off(CHUNK / 2);
+            self.firsts.insert(c + 1, tail[0]);
+            self.chunks.insert(c + 1, tail);
+        }
+        true
+    }
+
+    /// Removes `x`; false if it was not there.
+    pub(crate) fn remove(&mut self, x: &T) -> bool {
+        if self.chunks.is_empty() {
+            return false;
+        }
+        let c = self.chunk_of(x);
+        let chunk = &mut self.chunks[c];
+        let Ok(at) = chunk.binary_search(x) else {
+            return false;
+        };
+        chunk.remove(at);
+        if chunk.is_empty() {
+            self.chunks.remove(c);
+            self.firsts.remove(c);
+            return true;
+        }
+        self.firsts[c] = chunk[0];
+        if chunk.len() < SMALL && c + 1 < self.chunks.len() {
+            let next = self.chunks[c + 1].len();
+            if self.chunks[c].len() + next <= CHUNK {
+                let tail = self.chunks.remove(c + 1);
+                self.firsts.remove(c + 1);
+                self.chunks[c].extend(tail);
+            }
+        }
+        true
+    }
+
+    /// The entries at or above `from`, ascending.
+    pub(crate) fn range_from(&self, from: &T) -> impl Iterator<Item = &T> + '_ {
+        let c = self.chunk_of(from);
+        let at = self
+            .chunks
+            .get(c)
+            .map_or(0, |chunk| chunk.partition_point(|e| e < from));
+        let head = self.chunks.get(c).map_or(&[][..], |chunk| &chunk[at..]);
+        let rest = self.chunks.get(c + 1..).unwrap_or_default();
+        head.iter().chain(rest.iter().flatten())
+    }
+
+    /// Every entry, ascending.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &T> + '_ {
+        self.chunks.iter().flatten()
+    }
+
+    /// Number of entries.
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        self.chunks.iter().map(Vec::len).sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// An operation on both sets.
+    #[derive(Debug, Clone)]
+    enum Op {
+        Insert(u16),
+        Remove(u16),
+    }
+
+    fn ops() -> impl Strategy<Value = Vec<Op>> {
+        // Small values over long sequences: many duplicates, splits, merges and empty chunks.
+        let op = prop_oneof![
+            3 => (0u16..600).prop_map(Op::Insert),
+            2 => (0u16..600).prop_map(Op::Remove),
+        ];
+        proptest::collection::vec(op, 0..2000)
+    }
+
+    proptest! {
+        /// Every answer equals `BTreeSet`'s after every operation.
+        #[test]
+        fn behaves_like_a_btree_set(ops in ops(), probes in proptest::collection::vec(0u16..620, 8)) {
+            let mut ours = OrderedSet::default();
+            let mut reference = BTreeSet::new();
+            for op in ops {
+                match op {
+                    Op::Insert(x) => prop_assert_eq!(ours.insert(x), reference.insert(x)),
+                    Op::Remove(x) => prop_assert_eq!(ours.remove(&x), reference.remove(&x)),
+                }
+                prop_assert_eq!(ours.first(), reference.first());
+            }
+            prop_assert_eq!(ours.len(), reference.len());
+            prop_assert!(ours.iter().eq(reference.iter()));
+            for p in probes {
+                prop_assert!(ours.range_from(&p).eq(reference.range(p..)));
+            }
+            for (chunk, first) in ours.chunks.iter().zip(&ours.firsts) {
+                prop_assert!(!chunk.is_empty() && chunk.len() <= CHUNK);
+                prop_assert_eq!(chunk[0], *first);
+            }
+        }
+    }
+
+    #[test]
+    fn range_below_everything_and_above_everything() {
+        let mut s = OrderedSet::default();
+        for x in (10..1000).step_by(3) {
+            s.insert(x);
+        }
+        assert_eq!(s.range_from(&0).next(), Some(&10));
+        assert_eq!(s.range_from(&11).next(), Some(&13));
+        assert_eq!(s.range_from(&1000).next(), None);
+        assert_eq!(OrderedSet::<u32>::default().range_from(&5).next(), None);
+    }
+}
