@@ -253,6 +253,24 @@ fn label_of(id: DeviceId) -> u64 {
     z ^ (z >> 31)
 }
 
+/// Names shared by value: every `/dev/sdb` of the index is one allocation, and a node's
+/// manage and storage names are one when equal. Plans copy names into every brick; a
+/// shared name's reference count stays in cache where a name per device or node would miss
+/// it on large clusters.
+#[derive(Default)]
+struct Interner(HashSet<SharedStr>);
+
+impl Interner {
+    fn get(&mut self, name: &str) -> SharedStr {
+        if let Some(shared) = self.0.get(name) {
+            return shared.clone();
+        }
+        let shared = SharedStr::from(name);
+        self.0.insert(shared.clone());
+        shared
+    }
+}
+
 /// What a device of `total` bytes may fill to with `reserve_per_mille` kept free.
 pub(crate) fn fill_cap(total: u64, reserve_per_mille: u32) -> u64 {
     let keep = u128::from(total) * u128::from(reserve_per_mille.min(1000));
@@ -286,6 +304,7 @@ impl Index {
                 index.clusters[c.ix()].names.insert(v.name.clone());
             }
         }
+        let mut names = Interner::default();
         let mut zone_ix: HashMap<(ClusterIx, Zone), ZoneIx> = HashMap::new();
         let mut node_ix: HashMap<NodeId, NodeIx> = HashMap::with_capacity(model.nodes().len());
         for n in model.nodes() {
@@ -309,8 +328,8 @@ impl Index {
             index.clusters[c.ix()].nodes.push(nx);
             index.nodes.push(NodeRec {
                 id: n.id,
-                manage: SharedStr::from(&n.manage_hostname),
-                storage: SharedStr::from(&n.storage_hostname),
+                manage: names.get(&n.manage_hostname),
+                storage: names.get(&n.storage_hostname),
                 zone: z,
                 online: n.state.is_online(),
                 tags: n.tags.clone(),
@@ -332,7 +351,7 @@ impl Index {
             let dx = DevIx(index.devs.len() as u32);
             let dev = Dev {
                 id: d.id,
-                name: SharedStr::from(&d.name),
+                name: names.get(&d.name),
                 node: nx,
                 zone: node.zone,
                 total: d.total.bytes(),

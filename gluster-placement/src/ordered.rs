@@ -6,7 +6,7 @@
 //! list (`len / CHUNK` entries). Queries dominate placement, updates happen once per brick.
 
 /// Most entries of a chunk; a full chunk splits in two.
-const CHUNK: usize = 64;
+const CHUNK: usize = 32;
 
 /// A chunk this small merges into a neighbour that has room.
 const SMALL: usize = CHUNK / 4;
