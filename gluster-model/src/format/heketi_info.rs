@@ -184,7 +184,7 @@ pub fn import_heketi_info(json: &str) -> Result<Model, ImportError> {
     for (ci, c) in info.clusters.iter().enumerate() {
         for (ni, n) in c.nodes.iter().enumerate() {
             let at = format!("clusters[{ci}].nodes[{ni}]");
-            let (manage, storage) = first_hostnames(&n.hostnames, &format!("{at}.hostnames"))?;
+            let (manage, storage) = first_hostnames(&n.hostnames, || format!("{at}.hostnames"))?;
             if m.nodes.contains_key(&n.id) {
                 return Err(ImportError::invalid(
                     format!("{at}.id"),
