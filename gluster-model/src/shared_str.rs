@@ -1,14 +1,15 @@
-//! `SharedStr`: an immutable string whose clones share one allocation.
+//! `SharedStr`: an immutable string that is cheap to clone.
 //!
-//! Host and device names are copied into every planned brick; a planner makes millions of
-//! plans, and a clone of a `SharedStr` is a reference count increment, not an allocation.
+//! Host and device names are copied into every planned brick, and a planner makes millions
+//! of plans. A `SharedStr` of up to 23 bytes is stored inline (a clone copies 24 bytes:
+//! no allocation, no atomic reference count, no cache miss on a heap block); a longer one
+//! shares one reference-counted allocation (`smol_str`, as rust-analyzer uses).
 
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use smol_str::SmolStr;
 use std::borrow::Borrow;
 use std::fmt;
 use std::ops::Deref;
-use std::sync::Arc;
-
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// An immutable string, cheap to clone; serializes as a plain string and compares with
 /// `str` and `String`.
@@ -23,7 +24,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 /// assert_eq!(serde_json::to_string(&a).unwrap(), "\"node1.example\"");
 /// ```
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
-pub struct SharedStr(Arc<str>);
+pub struct SharedStr(SmolStr);
 
 impl SharedStr {
     /// The text.
@@ -65,19 +66,19 @@ impl fmt::Debug for SharedStr {
 
 impl From<&str> for SharedStr {
     fn from(s: &str) -> Self {
-        SharedStr(Arc::from(s))
+        SharedStr(SmolStr::new(s))
     }
 }
 
 impl From<String> for SharedStr {
     fn from(s: String) -> Self {
-        SharedStr(Arc::from(s))
+        SharedStr(SmolStr::from(s))
     }
 }
 
 impl From<&String> for SharedStr {
     fn from(s: &String) -> Self {
-        SharedStr(Arc::from(s.as_str()))
+        SharedStr(SmolStr::new(s))
     }
 }
 
@@ -141,11 +142,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn clones_share_and_compare_as_text() {
+    fn clones_compare_as_text() {
         let a = SharedStr::from(String::from("/dev/sdb"));
         let b = a.clone();
-        assert!(Arc::ptr_eq(&a.0, &b.0));
+        assert!(!a.0.is_heap_allocated());
         assert_eq!(a, b);
+        let long = SharedStr::from("storage-node-17.rack-4.example.com");
+        assert!(long.0.is_heap_allocated());
+        assert_eq!(long.clone(), "storage-node-17.rack-4.example.com");
         assert_eq!(a, "/dev/sdb");
         assert_eq!("/dev/sdb", a);
         assert_eq!(a, String::from("/dev/sdb"));

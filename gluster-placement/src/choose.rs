@@ -72,10 +72,11 @@ pub(crate) struct Scratch {
     nodes: Vec<NodeIx>,
     /// Zones the set uses so far.
     zones: Vec<ZoneIx>,
-    /// Per allowed zone, once queried, its candidate (`Some(None)`: the zone has none).
-    cands: Vec<Option<Option<Cand>>>,
-    /// The allowed zones that may still take a brick of this set, as `(bound, slot)`.
-    order: Vec<(Bound, usize)>,
+    /// Allowed zones that may take the next brick and were not queried yet, as
+    /// `(bound, slot)`.
+    unqueried: Vec<(Bound, usize)>,
+    /// Allowed zones that may take the next brick, queried: `(slot, candidate)`.
+    queried: Vec<(usize, Cand)>,
     /// Per zone of the index, the last `(need, share)` of a data and of an arbiter brick
     /// (see `ZoneRec::rank_after`); kept across plans.
     shares: Vec<[(u64, u64); 2]>,
@@ -193,14 +194,17 @@ impl SetChooser<'_> {
     ) -> Option<Cand> {
         let index = self.index;
         let pred = |dx: DevIx| {
-            let dev = &index.devs[dx.ix()];
-            self.filter.tags_match(dx)
-                && !nodes.contains(&dev.node)
-                && dev.room() >= self.needs.bytes(arbiter, dev.extent)
+            let probe = &index.probes[dx.ix()];
+            let need = if probe.default_extent {
+                self.needs.default_bytes(arbiter)
+            } else {
+                self.needs.bytes(arbiter, index.devs[dx.ix()].extent)
+            };
+            self.filter.tags_match(dx) && !nodes.contains(&probe.node) && probe.room >= need
         };
-        let (class, dev, role_tier) = if arbiter {
+        let (class, entry, role_tier) = if arbiter {
             match index.best(zone, Class::ArbRequired, r, pred) {
-                Some(d) => (Class::ArbRequired, d, 0),
+                Some(e) => (Class::ArbRequired, e, 0),
                 None => (
                     Class::ArbSupported,
                     index.best(zone, Class::ArbSupported, r, pred)?,
@@ -210,18 +214,21 @@ impl SetChooser<'_> {
         } else {
             (Class::Data, index.best(zone, Class::Data, r, pred)?, 0)
         };
-        let need = |dx: DevIx| self.needs.bytes(arbiter, index.devs[dx.ix()].extent);
-        let dev = if index.zones[zone.ix()].uniform {
-            dev
-        } else {
-            index.refine_after(zone, class, r, dev, need, pred)
+        let rec = &index.zones[zone.ix()];
+        let need = |extent| self.needs.bytes(arbiter, extent);
+        // A uniform zone's order by rank is also its order after the brick; elsewhere the
+        // devices that could end lower after the brick are looked at.
+        let (entry, rank) = match rec.uniform_rank_after(entry, need, memo) {
+            Some(rank) => (entry, rank),
+            None => {
+                let need_of = |dx: DevIx| self.needs.bytes(arbiter, index.devs[dx.ix()].extent);
+                let dx = index.refine_after(zone, class, r, entry.dev(), need_of, pred);
+                let dev = &index.devs[dx.ix()];
+                (dev.entry(dx), dev.rank_after(need_of(dx)))
+            }
         };
-        let (_, rot, ix) = index.key(dev, r);
-        let rank = index.zones[zone.ix()].rank_after(
-            &index.devs[dev.ix()],
-            |extent| self.needs.bytes(arbiter, extent),
-            memo,
-        );
+        let dev = entry.dev();
+        let (rot, ix) = (entry.label().wrapping_sub(r), dev.0);
         let zone_tier = self.filter.tier(zone);
         let used = u8::from(zone_used);
         let zone_rot = index.zones[zone.ix()].rotation(r);
@@ -268,19 +275,18 @@ impl SetChooser<'_> {
             };
         let Scratch {
             zones,
-            cands,
-            order,
+            unqueried,
+            queried,
             shares,
             ..
         } = scratch;
-        cands.clear();
-        cands.resize(self.filter.zones.len(), None);
-        order.clear();
+        unqueried.clear();
+        queried.clear();
         for (slot, z) in self.filter.zones.iter().enumerate() {
             let used = zones.contains(z);
             if !(used && spread == Spread::Zones) {
                 let memo = Scratch::share_memo(shares, *z, arbiter);
-                order.push((self.bound(*z, arbiter, r, prefer_new && used, memo), slot));
+                unqueried.push((self.bound(*z, arbiter, r, prefer_new && used, memo), slot));
             }
         }
     }
@@ -291,47 +297,44 @@ impl SetChooser<'_> {
     fn best_slot(&self, arbiter: bool, r: u64, scratch: &mut Scratch) -> Option<(usize, Cand)> {
         let Scratch {
             nodes,
-            cands,
-            order,
+            unqueried,
+            queried,
             shares,
             ..
         } = scratch;
         let mut best: Option<(usize, Cand)> = None;
+        for &(slot, c) in queried.iter() {
+            if best.is_none_or(|(_, b)| c.key < b.key) {
+                best = Some((slot, c));
+            }
+        }
         let beaten = |bound: Bound, best: Option<(usize, Cand)>| {
             best.is_some_and(|(_, b)| bound > b.bound())
         };
         loop {
-            let mut first: Option<(Bound, usize)> = None;
+            // The two smallest unqueried bounds.
+            let mut first: Option<(Bound, usize, usize)> = None;
             let mut second: Option<Bound> = None;
-            for &(bound, slot) in order.iter() {
-                match cands[slot] {
-                    Some(Some(c)) => {
-                        if best.is_none_or(|(_, b)| c.key < b.key) {
-                            best = Some((slot, c));
-                        }
-                    }
-                    Some(None) => {}
-                    None => {
-                        if first.is_none_or(|f| (bound, slot) < f) {
-                            second = first.map(|f| f.0);
-                            first = Some((bound, slot));
-                        } else if second.is_none_or(|s| bound < s) {
-                            second = Some(bound);
-                        }
-                    }
+            for (at, &(bound, slot)) in unqueried.iter().enumerate() {
+                if first.is_none_or(|(b, s, _)| (bound, slot) < (b, s)) {
+                    second = first.map(|f| f.0);
+                    first = Some((bound, slot, at));
+                } else if second.is_none_or(|s| bound < s) {
+                    second = Some(bound);
                 }
             }
-            let Some((bound, slot)) = first else {
+            let Some((bound, slot, at)) = first else {
                 break;
             };
             if beaten(bound, best) {
                 break;
             }
+            unqueried.swap_remove(at);
             let zone = self.filter.zones[slot];
             let memo = Scratch::share_memo(shares, zone, arbiter);
-            let cand = self.candidate(zone, arbiter, r, nodes, bound_zone_used(bound), memo);
-            cands[slot] = Some(cand);
-            if let Some(c) = cand {
+            // A zone without a candidate leaves both lists: it has none for this set.
+            if let Some(c) = self.candidate(zone, arbiter, r, nodes, bound_zone_used(bound), memo) {
+                queried.push((slot, c));
                 if best.is_none_or(|(_, b)| c.key < b.key) {
                     best = Some((slot, c));
                 }
@@ -343,11 +346,10 @@ impl SetChooser<'_> {
         best
     }
 
-    /// Records a pick in the set's nodes and zones.
-    fn take(&self, dev: DevIx, scratch: &mut Scratch) {
-        let d = &self.index.devs[dev.ix()];
-        scratch.nodes.push(d.node);
-        scratch.zones.push(d.zone);
+    /// Records a pick of `cand` in the set's nodes and zones.
+    fn take(&self, slot: usize, cand: &Cand, scratch: &mut Scratch) {
+        scratch.nodes.push(self.index.probes[cand.dev.ix()].node);
+        scratch.zones.push(self.filter.zones[slot]);
     }
 
     /// The best device for one brick on a node the set does not use yet.
@@ -359,8 +361,8 @@ impl SetChooser<'_> {
         scratch: &mut Scratch,
     ) -> Option<DevIx> {
         self.open_slots(arbiter, spread, r, scratch);
-        let (_, cand) = self.best_slot(arbiter, r, scratch)?;
-        self.take(cand.dev, scratch);
+        let (slot, cand) = self.best_slot(arbiter, r, scratch)?;
+        self.take(slot, &cand, scratch);
         Some(cand.dev)
     }
 
@@ -385,20 +387,16 @@ impl SetChooser<'_> {
                 return false;
             };
             out.push(cand.dev);
-            self.take(cand.dev, scratch);
-            // `best_slot` answers with a slot of `order`.
-            let Some(at) = scratch.order.iter().position(|&(_, s)| s == slot) else {
-                continue;
-            };
-            if spread == Spread::Zones {
-                scratch.order.swap_remove(at);
-            } else {
-                // The zone may offer another node; its key (and bound) change with the
-                // pick. Other zones' candidates stay valid: a node lies in one zone.
-                scratch.cands[slot] = None;
+            self.take(slot, &cand, scratch);
+            // The picked zone leaves the queried ones; other zones' candidates stay valid
+            // (a node lies in one zone).
+            scratch.queried.retain(|&(s, _)| s != slot);
+            if spread != Spread::Zones {
+                // The zone may offer another node; its key (and bound) change with the pick.
                 let zone = self.filter.zones[slot];
                 let memo = Scratch::share_memo(&mut scratch.shares, zone, false);
-                scratch.order[at].0 = self.bound(zone, false, r, prefer_new, memo);
+                let bound = self.bound(zone, false, r, prefer_new, memo);
+                scratch.unqueried.push((bound, slot));
             }
         }
         true

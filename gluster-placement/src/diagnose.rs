@@ -136,7 +136,7 @@ fn causes_at(
     let (mut data_zones, mut arb_zones) = (BTreeSet::new(), BTreeSet::new());
     let mut largest_free_by_zone = Vec::new();
     let mut free = 0u64;
-    for &z in &filter.zones {
+    for &z in filter.zones.iter() {
         let zone = index.zones[z.ix()].zone;
         let mut largest = 0u64;
         for &n in &index.zones[z.ix()].nodes {

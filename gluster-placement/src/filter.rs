@@ -1,6 +1,8 @@
 //! Request validation and the per-request filters: tag rules, allowed and preferred zones,
 //! and the space a brick needs on a device.
 
+use std::sync::Arc;
+
 use gluster_model::{BrickSpace, ByteSize, SnapshotFactor, DEFAULT_EXTENT_SIZE};
 
 use crate::error::PlacementError;
@@ -162,6 +164,15 @@ impl Needs {
             .map_or(u64::MAX, ByteSize::bytes)
     }
 
+    /// Bytes a data or arbiter brick takes with the default extent.
+    pub(crate) fn default_bytes(&self, arbiter: bool) -> u64 {
+        if arbiter {
+            self.default.1
+        } else {
+            self.default.0
+        }
+    }
+
     /// Bytes a data brick takes with the default extent.
     pub(crate) fn data_default(&self) -> u64 {
         self.default.0
@@ -177,7 +188,7 @@ impl Needs {
 pub(crate) struct Filter {
     pub(crate) cluster: ClusterIx,
     /// Zones bricks may go to, by zone number.
-    pub(crate) zones: Vec<ZoneIx>,
+    pub(crate) zones: Arc<[ZoneIx]>,
     /// Per zone of the index: 0 for a preferred zone, 1 otherwise.
     pub(crate) zone_tier: Vec<u8>,
     /// Per device of the index, whether it matches every tag rule (`None`: no rules).
@@ -187,15 +198,15 @@ pub(crate) struct Filter {
 impl Filter {
     pub(crate) fn new(index: &Index, cluster: ClusterIx, request: &VolumeRequest) -> Filter {
         let rec = &index.clusters[cluster.ix()];
-        let zones = rec
-            .zones
-            .iter()
-            .copied()
-            .filter(|z| {
-                request.allowed_zones.is_empty()
-                    || request.allowed_zones.contains(&index.zones[z.ix()].zone)
-            })
-            .collect();
+        let zones = if request.allowed_zones.is_empty() {
+            rec.all_zones.clone()
+        } else {
+            rec.zones
+                .iter()
+                .copied()
+                .filter(|z| request.allowed_zones.contains(&index.zones[z.ix()].zone))
+                .collect()
+        };
         let zone_tier = if request.preferred_zones.is_empty() {
             Vec::new()
         } else {

@@ -4,12 +4,15 @@
 //! Dense indices (`DevIx`, `NodeIx`, `ZoneIx`, `ClusterIx`) never leave the crate: plans carry
 //! the model's ids.
 
+use std::sync::Arc;
+
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use crate::ordered::OrderedSet;
 
 use gluster_model::{
     ArbiterTag, ByteSize, ClusterId, DeviceId, Model, NodeId, SharedStr, Tags, Zone,
+    DEFAULT_EXTENT_SIZE,
 };
 
 macro_rules! dense {
@@ -45,7 +48,7 @@ pub(crate) enum Class {
 /// packed into one integer, so that ascending order is "most free fraction first", then by
 /// label, and a comparison is one 128-bit compare.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-struct Entry(u128);
+pub(crate) struct Entry(u128);
 
 impl Entry {
     fn new(rank: u64, label: u64, dev: u32) -> Entry {
@@ -54,15 +57,19 @@ impl Entry {
         Entry(u128::from(rank) << 96 | u128::from(label) << 32 | u128::from(dev))
     }
 
-    fn rank(self) -> u64 {
+    /// The device's rank when the entry was made (its rank now: entries are remade on
+    /// every change).
+    pub(crate) fn rank(self) -> u64 {
         (self.0 >> 96) as u64
     }
 
-    fn label(self) -> u64 {
+    /// The device's label.
+    pub(crate) fn label(self) -> u64 {
         (self.0 >> 32) as u64
     }
 
-    fn dev(self) -> DevIx {
+    /// The device.
+    pub(crate) fn dev(self) -> DevIx {
         DevIx(self.0 as u32)
     }
 }
@@ -74,6 +81,18 @@ const FRACTION_ONE: u64 = u32::MAX as u64;
 fn share_of(part: u64, total: u64) -> u64 {
     let share = u128::from(part) * u128::from(FRACTION_ONE) / u128::from(total);
     u64::try_from(share).unwrap_or(u64::MAX)
+}
+
+/// What a query asks of a device, 16 bytes per device in a dense array: the zone orders
+/// plus the probes of a 10,000-device index fit in a core's L2 cache, where the full
+/// records do not, and a query reads nothing else.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Probe {
+    pub(crate) node: NodeIx,
+    /// The device has the default extent size (the need is then precomputed).
+    pub(crate) default_extent: bool,
+    /// Space a brick may still take (see [`Dev::room`]).
+    pub(crate) room: u64,
 }
 
 pub(crate) struct Dev {
@@ -119,7 +138,15 @@ impl Dev {
         FRACTION_ONE - share_of(free, self.total)
     }
 
-    fn entry(&self, ix: DevIx) -> Entry {
+    fn probe(&self) -> Probe {
+        Probe {
+            node: self.node,
+            default_extent: self.extent == DEFAULT_EXTENT_SIZE,
+            room: self.room(),
+        }
+    }
+
+    pub(crate) fn entry(&self, ix: DevIx) -> Entry {
         Entry::new(self.rank(), self.label, ix.0)
     }
 
@@ -186,22 +213,22 @@ impl ZoneRec {
         Some(memo.1)
     }
 
-    /// The rank device `dev` of this zone is compared by after taking `need(extent)` bytes:
-    /// in a uniform zone its rank plus the brick's share (so that [`Self::rank_after_bound`]
-    /// is exact for the zone's first device), elsewhere its exact rank after the brick.
-    pub(crate) fn rank_after(
+    /// In a uniform zone, the rank the device of `entry` is compared by after taking
+    /// `need(extent)` bytes: its rank plus the brick's share, so that
+    /// [`Self::rank_after_bound`] is exact for the zone's first device. `None` elsewhere
+    /// (devices are then compared by their exact rank after the brick).
+    pub(crate) fn uniform_rank_after(
         &self,
-        dev: &Dev,
+        entry: Entry,
         need: impl Fn(ByteSize) -> u64,
         memo: &mut (u64, u64),
-    ) -> u64 {
-        match self.uniform_share(&need, memo) {
-            Some(share) => dev.rank().saturating_add(share),
-            None => dev.rank_after(need(dev.extent)),
-        }
+    ) -> Option<u64> {
+        let share = self.uniform_share(need, memo)?;
+        Some(entry.rank().saturating_add(share))
     }
 
-    /// A lower bound of [`Self::rank_after`] for every device of `class` here: the
+    /// A lower bound of the rank after a brick ([`Self::uniform_rank_after`], else
+    /// [`Dev::rank_after`]) for every device of `class` here: the
     /// smallest rank, plus the brick's share when every device has one size.
     pub(crate) fn rank_after_bound(
         &self,
@@ -225,6 +252,8 @@ pub(crate) struct ClusterRec {
     pub(crate) file: bool,
     /// Zones by zone number.
     pub(crate) zones: Vec<ZoneIx>,
+    /// The same, shared with every request that allows all zones (no copy per plan).
+    pub(crate) all_zones: Arc<[ZoneIx]>,
     pub(crate) nodes: Vec<NodeIx>,
     pub(crate) names: HashSet<String>,
 }
@@ -236,6 +265,8 @@ pub(crate) struct Index {
     pub(crate) zones: Vec<ZoneRec>,
     pub(crate) clusters: Vec<ClusterRec>,
     pub(crate) dev_by_id: HashMap<DeviceId, DevIx>,
+    /// Per device, what queries read (kept in step with `devs` by `set_used`).
+    pub(crate) probes: Vec<Probe>,
     /// Answer queries by scanning every device of the zone (the reference oracle).
     pub(crate) scan: bool,
 }
@@ -286,6 +317,7 @@ impl Index {
             zones: Vec::new(),
             clusters: Vec::new(),
             dev_by_id: HashMap::with_capacity_and_hasher(model.devices().len(), Default::default()),
+            probes: Vec::with_capacity(model.devices().len()),
             scan: false,
         };
         let mut cluster_ix: HashMap<ClusterId, ClusterIx> = HashMap::default();
@@ -295,6 +327,7 @@ impl Index {
                 id: c.id,
                 file: c.file,
                 zones: Vec::new(),
+                all_zones: Arc::from([]),
                 nodes: Vec::new(),
                 names: HashSet::default(),
             });
@@ -343,6 +376,7 @@ impl Index {
         for c in &mut index.clusters {
             let zones = &index.zones;
             c.zones.sort_by_key(|z| zones[z.ix()].zone);
+            c.all_zones = Arc::from(c.zones.as_slice());
         }
         for d in model.devices() {
             let Some(&nx) = node_ix.get(&d.node) else {
@@ -372,6 +406,7 @@ impl Index {
             }
             index.dev_by_id.insert(d.id, dx);
             index.nodes[nx.ix()].devices.push(dx);
+            index.probes.push(dev.probe());
             index.devs.push(dev);
         }
         // The ordered sets are built from sorted runs at the end: inserting devices one by
@@ -421,6 +456,7 @@ impl Index {
     pub(crate) fn set_used(&mut self, dx: DevIx, used: u64) {
         self.remove(dx);
         self.devs[dx.ix()].used = used;
+        self.probes[dx.ix()] = self.devs[dx.ix()].probe();
         self.insert(dx);
     }
 
@@ -432,9 +468,10 @@ impl Index {
         class: Class,
         r: u64,
         mut pred: impl FnMut(DevIx) -> bool,
-    ) -> Option<DevIx> {
+    ) -> Option<Entry> {
         if self.scan {
-            return self.best_by_scan(zone, class, r, pred);
+            let dx = self.best_by_scan(zone, class, r, pred)?;
+            return Some(self.devs[dx.ix()].entry(dx));
         }
         let rec = &self.zones[zone.ix()];
         let set = &rec.sets[class as usize];
@@ -451,7 +488,7 @@ impl Index {
                     break;
                 }
                 if pred(e.dev()) {
-                    return Some(e.dev());
+                    return Some(*e);
                 }
             }
             if r > 0 {
@@ -460,7 +497,7 @@ impl Index {
                         break;
                     }
                     if pred(e.dev()) {
-                        return Some(e.dev());
+                        return Some(*e);
                     }
                 }
             }
@@ -548,12 +585,6 @@ impl Index {
             }
         }
         best.1
-    }
-
-    /// The sort key of a device under rotation `r` (what [`Index::best`] minimises).
-    pub(crate) fn key(&self, dx: DevIx, r: u64) -> (u64, u64, u32) {
-        let dev = &self.devs[dx.ix()];
-        (dev.rank(), dev.label.wrapping_sub(r), dx.0)
     }
 }
 
