@@ -52,6 +52,11 @@ fn bound_zone_used(bound: Bound) -> bool {
     bound >> 127 == 1
 }
 
+/// The zone rotation a bound carries (its low 64 bits).
+fn bound_zone_rotation(bound: Bound) -> u64 {
+    bound as u64
+}
+
 /// A candidate: the device and its comparison key.
 #[derive(Debug, Clone, Copy)]
 struct Cand {
@@ -80,9 +85,19 @@ pub(crate) struct Scratch {
     /// Per zone of the index, the last `(need, share)` of a data and of an arbiter brick
     /// (see `ZoneRec::rank_after`); kept across plans.
     shares: Vec<[(u64, u64); 2]>,
+    /// The rotation `rotations` were computed for.
+    rotations_for: Option<u64>,
+    /// Per allowed zone, its rotation under `rotations_for` (a set's picks share one).
+    rotations: Vec<u64>,
 }
 
 impl Scratch {
+    /// Forgets what depends on the filter (its zone slots): called before choosing with a
+    /// new one.
+    pub(crate) fn new_filter(&mut self) {
+        self.rotations_for = None;
+    }
+
     /// The share memo of `zone` for data or arbiter bricks.
     fn share_memo(
         shares: &mut Vec<[(u64, u64); 2]>,
@@ -190,6 +205,7 @@ impl SetChooser<'_> {
         r: u64,
         nodes: &[NodeIx],
         zone_used: bool,
+        zone_rot: u64,
         memo: &mut (u64, u64),
     ) -> Option<Cand> {
         let index = self.index;
@@ -231,7 +247,6 @@ impl SetChooser<'_> {
         let (rot, ix) = (entry.label().wrapping_sub(r), dev.0);
         let zone_tier = self.filter.tier(zone);
         let used = u8::from(zone_used);
-        let zone_rot = index.zones[zone.ix()].rotation(r);
         Some(Cand {
             dev,
             key: (used, role_tier * 2 + zone_tier, rank, zone_rot, rot, ix),
@@ -244,8 +259,8 @@ impl SetChooser<'_> {
         &self,
         zone: ZoneIx,
         arbiter: bool,
-        r: u64,
         zone_used: bool,
+        zone_rot: u64,
         memo: &mut (u64, u64),
     ) -> Bound {
         let rec = &self.index.zones[zone.ix()];
@@ -262,7 +277,7 @@ impl SetChooser<'_> {
             u8::from(zone_used),
             role_tier * 2 + self.filter.tier(zone),
             rank,
-            rec.rotation(r),
+            zone_rot,
         )
     }
 
@@ -278,15 +293,29 @@ impl SetChooser<'_> {
             unqueried,
             queried,
             shares,
+            rotations_for,
+            rotations,
             ..
         } = scratch;
+        if *rotations_for != Some(r) {
+            rotations.clear();
+            let index = self.index;
+            rotations.extend(
+                self.filter
+                    .zones
+                    .iter()
+                    .map(|z| index.zones[z.ix()].rotation(r)),
+            );
+            *rotations_for = Some(r);
+        }
         unqueried.clear();
         queried.clear();
         for (slot, z) in self.filter.zones.iter().enumerate() {
             let used = zones.contains(z);
             if !(used && spread == Spread::Zones) {
                 let memo = Scratch::share_memo(shares, *z, arbiter);
-                unqueried.push((self.bound(*z, arbiter, r, prefer_new && used, memo), slot));
+                let bound = self.bound(*z, arbiter, prefer_new && used, rotations[slot], memo);
+                unqueried.push((bound, slot));
             }
         }
     }
@@ -333,7 +362,8 @@ impl SetChooser<'_> {
             let zone = self.filter.zones[slot];
             let memo = Scratch::share_memo(shares, zone, arbiter);
             // A zone without a candidate leaves both lists: it has none for this set.
-            if let Some(c) = self.candidate(zone, arbiter, r, nodes, bound_zone_used(bound), memo) {
+            let (used, rot) = (bound_zone_used(bound), bound_zone_rotation(bound));
+            if let Some(c) = self.candidate(zone, arbiter, r, nodes, used, rot, memo) {
                 queried.push((slot, c));
                 if best.is_none_or(|(_, b)| c.key < b.key) {
                     best = Some((slot, c));
@@ -395,7 +425,8 @@ impl SetChooser<'_> {
                 // The zone may offer another node; its key (and bound) change with the pick.
                 let zone = self.filter.zones[slot];
                 let memo = Scratch::share_memo(&mut scratch.shares, zone, false);
-                let bound = self.bound(zone, false, r, prefer_new, memo);
+                let rot = scratch.rotations[slot];
+                let bound = self.bound(zone, false, prefer_new, rot, memo);
                 scratch.unqueried.push((bound, slot));
             }
         }

@@ -250,6 +250,7 @@ impl Planner {
         let arbiter = needs.arbiter_brick.is_some();
         let set_size = request.durability.set_size();
         self.chosen.clear();
+        self.scratch.new_filter();
         for s in 0..sets {
             let r = rng.next_u64();
             let chooser = SetChooser {
