@@ -197,15 +197,15 @@ impl SetChooser<'_> {
         }
     }
 
-    /// The best candidate of `zone` for a data or arbiter brick on a node not in `nodes`.
+    /// The best candidate of `zone` for a data or arbiter brick on a node not in `nodes`;
+    /// `bound` is the zone's bound (whether the set uses the zone, and its rotation).
     fn candidate(
         &self,
         zone: ZoneIx,
         arbiter: bool,
         r: u64,
         nodes: &[NodeIx],
-        zone_used: bool,
-        zone_rot: u64,
+        bound: Bound,
         memo: &mut (u64, u64),
     ) -> Option<Cand> {
         let index = self.index;
@@ -246,7 +246,8 @@ impl SetChooser<'_> {
         let dev = entry.dev();
         let (rot, ix) = (entry.label().wrapping_sub(r), dev.0);
         let zone_tier = self.filter.tier(zone);
-        let used = u8::from(zone_used);
+        let used = u8::from(bound_zone_used(bound));
+        let zone_rot = bound_zone_rotation(bound);
         Some(Cand {
             dev,
             key: (used, role_tier * 2 + zone_tier, rank, zone_rot, rot, ix),
@@ -362,8 +363,7 @@ impl SetChooser<'_> {
             let zone = self.filter.zones[slot];
             let memo = Scratch::share_memo(shares, zone, arbiter);
             // A zone without a candidate leaves both lists: it has none for this set.
-            let (used, rot) = (bound_zone_used(bound), bound_zone_rotation(bound));
-            if let Some(c) = self.candidate(zone, arbiter, r, nodes, used, rot, memo) {
+            if let Some(c) = self.candidate(zone, arbiter, r, nodes, bound, memo) {
                 queried.push((slot, c));
                 if best.is_none_or(|(_, b)| c.key < b.key) {
                     best = Some((slot, c));
