@@ -66,6 +66,8 @@ pub struct Planner {
     chosen: Vec<DevIx>,
     /// Buffers of the set choice (reused between plans).
     scratch: Scratch,
+    /// The clusters a request may go to (reused between plans).
+    candidates: Vec<ClusterIx>,
 }
 
 impl std::fmt::Debug for Planner {
@@ -79,12 +81,6 @@ impl std::fmt::Debug for Planner {
     }
 }
 
-/// Which cluster a request may go to, and why others are out.
-enum Clusters {
-    Candidates(Vec<ClusterIx>),
-    Refused(PlacementError),
-}
-
 impl Planner {
     /// Indexes `model` with `settings` (whose device reserve shapes the index).
     pub fn new(model: &Model, settings: &PlacementSettings) -> Planner {
@@ -94,6 +90,7 @@ impl Planner {
             undo: Vec::new(),
             chosen: Vec::new(),
             scratch: Scratch::default(),
+            candidates: Vec::new(),
             taken_ids: model
                 .volumes()
                 .map(|v| v.id.as_u128())
@@ -118,12 +115,24 @@ impl Planner {
     /// planner is unchanged afterwards (see [`Planner::commit`]).
     pub fn plan(&mut self, request: &VolumeRequest, seed: u64) -> Result<Plan, PlacementError> {
         validate(request, &self.settings)?;
-        let candidates = match self.clusters_for(request) {
-            Clusters::Candidates(c) => c,
-            Clusters::Refused(e) => return Err(e),
-        };
+        // The candidate list is the planner's buffer, taken out while planning.
+        let mut candidates = std::mem::take(&mut self.candidates);
+        let result = self
+            .clusters_for(request, &mut candidates)
+            .and_then(|()| self.plan_in(&candidates, request, seed));
+        self.candidates = candidates;
+        result
+    }
+
+    /// Plans `request` in the first of `candidates` where it fits, else explains why none.
+    fn plan_in(
+        &mut self,
+        candidates: &[ClusterIx],
+        request: &VolumeRequest,
+        seed: u64,
+    ) -> Result<Plan, PlacementError> {
         let limits = SizeLimits::of(&self.settings);
-        for &cluster in &candidates {
+        for &cluster in candidates {
             let filter = Filter::new(&self.index, cluster, request);
             for layout in layout_iter(request, limits) {
                 let Some(needs) = Needs::new(
@@ -140,7 +149,7 @@ impl Planner {
         }
         let sizing = layouts(request, &self.settings);
         let mut reasons: Vec<Reason> = Vec::new();
-        for &cluster in &candidates {
+        for &cluster in candidates {
             let filter = Filter::new(&self.index, cluster, request);
             for r in diagnose(&self.index, &filter, request, &self.settings, &sizing) {
                 if !reasons.contains(&r) {
@@ -190,7 +199,13 @@ impl Planner {
         Err(PlacementError::Infeasible(Infeasible { reasons }))
     }
 
-    fn clusters_for(&self, request: &VolumeRequest) -> Clusters {
+    /// The clusters `request` may go to, into `out`; or why none.
+    fn clusters_for(
+        &self,
+        request: &VolumeRequest,
+        out: &mut Vec<ClusterIx>,
+    ) -> Result<(), PlacementError> {
+        out.clear();
         let named = |c: ClusterIx| {
             request
                 .name
@@ -198,41 +213,44 @@ impl Planner {
                 .is_some_and(|n| self.index.clusters[c.ix()].names.contains(n))
         };
         let refuse = |detail: String| {
-            Clusters::Refused(PlacementError::Infeasible(Infeasible {
+            PlacementError::Infeasible(Infeasible {
                 reasons: vec![Reason::NoCluster { detail }],
-            }))
+            })
         };
-        let all = (0..self.index.clusters.len() as u32).map(ClusterIx);
+        let mut all = (0..self.index.clusters.len() as u32).map(ClusterIx);
         if let Some(id) = request.cluster {
-            let Some(c) = all.clone().find(|c| self.index.clusters[c.ix()].id == id) else {
-                return Clusters::Refused(PlacementError::InvalidRequest(format!(
+            let Some(c) = all.find(|c| self.index.clusters[c.ix()].id == id) else {
+                return Err(PlacementError::InvalidRequest(format!(
                     "cluster: unknown cluster {id}"
                 )));
             };
             if named(c) {
-                return Clusters::Refused(duplicate_name(request, id));
+                return Err(duplicate_name(request, id));
             }
             if !self.index.clusters[c.ix()].file {
-                return refuse(format!("cluster {id} does not take file volumes"));
+                return Err(refuse(format!("cluster {id} does not take file volumes")));
             }
-            return Clusters::Candidates(vec![c]);
+            out.push(c);
+            return Ok(());
         }
-        let file: Vec<ClusterIx> = all.filter(|c| self.index.clusters[c.ix()].file).collect();
-        if file.is_empty() {
-            return refuse(if self.index.clusters.is_empty() {
+        let mut first_file = None;
+        for c in all.filter(|c| self.index.clusters[c.ix()].file) {
+            first_file.get_or_insert(c);
+            if !named(c) {
+                out.push(c);
+            }
+        }
+        match first_file {
+            None => Err(refuse(if self.index.clusters.is_empty() {
                 "the model has no cluster".to_string()
             } else {
                 "no cluster takes file volumes".to_string()
-            });
+            })),
+            Some(c) if out.is_empty() => {
+                Err(duplicate_name(request, self.index.clusters[c.ix()].id))
+            }
+            Some(_) => Ok(()),
         }
-        let free: Vec<ClusterIx> = file.iter().copied().filter(|c| !named(*c)).collect();
-        if free.is_empty() {
-            return Clusters::Refused(duplicate_name(
-                request,
-                self.index.clusters[file[0].ix()].id,
-            ));
-        }
-        Clusters::Candidates(free)
     }
 
     /// Chooses `sets` brick sets one after the other into `self.chosen` (set by set,
