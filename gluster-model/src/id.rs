@@ -38,15 +38,26 @@ pub fn stable_hash128(parts: &[&str]) -> u128 {
     h
 }
 
+/// The 16 lowercase hex digits of `x`, computed on all digits at once (SWAR): every nibble
+/// is spread into its own byte, then offset to `'0'..='9'` or `'a'..='f'`.
+fn hex64(x: u64) -> [u8; 16] {
+    const ONES: u128 = 0x0101_0101_0101_0101_0101_0101_0101_0101;
+    let mut v = u128::from(x);
+    v = (v | v << 32) & 0x0000_0000_ffff_ffff_0000_0000_ffff_ffff;
+    v = (v | v << 16) & 0x0000_ffff_0000_ffff_0000_ffff_0000_ffff;
+    v = (v | v << 8) & 0x00ff_00ff_00ff_00ff_00ff_00ff_00ff_00ff;
+    v = (v | v << 4) & 0x0f0f_0f0f_0f0f_0f0f_0f0f_0f0f_0f0f_0f0f;
+    // 1 in every byte whose nibble is 10 or more.
+    let letters = ((v + 6 * ONES) >> 4) & ONES;
+    (v + u128::from(b'0') * ONES + letters * u128::from(b'a' - b'0' - 10)).to_be_bytes()
+}
+
 /// The 32 lowercase hex digits of `value`, without formatting machinery (ids are printed
 /// in every brick path and volume name, so this is on the planner's hot path).
 fn hex128(value: u128) -> [u8; 32] {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut out = [0u8; 32];
-    for (i, byte) in value.to_be_bytes().iter().enumerate() {
-        out[2 * i] = DIGITS[usize::from(byte >> 4)];
-        out[2 * i + 1] = DIGITS[usize::from(byte & 0xf)];
-    }
+    out[..16].copy_from_slice(&hex64((value >> 64) as u64));
+    out[16..].copy_from_slice(&hex64(value as u64));
     out
 }
 
@@ -166,14 +177,22 @@ mod tests {
 
     #[test]
     fn hex_digits_match_the_formatter() {
-        for v in [
+        let mut x = 0x9e37_79b9_7f4a_7c15_f39c_c060_5ced_c835_u128;
+        let mut values = vec![
             0,
             1,
             0xabc,
             u128::MAX,
             1 << 127,
             0x0123_4567_89ab_cdef << 40,
-        ] {
+        ];
+        for _ in 0..200 {
+            x = x
+                .wrapping_mul(0x2360_ed05_1fc6_5da4_4385_df64_9fcc_f645)
+                .wrapping_add(1);
+            values.push(x);
+        }
+        for v in values {
             let id = BrickId::from_u128(v);
             assert_eq!(id.to_string(), format!("{v:032x}"));
             let mut s = String::from("x");
