@@ -46,6 +46,10 @@ fn small_bricks_fill_uniform_clusters() {
     for (zones, nodes, devices, req) in cases {
         let model = uniform(zones, nodes, devices, ByteSize::gib(100));
         let report = simulate(&model, &req, &PlacementSettings::default(), 3, None).unwrap();
+        eprintln!(
+            "{zones}x{nodes}x{devices} {:?}: {} volumes, raw use {:.4}",
+            req.durability, report.placed, report.utilization.raw
+        );
         assert!(report.first_refusal.is_some());
         assert!(
             report.utilization.raw >= 0.99,
