@@ -264,7 +264,8 @@ pub(crate) struct ClusterRec {
     pub(crate) names: HashSet<String>,
 }
 
-/// The index. Cheap queries, O(log devices) updates.
+/// The index. Queries are two binary searches per zone; an update moves at most a chunk of
+/// a zone order plus, on a split or merge, its chunk list (see `ordered.rs`).
 pub(crate) struct Index {
     pub(crate) devs: Vec<Dev>,
     pub(crate) nodes: Vec<NodeRec>,
