@@ -12,7 +12,7 @@ use crate::choose::{Scratch, SetChooser};
 use crate::diagnose::diagnose;
 use crate::error::{Infeasible, PlacementError, Reason};
 use crate::filter::{validate, Filter, Needs};
-use crate::index::{ClusterIx, Dev, DevIx, Index, NodeRec};
+use crate::index::{ClusterIx, DevIx, Index, NodeIx};
 use crate::plan::{Plan, PlanNote, PlannedBrick};
 use crate::request::{PlacementSettings, VolumeRequest};
 use crate::seq::SplitMix64;
@@ -68,6 +68,8 @@ pub struct Planner {
     scratch: Scratch,
     /// The clusters a request may go to (reused between plans).
     candidates: Vec<ClusterIx>,
+    /// The chosen devices with their nodes and ids, gathered before a plan is built.
+    gathered: Vec<(DevIx, NodeIx, DeviceId, NodeId)>,
 }
 
 impl std::fmt::Debug for Planner {
@@ -91,6 +93,7 @@ impl Planner {
             chosen: Vec::new(),
             scratch: Scratch::default(),
             candidates: Vec::new(),
+            gathered: Vec::new(),
             taken_ids: model
                 .volumes()
                 .map(|v| v.id.as_u128())
@@ -311,7 +314,7 @@ impl Planner {
 
     /// The plan of the sets in `self.chosen`.
     fn build_plan(
-        &self,
+        &mut self,
         cluster: ClusterIx,
         layout: &Layout,
         needs: &Needs,
@@ -340,19 +343,17 @@ impl Planner {
         let set_size = request.durability.set_size();
         // The chosen devices' and nodes' records, read first in a tight loop: on large
         // clusters each is a cache miss, and loads that do not wait on each other overlap.
-        let records: Vec<(&Dev, &NodeRec, DeviceId, NodeId)> = self
-            .chosen
-            .iter()
-            .map(|&dx| {
-                let dev = &self.index.devs[dx.ix()];
-                let node = &self.index.nodes[self.index.probes[dx.ix()].node.ix()];
-                (dev, node, dev.id, node.id)
-            })
-            .collect();
+        self.gathered.clear();
+        let index = &self.index;
+        self.gathered.extend(self.chosen.iter().map(|&dx| {
+            let nx = index.probes[dx.ix()].node;
+            (dx, nx, index.devs[dx.ix()].id, index.nodes[nx.ix()].id)
+        }));
         let mut bricks = Vec::with_capacity(self.chosen.len());
         let mut notes = Vec::new();
-        for (slot, &(dev, node, device_id, node_id)) in records.iter().enumerate() {
+        for (slot, &(dx, nx, device_id, node_id)) in self.gathered.iter().enumerate() {
             let (set, position) = (slot / set_size, slot % set_size);
+            let (dev, node) = (&self.index.devs[dx.ix()], &self.index.nodes[nx.ix()]);
             let zone = self.index.zones[dev.zone.ix()].zone;
             let role = request.durability.role_at(position);
             let is_arbiter = role == BrickRole::Arbiter;
