@@ -3,9 +3,10 @@
 //! Every zone can offer its best candidate (most free fraction after the brick among the
 //! devices that pass the filters and have room; ties within a zone broken by a seeded
 //! rotation of stable device labels, ties between zones by a seeded rotation of the zones);
-//! the set takes the best candidates across zones. A zone's key is bounded from below by its cached smallest rank, so only zones whose
-//! bound can beat the best candidate found so far are queried: O(zones) cheap bounds plus a
-//! few O(log devices) queries per brick.
+//! the set takes the best candidates across zones. A zone's key is bounded from below by its
+//! cached smallest rank (plus the brick's share in a zone of one device size, where the bound
+//! is then exact), so only zones whose bound can beat the best candidate found so far are
+//! queried: O(zones) cheap bounds plus a few O(log devices) queries per brick.
 //!
 //! The choice is complete for one set: it finds a set whenever one exists. Without an
 //! arbiter, a greedy choice of distinct units (zones when strict, nodes otherwise) is
@@ -83,7 +84,7 @@ pub(crate) struct Scratch {
     /// Allowed zones that may take the next brick, queried: `(slot, candidate)`.
     queried: Vec<(usize, Cand)>,
     /// Per zone of the index, the last `(need, share)` of a data and of an arbiter brick
-    /// (see `ZoneRec::rank_after`); kept across plans.
+    /// (see `ZoneRec::uniform_rank_after`); kept across plans.
     shares: Vec<[(u64, u64); 2]>,
     /// The rotation `rotations` were computed for.
     rotations_for: Option<u64>,

@@ -234,8 +234,8 @@ impl ZoneRec {
     }
 
     /// A lower bound of the rank after a brick ([`Self::uniform_rank_after`], else
-    /// [`Dev::rank_after`]) for every device of `class` here: the
-    /// smallest rank, plus the brick's share when every device has one size.
+    /// [`Dev::rank_after`]) for every device of `class` here: the smallest rank, plus the
+    /// brick's share when every device has one size.
     pub(crate) fn rank_after_bound(
         &self,
         class: Class,
