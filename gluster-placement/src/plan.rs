@@ -45,6 +45,21 @@ impl PlannedBrick {
     pub fn space(&self) -> Option<ByteSize> {
         self.pool_bytes.checked_add(self.metadata_bytes)
     }
+
+    /// The model brick this planned brick becomes in `volume`.
+    pub fn to_model_brick(&self, volume: VolumeId) -> Brick {
+        Brick {
+            id: self.id,
+            volume,
+            node: self.node_id,
+            device: self.device_id,
+            size: self.size_bytes,
+            pool_size: self.pool_bytes,
+            metadata_size: self.metadata_bytes,
+            role: self.role,
+            path: self.path.clone(),
+        }
+    }
 }
 
 /// A note about a plan that is not a refusal.
@@ -123,17 +138,7 @@ impl Plan {
         let bricks = self
             .bricks
             .iter()
-            .map(|b| Brick {
-                id: b.id,
-                volume: self.volume_id,
-                node: b.node_id,
-                device: b.device_id,
-                size: b.size_bytes,
-                pool_size: b.pool_bytes,
-                metadata_size: b.metadata_bytes,
-                role: b.role,
-                path: b.path.clone(),
-            })
+            .map(|b| b.to_model_brick(self.volume_id))
             .collect();
         VolumeCommit {
             volume: Volume {

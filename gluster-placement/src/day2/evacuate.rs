@@ -60,8 +60,8 @@ use gluster_model::{
 
 use super::topo::{factor_of, zone_good, Topo};
 use super::{
-    apply_steps, assign_waves, replacement_brick_id, to_model_brick, BrickLocation, Day2Settings,
-    ReplaceStep, VolumePolicy,
+    apply_steps, assign_waves, replacement_brick_id, BrickLocation, Day2Settings, ReplaceStep,
+    VolumePolicy,
 };
 
 /// What to evacuate.
@@ -124,7 +124,7 @@ impl EvacuationPlan {
     /// Applies every step, wave by wave, with [`Model::replace_brick`]. Stops at the first
     /// refusal (earlier steps stay applied; apply to a clone for all-or-nothing).
     pub fn apply(&self, model: &mut Model) -> Result<(), ModelError> {
-        apply_steps(&self.steps, |s| to_model_brick(s.volume_id, &s.new), model)
+        apply_steps(&self.steps, model)
     }
 }
 

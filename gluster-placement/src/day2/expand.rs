@@ -15,7 +15,7 @@ use gluster_model::{
 };
 
 use super::topo::factor_of;
-use super::{to_model_brick, Day2Settings};
+use super::Day2Settings;
 use crate::error::{PlacementError, Reason};
 use crate::plan::{PlanNote, PlannedBrick};
 use crate::planner::Planner;
@@ -75,7 +75,7 @@ impl ExpandPlan {
         let bricks = self
             .bricks
             .iter()
-            .map(|b| to_model_brick(self.volume_id, b))
+            .map(|b| b.to_model_brick(self.volume_id))
             .collect();
         model.expand_volume(self.volume_id, sets, bricks, self.added_size)
     }

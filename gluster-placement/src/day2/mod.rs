@@ -180,26 +180,10 @@ pub(crate) fn assign_waves(steps: &mut [ReplaceStep]) {
 /// Applies replace steps in order (wave by wave) to a model.
 pub(crate) fn apply_steps(
     steps: &[ReplaceStep],
-    volume_bricks: impl Fn(&ReplaceStep) -> gluster_model::Brick,
     model: &mut gluster_model::Model,
 ) -> Result<(), gluster_model::ModelError> {
     for s in steps {
-        model.replace_brick(s.old.id, volume_bricks(s))?;
+        model.replace_brick(s.old.id, s.new.to_model_brick(s.volume_id))?;
     }
     Ok(())
-}
-
-/// The model brick a planned brick becomes.
-pub(crate) fn to_model_brick(volume: VolumeId, b: &PlannedBrick) -> gluster_model::Brick {
-    gluster_model::Brick {
-        id: b.id,
-        volume,
-        node: b.node_id,
-        device: b.device_id,
-        size: b.size_bytes,
-        pool_size: b.pool_bytes,
-        metadata_size: b.metadata_bytes,
-        role: b.role,
-        path: b.path.clone(),
-    }
 }

@@ -16,9 +16,7 @@ use serde::{Deserialize, Serialize};
 use gluster_model::{BrickId, Model, ModelError, ZoneChecking};
 
 use super::topo::{factor_of, zone_good, Topo};
-use super::{
-    apply_steps, assign_waves, replacement_brick_id, to_model_brick, Day2Settings, ReplaceStep,
-};
+use super::{apply_steps, assign_waves, replacement_brick_id, Day2Settings, ReplaceStep};
 
 /// A rebalance proposal.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -42,7 +40,7 @@ pub struct RebalancePlan {
 impl RebalancePlan {
     /// Applies every step with [`Model::replace_brick`].
     pub fn apply(&self, model: &mut Model) -> Result<(), ModelError> {
-        apply_steps(&self.steps, |s| to_model_brick(s.volume_id, &s.new), model)
+        apply_steps(&self.steps, model)
     }
 }
 
