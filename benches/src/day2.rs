@@ -102,32 +102,7 @@ pub fn filled_then_grown() -> Model {
     let cluster = model.clusters().next().expect("cluster").id;
     for z in 1..=10u32 {
         let name = format!("added-z{z}");
-        let node = NodeId::derived(&[&name]);
-        model
-            .add_node(Node {
-                id: node,
-                cluster,
-                zone: Zone(z),
-                manage_hostname: name.clone(),
-                storage_hostname: name.clone(),
-                tags: Tags::new(),
-                state: EntityState::Online,
-            })
-            .expect("node");
-        for d in 0..4 {
-            model
-                .add_device(Device {
-                    id: DeviceId::derived(&[&name, &d.to_string()]),
-                    node,
-                    name: format!("/dev/vd{d}"),
-                    total: ByteSize::tib(1),
-                    used: ByteSize::ZERO,
-                    extent_size: DEFAULT_EXTENT_SIZE,
-                    tags: Tags::new(),
-                    state: EntityState::Online,
-                })
-                .expect("device");
-        }
+        topology::add_node(&mut model, cluster, Zone(z), &name, 4, ByteSize::tib(1));
     }
     model
 }

@@ -21,36 +21,56 @@ pub fn model(zones: u32, nodes_per_zone: u32, devices_per_node: u32) -> Model {
         .expect("cluster");
     for z in 1..=zones {
         for n in 0..nodes_per_zone {
-            let name = host(z, n);
-            let node = NodeId::derived(&[&name]);
-            model
-                .add_node(Node {
-                    id: node,
-                    cluster,
-                    zone: Zone(z),
-                    manage_hostname: name.clone(),
-                    storage_hostname: name.clone(),
-                    tags: Tags::new(),
-                    state: EntityState::Online,
-                })
-                .expect("node");
-            for d in 0..devices_per_node {
-                model
-                    .add_device(Device {
-                        id: DeviceId::derived(&[&name, &d.to_string()]),
-                        node,
-                        name: format!("/dev/vd{d}"),
-                        total: ByteSize::tib(4),
-                        used: ByteSize::ZERO,
-                        extent_size: DEFAULT_EXTENT_SIZE,
-                        tags: Tags::new(),
-                        state: EntityState::Online,
-                    })
-                    .expect("device");
-            }
+            add_node(
+                &mut model,
+                cluster,
+                Zone(z),
+                &host(z, n),
+                devices_per_node,
+                ByteSize::tib(4),
+            );
         }
     }
     model
+}
+
+/// Adds an online node named `name` (manage and storage) in `zone` with `devices` empty
+/// devices `/dev/vd0..` of `size`; ids are derived from the names.
+pub fn add_node(
+    model: &mut Model,
+    cluster: ClusterId,
+    zone: Zone,
+    name: &str,
+    devices: u32,
+    size: ByteSize,
+) -> NodeId {
+    let node = NodeId::derived(&[name]);
+    model
+        .add_node(Node {
+            id: node,
+            cluster,
+            zone,
+            manage_hostname: name.to_string(),
+            storage_hostname: name.to_string(),
+            tags: Tags::new(),
+            state: EntityState::Online,
+        })
+        .expect("node");
+    for d in 0..devices {
+        model
+            .add_device(Device {
+                id: DeviceId::derived(&[name, &d.to_string()]),
+                node,
+                name: format!("/dev/vd{d}"),
+                total: size,
+                used: ByteSize::ZERO,
+                extent_size: DEFAULT_EXTENT_SIZE,
+                tags: Tags::new(),
+                state: EntityState::Online,
+            })
+            .expect("device");
+    }
+    node
 }
 
 /// The same topology as Heketi's load file (`heketi-cli topology load`), device sizes given
