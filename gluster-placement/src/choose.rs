@@ -29,6 +29,15 @@ pub(crate) enum Spread {
     Nodes { prefer_new_zones: bool },
 }
 
+impl Spread {
+    /// Whether zones the set already uses rank after the others.
+    fn prefers_new_zones(self) -> bool {
+        self == Spread::Nodes {
+            prefer_new_zones: true,
+        }
+    }
+}
+
 /// A candidate's comparison key: (zone already used, role tier x 2 + zone tier, rank after
 /// taking the brick, zone rotation, device rotated label, device index).
 type Key = (u8, u8, u64, u64, u64, u32);
@@ -286,10 +295,7 @@ impl SetChooser<'_> {
     /// Bounds the allowed zones for picks of this kind: zones the set uses are left out when
     /// strict, ranked last when preferring new zones.
     fn open_slots(&self, arbiter: bool, spread: Spread, r: u64, scratch: &mut Scratch) {
-        let prefer_new = spread
-            == Spread::Nodes {
-                prefer_new_zones: true,
-            };
+        let prefer_new = spread.prefers_new_zones();
         let Scratch {
             zones,
             unqueried,
@@ -407,10 +413,7 @@ impl SetChooser<'_> {
         out: &mut Vec<DevIx>,
     ) -> bool {
         let start = out.len();
-        let prefer_new = spread
-            == Spread::Nodes {
-                prefer_new_zones: true,
-            };
+        let prefer_new = spread.prefers_new_zones();
         self.open_slots(false, spread, r, scratch);
         for _ in 0..self.data_slots {
             let Some((slot, cand)) = self.best_slot(false, r, scratch) else {

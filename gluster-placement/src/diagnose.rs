@@ -176,7 +176,7 @@ fn causes_at(
         out.push(Reason::FailureDomains {
             policy: request.zone_checking,
             set_size,
-            need_per_brick: ByteSize::b(needs.data_default()),
+            need_per_brick: ByteSize::b(needs.default_bytes(false)),
             zones_with_room,
             nodes_with_room,
             largest_free_by_zone,
@@ -188,9 +188,13 @@ fn causes_at(
         });
     }
     let per_set = needs
-        .data_default()
+        .default_bytes(false)
         .saturating_mul(data_slots as u64)
-        .saturating_add(if arbiter { needs.arbiter_default() } else { 0 });
+        .saturating_add(if arbiter {
+            needs.default_bytes(true)
+        } else {
+            0
+        });
     let needed = per_set.saturating_mul(layout.sets as u64);
     if needed > free {
         out.push(Reason::Capacity {

@@ -153,11 +153,7 @@ impl Needs {
     /// Bytes a brick takes on a device with this extent (`u64::MAX` if it overflows).
     pub(crate) fn bytes(&self, arbiter: bool, extent: ByteSize) -> u64 {
         if extent == DEFAULT_EXTENT_SIZE {
-            return if arbiter {
-                self.default.1
-            } else {
-                self.default.0
-            };
+            return self.default_bytes(arbiter);
         }
         self.space(arbiter, extent)
             .and_then(BrickSpace::total)
@@ -171,16 +167,6 @@ impl Needs {
         } else {
             self.default.0
         }
-    }
-
-    /// Bytes a data brick takes with the default extent.
-    pub(crate) fn data_default(&self) -> u64 {
-        self.default.0
-    }
-
-    /// Bytes an arbiter brick takes with the default extent.
-    pub(crate) fn arbiter_default(&self) -> u64 {
-        self.default.1
     }
 }
 
