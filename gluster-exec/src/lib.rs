@@ -61,11 +61,5 @@ pub use transport::{
     CommandOutput, KubectlTransport, LocalTransport, PrefixTransport, SshTransport, Transport,
 };
 
-#[cfg(feature = "cli")]
-pub mod cli;
-
 #[cfg(feature = "testing")]
 pub mod conformance;
-
-#[cfg(feature = "testpool")]
-pub mod testpool;

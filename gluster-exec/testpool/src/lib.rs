@@ -1,4 +1,4 @@
-//! A real GlusterFS pool on one machine, for end-to-end tests (feature `testpool`, root only).
+//! A real GlusterFS pool on one machine, for end-to-end tests (root only; not published).
 //!
 //! [`TestPool::start`] brings up N glusterd nodes, each in its own network namespace (an
 //! address `198.18.<run>.<10+i>` on a private bridge) and its own mount namespace (private
@@ -12,7 +12,7 @@
 //! [`RunTrace::leftovers`] proves that nothing of a run is left.
 //!
 //! ```no_run
-//! use gluster_exec::testpool::{PoolSpec, TestPool};
+//! use gluster_testpool::{PoolSpec, TestPool};
 //!
 //! let pool = TestPool::start(&PoolSpec::new(3, 2))?; // 3 zones x 2 nodes
 //! let model = pool.model()?; // plan with gluster_placement against this
@@ -20,7 +20,7 @@
 //! let trace = pool.trace();
 //! pool.teardown()?;
 //! assert!(trace.leftovers().is_empty());
-//! # Ok::<(), gluster_exec::testpool::PoolError>(())
+//! # Ok::<(), gluster_testpool::PoolError>(())
 //! ```
 
 mod cleanup;

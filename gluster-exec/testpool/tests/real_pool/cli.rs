@@ -8,13 +8,13 @@ use std::time::Duration;
 
 use gluster_exec::dry_run::plan_requests;
 use gluster_exec::ops::{PeerRequest, VolumeRef};
-use gluster_exec::testpool::{NodeTransport, BRICK_ROOT};
 use gluster_exec::{
     Backend, Cancel, CommandExecutor, CommandOutput, DirectoryMounts, Executor, FileJournal,
     HostLimits, Runner, Transport,
 };
 use gluster_model::BrickRole;
 use gluster_placement::Plan;
+use gluster_testpool::{NodeTransport, BRICK_ROOT};
 
 use super::xml;
 

@@ -2,8 +2,8 @@
 //! 10 in network namespaces, and the failures the layouts promise to survive, survived.
 //!
 //! Needs root, glusterfs-server, xfsprogs, /dev/fuse (the harness fails loudly otherwise):
-//! `cargo test -p gluster-exec --features testpool --test real_pool -- --test-threads=1 --nocapture`
-//! (or `gluster-exec/tests/real-pool.sh`). One pool of 3 zones x 2 nodes serves every step;
+//! `cargo test -p gluster-testpool --test real_pool -- --test-threads=1 --nocapture`
+//! (or `gluster-exec/testpool/tests/real-pool.sh`). One pool of 3 zones x 2 nodes serves every step;
 //! each step prints its run time.
 
 #[path = "real_pool/cli.rs"]
@@ -21,8 +21,8 @@ mod xml;
 
 use std::time::{Duration, Instant};
 
-use gluster_exec::testpool::{clean_stale_runs, PoolSpec, TestPool};
 use gluster_model::{ByteSize, Durability, ZoneChecking};
+use gluster_testpool::{clean_stale_runs, PoolSpec, TestPool};
 
 use cli::Cli;
 use scenario::{Env, Loss, VolumeCase};
