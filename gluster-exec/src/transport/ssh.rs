@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
-use super::local::run_process;
+use super::wrapped::{run_wrapped, Wrapper};
 use super::{quote_command, CommandOutput, Transport};
 use crate::error::ExecError;
 use crate::validate;
@@ -114,15 +114,18 @@ impl Transport for SshTransport {
         argv: &[String],
         timeout: Duration,
     ) -> Result<CommandOutput, ExecError> {
-        let cmd = self.command_for(host, argv)?;
-        let out = run_process(host, &cmd, argv, timeout).await?;
-        if out.status == SSH_FAILURE_STATUS {
-            return Err(ExecError::Unreachable {
-                host: host.to_string(),
-                message: out.stderr.trim().to_string(),
-            });
-        }
-        Ok(out)
+        run_wrapped(self, host, argv, timeout).await
+    }
+}
+
+impl Wrapper for SshTransport {
+    fn wrap(&self, host: &str, argv: &[String]) -> Result<Vec<String>, ExecError> {
+        self.command_for(host, argv)
+    }
+
+    /// ssh exits 255 when it cannot reach the host (the command's own 255 is read alike).
+    fn wrapper_failed(&self, out: &CommandOutput) -> bool {
+        out.status == SSH_FAILURE_STATUS
     }
 }
 

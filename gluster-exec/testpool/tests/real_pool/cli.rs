@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use gluster_exec::dry_run::plan_requests;
 use gluster_exec::ops::{PeerRequest, VolumeRef};
+use gluster_exec::plan_requests::plan_requests;
 use gluster_exec::{
     Backend, Cancel, CommandExecutor, CommandOutput, DirectoryMounts, Executor, FileJournal,
     HostLimits, Runner, Transport,
