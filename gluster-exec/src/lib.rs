@@ -16,6 +16,9 @@
 //!   `gluster --xml` answers; [`validate`]: the name and path checks every request passes
 //!   first; [`plan_requests`]: a plan as executor requests; [`dry_run`]: every command a
 //!   plan would run.
+//! - [`Error`]: one error an embedding service can `?` into (import, model, placement,
+//!   executor and run errors); [`model`] and [`placement`] re-export the crates a request
+//!   needs, so one dependency serves the happy path.
 //!
 //! The key decision: commands are argv vectors, never shell strings built from data, and every
 //! name and path is validated before a command is built, so no request can inject a command.
@@ -93,12 +96,19 @@ pub mod runner;
 pub mod simulated;
 mod steps;
 pub mod transport;
+mod umbrella;
 pub mod validate;
 pub mod xml;
 
 pub use command::{CommandExecutor, Timeouts};
 pub use error::ExecError;
+pub use umbrella::Error;
+
 pub use executor::Executor;
+/// The domain model the executor works on, re-exported so an embedder needs one dependency.
+pub use gluster_model as model;
+/// The placement engine whose plans the executor carries out, re-exported.
+pub use gluster_placement as placement;
 pub use journal::{FileJournal, Journal, MemoryJournal};
 pub use render::{Backend, DirectoryMounts};
 pub use runner::{Applied, ApplyError, Cancel, HostLimits, Progress, RecoveryPolicy, Runner};
