@@ -31,6 +31,7 @@ mod model;
 mod net;
 mod node;
 mod prereq;
+mod ssh;
 mod transport;
 
 use std::fs;
@@ -47,6 +48,7 @@ pub use model::cluster_id;
 pub use net::NAME_PREFIX;
 pub use node::{Node, NodeKiller};
 pub use prereq::check_prerequisites;
+pub use ssh::SshAccess;
 pub use transport::NodeTransport;
 
 use cmd::{poll, run};
@@ -147,6 +149,7 @@ impl TestPool {
             dir: dir.clone(),
             holder: None,
             glusterd: None,
+            sshd: None,
             name,
         });
         let node = self.nodes.last_mut().expect("just pushed");
@@ -203,6 +206,13 @@ impl TestPool {
             let pid = n.ns_pid().unwrap_or(0);
             [(n.name.clone(), pid), (n.address.clone(), pid)]
         }))
+    }
+
+    /// Starts an OpenSSH server in every node (key authentication only, listening on the
+    /// node's address) and returns what a client needs to reach the nodes with strict
+    /// host-key checking. The servers stop with the node's processes.
+    pub fn enable_ssh(&mut self) -> Result<SshAccess, PoolError> {
+        ssh::enable(&mut self.nodes, &self.trace.dir)
     }
 
     /// The pool as a model: one cluster, its zones, nodes and real disk sizes.

@@ -16,6 +16,8 @@ mod failures;
 mod files;
 #[path = "real_pool/scenario.rs"]
 mod scenario;
+#[path = "real_pool/ssh.rs"]
+mod ssh;
 #[path = "real_pool/xml.rs"]
 mod xml;
 
@@ -110,6 +112,15 @@ fn real_gluster_pool() {
     let t = Instant::now();
     failures::conformance(&env);
     timed("executor conformance suite against glusterd", t);
+
+    let t = Instant::now();
+    for (step, took) in ssh::over_ssh(&mut env) {
+        eprintln!("[real_pool]   ssh: {step}: {:.1} s", took.as_secs_f64());
+    }
+    timed(
+        "sshd in every node: conformance and a replica-3 plan over ssh",
+        t,
+    );
 
     let t = Instant::now();
     for (step, took) in failures::node_killed_mid_apply(&mut env) {

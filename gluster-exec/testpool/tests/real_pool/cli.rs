@@ -22,18 +22,23 @@ use super::xml;
 pub struct Cli {
     rt: tokio::runtime::Runtime,
     transport: NodeTransport,
-    executor: Arc<CommandExecutor<NodeTransport>>,
+    executor: Arc<dyn Executor>,
     journal_dir: tempfile::TempDir,
 }
 
 impl Cli {
     pub fn new(transport: NodeTransport) -> Cli {
+        let backend = Backend::Directory(DirectoryMounts::under_root(BRICK_ROOT));
+        let executor = Arc::new(CommandExecutor::new(transport.clone(), backend));
+        Cli::with_executor(transport, executor)
+    }
+
+    /// Checks through `transport` (inside the nodes); plans carried out by `executor`.
+    pub fn with_executor(transport: NodeTransport, executor: Arc<dyn Executor>) -> Cli {
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .expect("tokio runtime");
-        let backend = Backend::Directory(DirectoryMounts::under_root(BRICK_ROOT));
-        let executor = Arc::new(CommandExecutor::new(transport.clone(), backend));
         Cli {
             rt,
             transport,
@@ -48,7 +53,7 @@ impl Cli {
     }
 
     /// The command executor (directory bricks).
-    pub fn executor(&self) -> Arc<CommandExecutor<NodeTransport>> {
+    pub fn executor(&self) -> Arc<dyn Executor> {
         self.executor.clone()
     }
 
