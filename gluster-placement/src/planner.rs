@@ -61,7 +61,9 @@ pub struct Planner {
     undo: Vec<(DevIx, u64)>,
     /// Volume and brick ids of the snapshot and of committed plans: new ids skip them, so a
     /// seed used twice on one snapshot cannot give a plan whose ids collide.
-    taken_ids: HashSet<u128>,
+    /// (Low 64 bits of each id: a clash of two ids there only makes a new id skip one more
+    /// value, and halves what every id check reads.)
+    taken_ids: HashSet<u64>,
     /// The devices of the sets being placed, set by set (reused between plans).
     chosen: Vec<DevIx>,
     /// Buffers of the set choice (reused between plans).
@@ -70,6 +72,8 @@ pub struct Planner {
     candidates: Vec<ClusterIx>,
     /// The chosen devices with their nodes and ids, gathered before a plan is built.
     gathered: Vec<(DevIx, NodeIx, DeviceId, NodeId)>,
+    /// Space per device of the plan being committed (reused between commits).
+    usage: Vec<(DevIx, u64)>,
 }
 
 impl std::fmt::Debug for Planner {
@@ -94,10 +98,11 @@ impl Planner {
             scratch: Scratch::default(),
             candidates: Vec::new(),
             gathered: Vec::new(),
+            usage: Vec::new(),
             taken_ids: model
                 .volumes()
-                .map(|v| v.id.as_u128())
-                .chain(model.bricks().map(|b| b.id.as_u128()))
+                .map(|v| v.id.as_u128() as u64)
+                .chain(model.bricks().map(|b| b.id.as_u128() as u64))
                 .collect(),
         }
     }
@@ -126,6 +131,7 @@ impl Planner {
             scratch: Scratch::default(),
             candidates: Vec::new(),
             gathered: Vec::new(),
+            usage: Vec::new(),
             taken_ids: self.taken_ids.clone(),
         }
     }
@@ -141,9 +147,9 @@ impl Planner {
                 .names
                 .insert(plan.volume_name.clone());
         }
-        self.taken_ids.insert(plan.volume_id.as_u128());
+        self.taken_ids.insert(plan.volume_id.as_u128() as u64);
         self.taken_ids
-            .extend(plan.bricks.iter().map(|b| b.id.as_u128()));
+            .extend(plan.bricks.iter().map(|b| b.id.as_u128() as u64));
     }
 
     /// Forgets a deleted volume's name and its and its bricks' ids (their devices' space is
@@ -152,19 +158,20 @@ impl Planner {
         if let Some(c) = self.index.cluster_by_id.get(&volume.cluster) {
             self.index.clusters[c.ix()].names.remove(&volume.name);
         }
-        self.taken_ids.remove(&volume.id.as_u128());
+        self.taken_ids.remove(&(volume.id.as_u128() as u64));
         self.free_ids(bricks);
     }
 
     /// Marks brick ids as taken.
     pub(crate) fn take_ids(&mut self, ids: impl IntoIterator<Item = BrickId>) {
-        self.taken_ids.extend(ids.into_iter().map(|b| b.as_u128()));
+        self.taken_ids
+            .extend(ids.into_iter().map(|b| b.as_u128() as u64));
     }
 
     /// Marks brick ids as free again.
     pub(crate) fn free_ids(&mut self, ids: impl IntoIterator<Item = BrickId>) {
         for id in ids {
-            self.taken_ids.remove(&id.as_u128());
+            self.taken_ids.remove(&(id.as_u128() as u64));
         }
     }
 
@@ -387,7 +394,7 @@ impl Planner {
         let mut ids = SplitMix64::new(seed ^ ID_SEQUENCE);
         let mut next_id = || loop {
             let id = ids.next_id();
-            if !self.taken_ids.contains(&id) {
+            if !self.taken_ids.contains(&(id as u64)) {
                 break id;
             }
         };
@@ -499,7 +506,19 @@ impl Planner {
             .get(&plan.cluster)
             .ok_or(ModelError::UnknownCluster(plan.cluster))?
             .ix();
-        let mut usage: Vec<(DevIx, u64)> = Vec::with_capacity(plan.bricks.len());
+        let mut usage = std::mem::take(&mut self.usage);
+        usage.clear();
+        let result = self.commit_with(cluster, plan, &mut usage);
+        self.usage = usage;
+        result
+    }
+
+    fn commit_with(
+        &mut self,
+        cluster: usize,
+        plan: &Plan,
+        usage: &mut Vec<(DevIx, u64)>,
+    ) -> Result<(), PlacementError> {
         for b in &plan.bricks {
             let dx = *self
                 .index
@@ -519,7 +538,7 @@ impl Planner {
                 None => usage.push((dx, space)),
             }
         }
-        for &(dx, need) in &usage {
+        for &(dx, need) in usage.iter() {
             let dev = &self.index.devs[dx.ix()];
             let free = dev.total.saturating_sub(dev.used);
             if need > free {
@@ -531,16 +550,16 @@ impl Planner {
                 .into());
             }
         }
-        for (dx, need) in usage {
+        for &(dx, need) in usage.iter() {
             let used = self.index.devs[dx.ix()].used + need;
             self.index.set_used(dx, used);
         }
         self.index.clusters[cluster]
             .names
             .insert(plan.volume_name.clone());
-        self.taken_ids.insert(plan.volume_id.as_u128());
+        self.taken_ids.insert(plan.volume_id.as_u128() as u64);
         self.taken_ids
-            .extend(plan.bricks.iter().map(|b| b.id.as_u128()));
+            .extend(plan.bricks.iter().map(|b| b.id.as_u128() as u64));
         Ok(())
     }
 

@@ -1,9 +1,10 @@
 //! What a commit checks before it trusts a plan: a plan may come from outside (the C ABI
 //! reads it back from JSON), so every size is derived again from the sizing rules and every
-//! brick's placement from the index. The model then checks what it owns (ids, online
-//! states, node separation, room).
+//! brick's placement from the index ([`PlacementError::InvalidPlan`] when it does not
+//! hold). What the state decides (the name or ids taken, room, online states, node
+//! separation) is a [`ModelError`], as the model would say it.
 
-use gluster_model::{Brick, BrickRole, BrickSpace, ByteSize, SnapshotFactor};
+use gluster_model::{Brick, BrickRole, BrickSpace, ByteSize, ModelError, SnapshotFactor};
 
 use crate::error::PlacementError;
 use crate::filter::check_name;
@@ -41,13 +42,7 @@ pub(crate) fn check_plan(
         return Err(invalid("cluster", "the cluster does not take file volumes"));
     }
     if cluster.names.contains(&plan.volume_name) {
-        return Err(invalid(
-            "volume_name",
-            format!(
-                "a volume named {:?} exists in the cluster",
-                plan.volume_name
-            ),
-        ));
+        return Err(ModelError::DuplicateVolumeName(plan.volume_name.clone()).into());
     }
     for (key, value) in &plan.options {
         let key_ok = !key.is_empty()
@@ -138,15 +133,12 @@ pub(crate) fn check_plan(
         let dev = &index.devs[dx.ix()];
         let free = dev.total.saturating_sub(dev.used);
         if need > free {
-            return Err(invalid(
-                "bricks",
-                format!(
-                    "device {} needs {} but has {} free",
-                    dev.id,
-                    ByteSize::b(need),
-                    ByteSize::b(free)
-                ),
-            ));
+            return Err(ModelError::Overbooked {
+                device: dev.id,
+                need: ByteSize::b(need),
+                free: ByteSize::b(free),
+            }
+            .into());
         }
     }
     Ok(())

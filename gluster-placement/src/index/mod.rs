@@ -318,8 +318,10 @@ impl Index {
         let dev = &self.devs[dx.ix()];
         let entry = dev.entry(dx);
         let zone = &mut self.zones[dev.zone.ix()];
-        for set in &mut zone.sets {
-            set.remove(&entry);
+        for class in [Class::Data, Class::ArbRequired, Class::ArbSupported] {
+            if dev.in_class(class) {
+                zone.sets[class as usize].remove(&entry);
+            }
         }
         zone.refresh_min_rank();
     }
