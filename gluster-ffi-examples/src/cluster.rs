@@ -162,14 +162,22 @@ pub unsafe extern "C" fn gp_cluster_commit(
         let cluster = unsafe { handle::borrow(cluster.cast_const(), "cluster") }?;
         // SAFETY: NUL-terminated by the caller's contract.
         let json = unsafe { str_arg(plan_json, "plan_json") }?;
-        let value: serde_json::Value = serde_json::from_str(json).map_err(|e| {
+        // One pass: a syntax error is "not JSON", anything else "not a plan".
+        let not_json = |e| {
             FfiError::new(
                 gp_result::InvalidJson,
                 format!("plan_json is not JSON: {e}"),
             )
+        };
+        let mut reader = serde_json::Deserializer::from_str(json);
+        let plan: Plan = serde_path_to_error::deserialize(&mut reader).map_err(|e| {
+            if e.inner().is_syntax() || e.inner().is_eof() {
+                not_json(e.into_inner())
+            } else {
+                FfiError::new(gp_result::InvalidPlan, format!("plan_json: {e}"))
+            }
         })?;
-        let plan: Plan = serde_path_to_error::deserialize(value)
-            .map_err(|e| FfiError::new(gp_result::InvalidPlan, format!("plan_json: {e}")))?;
+        reader.end().map_err(not_json)?;
         let mut engine = cluster.engine()?;
         engine.commit(&plan).map_err(|e| {
             let error = FfiError::from(e);
