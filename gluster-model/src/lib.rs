@@ -68,6 +68,7 @@ mod id;
 mod model;
 mod shared_str;
 mod size;
+mod small_map;
 mod sizing;
 mod state;
 mod storageclass;
