@@ -82,6 +82,10 @@ pub(crate) fn evacuate(args: &EvacuateArgs) -> Result<i32, String> {
     let (model, settings) = setup(&args.common)?;
     let target = target(&model, args)?;
     match plan_evacuation(&model, target, &settings, args.common.seed) {
+        // `allow_degraded` binds strict volumes only; `--no-degraded` binds every volume.
+        Ok(plan) if args.common.no_degraded && plan.degraded > 0 => {
+            no_degraded_refusal(&plan.steps, args.common.output)
+        }
         Ok(plan) => {
             match args.common.output {
                 OutputFormat::Json => println!("{}", to_json(&plan)),
@@ -118,6 +122,35 @@ pub(crate) fn evacuate(args: &EvacuateArgs) -> Result<i32, String> {
         }
         Err(e) => Err(e.to_string()),
     }
+}
+
+/// `--no-degraded` and the best plan still puts bricks in zones their sets use: refuse.
+fn no_degraded_refusal(steps: &[ReplaceStep], output: OutputFormat) -> Result<i32, String> {
+    let degraded: Vec<String> = steps
+        .iter()
+        .filter(|s| s.degraded)
+        .map(|s| {
+            format!(
+                "{} set {} position {}: {} can only move to zone {}, which its set already uses",
+                s.volume_name, s.set, s.position, s.old.host_path, s.new.zone.0
+            )
+        })
+        .collect();
+    eprintln!(
+        "gluster-plan: --no-degraded: {} of {} bricks can only move to a zone their set already uses:",
+        degraded.len(),
+        steps.len()
+    );
+    for d in &degraded {
+        eprintln!("  - {d}");
+    }
+    if output == OutputFormat::Json {
+        println!(
+            "{}",
+            serde_json::json!({"error": "infeasible", "total": steps.len(), "degraded": degraded})
+        );
+    }
+    Ok(EXIT_INFEASIBLE)
 }
 
 pub(crate) fn expand(args: &ExpandArgs) -> Result<i32, String> {
