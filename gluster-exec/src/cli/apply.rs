@@ -165,8 +165,8 @@ pub(crate) fn apply(args: &ApplyArgs) -> Result<i32, String> {
     match result {
         Ok(_) => {
             match args.placement.output {
-                OutputFormat::Json => println!("{}", to_json(&plan)),
-                OutputFormat::Table => print!("{}", output::plan_table(&plan)),
+                OutputFormat::Json => outln!("{}", to_json(&plan)),
+                OutputFormat::Table => out!("{}", output::plan_table(&plan)),
             }
             Ok(EXIT_PLACED)
         }
@@ -209,8 +209,8 @@ pub(crate) fn recover(args: &RecoverArgs) -> Result<i32, String> {
         let (what, status) = recovered_outcome(r.outcome, args.finish);
         let line = format!("run {} (volume {}): {what}", r.run, r.volume);
         match &r.error {
-            Some(e) => println!("{line}: {e}"),
-            None => println!("{line}"),
+            Some(e) => outln!("{line}: {e}"),
+            None => outln!("{line}"),
         }
         code = code.max(status);
     }

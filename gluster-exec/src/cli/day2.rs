@@ -88,7 +88,7 @@ pub(crate) fn evacuate(args: &EvacuateArgs) -> Result<i32, String> {
         }
         Ok(plan) => {
             match args.common.output {
-                OutputFormat::Json => println!("{}", to_json(&plan)),
+                OutputFormat::Json => outln!("{}", to_json(&plan)),
                 OutputFormat::Table => {
                     let mut out = format!(
                         "{} bricks move in {} waves ({} degraded, solver {:?})\n",
@@ -98,7 +98,7 @@ pub(crate) fn evacuate(args: &EvacuateArgs) -> Result<i32, String> {
                         plan.solver
                     );
                     steps_table(&mut out, &plan.steps);
-                    print!("{out}");
+                    out!("{out}");
                 }
             }
             Ok(EXIT_PLACED)
@@ -113,7 +113,7 @@ pub(crate) fn evacuate(args: &EvacuateArgs) -> Result<i32, String> {
             }
             if args.common.output == OutputFormat::Json {
                 let reasons: Vec<String> = unmovable.iter().map(ToString::to_string).collect();
-                println!(
+                outln!(
                     "{}",
                     serde_json::json!({"error": "infeasible", "total": total, "unmovable": reasons})
                 );
@@ -145,7 +145,7 @@ fn no_degraded_refusal(steps: &[ReplaceStep], output: OutputFormat) -> Result<i3
         eprintln!("  - {d}");
     }
     if output == OutputFormat::Json {
-        println!(
+        outln!(
             "{}",
             serde_json::json!({"error": "infeasible", "total": steps.len(), "degraded": degraded})
         );
@@ -165,7 +165,7 @@ pub(crate) fn expand(args: &ExpandArgs) -> Result<i32, String> {
     match plan_expand(&model, volume.id, by, &settings, args.common.seed) {
         Ok(plan) => {
             match args.common.output {
-                OutputFormat::Json => println!("{}", to_json(&plan)),
+                OutputFormat::Json => outln!("{}", to_json(&plan)),
                 OutputFormat::Table => {
                     let mut out = format!(
                         "volume {}: add {} as {} set(s)\n",
@@ -184,7 +184,7 @@ pub(crate) fn expand(args: &ExpandArgs) -> Result<i32, String> {
                             b.size_bytes
                         );
                     }
-                    print!("{out}");
+                    out!("{out}");
                 }
             }
             Ok(EXIT_PLACED)
@@ -210,7 +210,7 @@ pub(crate) fn rebalance(args: &RebalanceArgs) -> Result<i32, String> {
         args.max_moves,
     );
     match args.common.output {
-        OutputFormat::Json => println!("{}", to_json(&plan)),
+        OutputFormat::Json => outln!("{}", to_json(&plan)),
         OutputFormat::Table => {
             let mut out = format!(
                 "{} moves in {} waves: max/mean {:.3} -> {:.3} (target {:.2}, {}); any plan needs at least {} moves\n",
@@ -223,7 +223,7 @@ pub(crate) fn rebalance(args: &RebalanceArgs) -> Result<i32, String> {
                 plan.lower_bound_moves
             );
             steps_table(&mut out, &plan.steps);
-            print!("{out}");
+            out!("{out}");
         }
     }
     Ok(EXIT_PLACED)
@@ -238,7 +238,7 @@ fn grow(
     match plan_grow(model, volume, args.size, settings) {
         Ok(plan) => {
             match args.common.output {
-                OutputFormat::Json => println!("{}", to_json(&plan)),
+                OutputFormat::Json => outln!("{}", to_json(&plan)),
                 OutputFormat::Table => {
                     let mut out = format!(
                         "volume {}: {} -> {} in place, {} bricks grown\n",
@@ -258,7 +258,7 @@ fn grow(
                             b.extra_bytes
                         );
                     }
-                    print!("{out}");
+                    out!("{out}");
                 }
             }
             Ok(EXIT_PLACED)
