@@ -101,7 +101,7 @@ mod simulate;
 mod sizing;
 
 pub use block::{plan_block_volume, BlockHost, BlockPlan, BlockRequest};
-pub use error::{Infeasible, PlacementError, Reason};
+pub use error::{Infeasible, PlacementError, Reason, Uncounted};
 pub use forecast::{forecast, Forecast, StrandCause, Stranded};
 pub use plan::{Plan, PlanNote, PlannedBrick};
 pub use planner::Planner;
