@@ -5,6 +5,7 @@ use thiserror::Error;
 /// Why an executor operation failed. Callers tell a failed command (with its output) from an
 /// unreachable host, a missing resource and an unsupported operation.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
 pub enum ExecError {
     /// A command ran and failed; its exit status and output are kept.
     #[error("{host}: `{command}` exited with status {status}: {}", stderr.trim())]
@@ -69,7 +70,7 @@ pub enum ExecError {
     Cancelled,
     /// The journal could not be written or read.
     #[error("journal: {0}")]
-    Journal(String),
+    Journal(#[from] crate::journal::JournalError),
 }
 
 impl ExecError {

@@ -12,6 +12,11 @@ use crate::ops::*;
 /// runner retry and lets recovery replay a journal after a crash.
 #[async_trait]
 pub trait Executor: Send + Sync + std::fmt::Debug + 'static {
+    /// Whether this executor only rehearses (simulated hosts: nothing runs on real ones).
+    /// The runner journals it in the run's `Begin` record.
+    fn is_rehearsal(&self) -> bool {
+        false
+    }
     /// Check that glusterd answers on a host.
     async fn check_glusterd(&self, host: &str) -> Result<(), ExecError>;
     /// Add a peer to the host's trusted pool.

@@ -26,6 +26,14 @@ pub enum Inconsistency {
         /// The hostname.
         hostname: String,
     },
+    /// Two nodes share an address (one's storage or manage name is the other's): two bricks
+    /// of one set could land on one machine.
+    SharedAddress {
+        /// The address.
+        address: String,
+        /// The two nodes' manage hostnames.
+        nodes: [String; 2],
+    },
     /// A device of an unknown node.
     DeviceUnknownNode {
         /// Device.
@@ -154,6 +162,7 @@ impl fmt::Display for Inconsistency {
         match self {
             NodeUnknownCluster { node, cluster } => write!(f, "node {node}: unknown cluster {cluster}"),
             DuplicateHostname { hostname } => write!(f, "two nodes have manage hostname {hostname:?}"),
+            SharedAddress { address, nodes: [a, b] } => write!(f, "nodes {a:?} and {b:?} share the address {address:?}"),
             DeviceUnknownNode { device, node } => write!(f, "device {device}: unknown node {node}"),
             DeviceOverfull { device, used, total } => write!(f, "device {device}: used {used} exceeds total {total}"),
             DeviceUsageMismatch { device, recorded, bricks } => write!(f, "device {device}: used is {recorded} but its bricks take {bricks}"),
@@ -196,6 +205,7 @@ impl Model {
                 });
             }
         }
+        shared_addresses(self, &mut out);
         let mut per_device: BTreeMap<DeviceId, Option<ByteSize>> = BTreeMap::new();
         for b in self.bricks.values() {
             match self.devices.get(&b.device) {
@@ -322,5 +332,26 @@ impl Model {
             }
         }
         out
+    }
+}
+
+/// Addresses two nodes share (compared without case; two equal manage hostnames are
+/// `DuplicateHostname`).
+fn shared_addresses(model: &Model, out: &mut Vec<Inconsistency>) {
+    let mut owner: BTreeMap<String, &crate::entity::Node> = BTreeMap::new();
+    for n in model.nodes.values() {
+        for address in [&n.manage_hostname, &n.storage_hostname] {
+            match owner.get(&address.to_ascii_lowercase()) {
+                Some(o) if o.id == n.id => {}
+                Some(o) if o.manage_hostname == n.manage_hostname => {}
+                Some(o) => out.push(Inconsistency::SharedAddress {
+                    address: address.clone(),
+                    nodes: [o.manage_hostname.clone(), n.manage_hostname.clone()],
+                }),
+                None => {
+                    owner.insert(address.to_ascii_lowercase(), n);
+                }
+            }
+        }
     }
 }

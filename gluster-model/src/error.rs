@@ -38,6 +38,14 @@ pub enum ModelError {
     /// A node with this manage hostname exists already.
     #[error("duplicate node hostname {0:?}")]
     DuplicateHostname(String),
+    /// The node's manage or storage address is another node's.
+    #[error("nodes {:?} and {:?} share the address {address:?}", nodes[0], nodes[1])]
+    SharedAddress {
+        /// The address.
+        address: String,
+        /// The two nodes' manage hostnames (the existing one first).
+        nodes: [String; 2],
+    },
     /// A device with this name exists on the node already.
     #[error("duplicate device {name:?} on node {node}")]
     DuplicateDevice {

@@ -91,7 +91,7 @@ pub use id::{
 };
 pub use model::{BrickGrowth, Model, VolumeCommit};
 pub use shared_str::SharedStr;
-pub use size::{ByteSize, SizeParseError};
+pub use size::{ByteSize, Human, SizeParseError};
 pub use sizing::{
     arbiter_brick_size, BrickSpace, SnapshotFactor, SnapshotFactorError, DEFAULT_AVERAGE_FILE_SIZE,
     DEFAULT_EXTENT_SIZE, MAX_POOL_METADATA, MIN_ARBITER_BRICK,

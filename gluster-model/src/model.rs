@@ -172,6 +172,20 @@ impl Model {
         if self.node_by_hostname(&node.manage_hostname).is_some() {
             return Err(ModelError::DuplicateHostname(node.manage_hostname));
         }
+        let mine = [&node.manage_hostname, &node.storage_hostname];
+        if let Some((other, address)) = self.nodes.values().find_map(|o| {
+            mine.iter()
+                .find(|a| {
+                    a.eq_ignore_ascii_case(&o.manage_hostname)
+                        || a.eq_ignore_ascii_case(&o.storage_hostname)
+                })
+                .map(|a| (o, (*a).clone()))
+        }) {
+            return Err(ModelError::SharedAddress {
+                address,
+                nodes: [other.manage_hostname.clone(), node.manage_hostname],
+            });
+        }
         self.nodes.insert(node.id, node);
         Ok(())
     }

@@ -8,8 +8,10 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 /// A number of bytes.
 ///
 /// Arithmetic is checked: an overflow or an underflow is `None`, never a wrap.
-/// Sizes parse from and print as binary units (`"100GiB"`, `"1.5TiB"`, `"512MiB"`), and
-/// printing is exact, so `size.to_string().parse()` gives back the same size.
+/// Sizes parse from binary units (`"100GiB"`, `"1.5TiB"`, `"512Mi"`), decimal units
+/// (`"100GB"` is 10^11 bytes) and bare byte counts; a one-letter unit (`"10G"`) is refused as
+/// ambiguous. They print in binary units, exactly, so `size.to_string().parse()` gives back
+/// the same size; [`ByteSize::human`] rounds to two decimals for people.
 ///
 /// Serialized as a plain integer number of bytes; deserializes from an integer or from a
 /// string with a unit.
@@ -112,6 +114,49 @@ impl ByteSize {
     }
 }
 
+impl ByteSize {
+    /// For people: the largest binary unit the size reaches, with two decimals
+    /// (`10.05 GiB`, `512 B`); not exact, so not for parsing back (use `Display`).
+    pub fn human(self) -> Human {
+        Human(u128::from(self.0))
+    }
+}
+
+/// A byte count shown with the largest binary unit it reaches and two decimals. Holds a
+/// `u128`, so sums of sizes ([`ByteSize::human_total`]) show without saturating.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Human(pub u128);
+
+impl ByteSize {
+    /// The sum of `sizes` for people: a `u128` total cannot overflow.
+    pub fn human_total(sizes: impl IntoIterator<Item = ByteSize>) -> Human {
+        Human(sizes.into_iter().map(|s| u128::from(s.0)).sum())
+    }
+}
+
+impl fmt::Display for Human {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        const NAMES: [&str; 9] = ["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB", "ZiB", "YiB"];
+        let mut unit = 0;
+        while unit + 1 < NAMES.len() && self.0 >> (10 * (unit + 1)) > 0 {
+            unit += 1;
+        }
+        if unit == 0 {
+            return write!(f, "{} B", self.0);
+        }
+        let factor = 1u128 << (10 * unit);
+        // Hundredths, rounded half up.
+        let hundredths = (self.0 * 100 + factor / 2) / factor;
+        write!(
+            f,
+            "{}.{:02} {}",
+            hundredths / 100,
+            hundredths % 100,
+            NAMES[unit]
+        )
+    }
+}
+
 /// Why a size string did not parse.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -122,7 +167,8 @@ pub enum SizeParseError {
     /// The number part is missing or malformed.
     #[error("invalid number in size {0:?}")]
     InvalidNumber(String),
-    /// The unit is not one of B, KiB, MiB, GiB, TiB, PiB, EiB (or Ki, Mi, Gi, Ti, Pi, Ei, K, M, G, T, P, E).
+    /// The unit is not one of B, KiB, MiB, GiB, TiB, PiB, EiB (or Ki, Mi, ...), nor a
+    /// decimal kB, MB, GB, TB, PB, EB.
     #[error("unknown unit {unit:?} in size {input:?} (use B, KiB, MiB, GiB, TiB, PiB or EiB)")]
     UnknownUnit {
         /// The whole input.
@@ -130,44 +176,93 @@ pub enum SizeParseError {
         /// The unit as written.
         unit: String,
     },
+    /// A one-letter unit (`G`): binary to some tools, decimal to Kubernetes.
+    #[error("ambiguous unit {unit:?} in size {input:?}: write {number}{unit}iB (binary, 2^n) or {number}{unit}B (decimal, 10^n)")]
+    AmbiguousUnit {
+        /// The whole input.
+        input: String,
+        /// The number as written.
+        number: String,
+        /// The unit as written (upper case).
+        unit: String,
+    },
+    /// The size starts with a minus sign.
+    #[error("size {0:?} is negative")]
+    Negative(String),
     /// The size does not fit in 64 bits of bytes.
     #[error("size {0:?} is too large")]
     Overflow(String),
 }
 
-fn unit_factor(unit: &str) -> Option<u64> {
-    let u = unit.trim();
-    let canonical = match u {
+/// What a unit means: a factor, or a one-letter unit that is ambiguous.
+enum Unit {
+    Factor(u64),
+    Ambiguous,
+}
+
+fn unit_factor(unit: &str) -> Option<Unit> {
+    let canonical = match unit.trim() {
         "" | "B" | "b" => "B",
-        "K" | "k" | "Ki" | "KiB" | "KB" | "kB" => "KiB",
-        "M" | "Mi" | "MiB" | "MB" => "MiB",
-        "G" | "Gi" | "GiB" | "GB" => "GiB",
-        "T" | "Ti" | "TiB" | "TB" => "TiB",
-        "P" | "Pi" | "PiB" | "PB" => "PiB",
-        "E" | "Ei" | "EiB" | "EB" => "EiB",
-        _ => return None,
+        "Ki" | "KiB" => "KiB",
+        "Mi" | "MiB" => "MiB",
+        "Gi" | "GiB" => "GiB",
+        "Ti" | "TiB" => "TiB",
+        "Pi" | "PiB" => "PiB",
+        "Ei" | "EiB" => "EiB",
+        "K" | "k" | "M" | "G" | "T" | "P" | "E" => return Some(Unit::Ambiguous),
+        decimal => {
+            let power = match decimal {
+                "kB" | "KB" => 3,
+                "MB" => 6,
+                "GB" => 9,
+                "TB" => 12,
+                "PB" => 15,
+                "EB" => 18,
+                _ => return None,
+            };
+            return Some(Unit::Factor(10u64.pow(power)));
+        }
     };
-    UNITS.iter().find(|(n, _)| *n == canonical).map(|(_, f)| *f)
+    UNITS
+        .iter()
+        .find(|(n, _)| *n == canonical)
+        .map(|(_, f)| Unit::Factor(*f))
 }
 
 impl FromStr for ByteSize {
     type Err = SizeParseError;
 
-    /// Parses `"<number>[.<fraction>][ ]<unit>"`. Units are binary (`KB` and `K` mean KiB, as
-    /// Heketi and Kubernetes' `Ki` do). A fraction that does not land on a whole byte is rounded up.
+    /// Parses `"<number>[.<fraction>][ ]<unit>"`: `KiB`/`Ki` and up are binary, `kB`/`KB`,
+    /// `MB` and up decimal, no unit is bytes; `K`, `M`, `G`... alone are refused as
+    /// ambiguous. A fraction that does not land on a whole byte is rounded up.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let input = s.trim();
         if input.is_empty() {
             return Err(SizeParseError::Empty);
         }
+        if input.starts_with('-') {
+            return Err(SizeParseError::Negative(input.to_string()));
+        }
         let split = input
             .find(|c: char| !(c.is_ascii_digit() || c == '.'))
             .unwrap_or(input.len());
         let (number, unit) = input.split_at(split);
-        let factor = unit_factor(unit).ok_or_else(|| SizeParseError::UnknownUnit {
-            input: input.to_string(),
-            unit: unit.trim().to_string(),
-        })?;
+        let factor = match unit_factor(unit) {
+            Some(Unit::Factor(f)) => f,
+            Some(Unit::Ambiguous) => {
+                return Err(SizeParseError::AmbiguousUnit {
+                    input: input.to_string(),
+                    number: number.to_string(),
+                    unit: unit.trim().to_ascii_uppercase(),
+                })
+            }
+            None => {
+                return Err(SizeParseError::UnknownUnit {
+                    input: input.to_string(),
+                    unit: unit.trim().to_string(),
+                })
+            }
+        };
         let bad_number = || SizeParseError::InvalidNumber(input.to_string());
         let overflow = || SizeParseError::Overflow(input.to_string());
         let (int_part, frac_part) = match number.split_once('.') {
@@ -292,10 +387,10 @@ mod tests {
             "1.2.3GiB".parse::<ByteSize>(),
             Err(SizeParseError::InvalidNumber(_))
         ));
-        assert!(matches!(
+        assert_eq!(
             "-1GiB".parse::<ByteSize>(),
-            Err(SizeParseError::UnknownUnit { .. }) | Err(SizeParseError::InvalidNumber(_))
-        ));
+            Err(SizeParseError::Negative("-1GiB".into()))
+        );
         assert!(matches!(
             "GiB".parse::<ByteSize>(),
             Err(SizeParseError::InvalidNumber(_))
@@ -308,6 +403,39 @@ mod tests {
             "99999999999999999999999".parse::<ByteSize>(),
             Err(SizeParseError::Overflow(_))
         ));
+    }
+
+    /// Issue 15 item 9: decimal units are decimal, one-letter units are refused with a hint.
+    #[test]
+    fn decimal_units_are_decimal_and_one_letter_units_ambiguous() {
+        assert_eq!("10GB".parse::<ByteSize>(), Ok(ByteSize::b(10_000_000_000)));
+        assert_eq!("10MB".parse::<ByteSize>(), Ok(ByteSize::b(10_000_000)));
+        assert_eq!("1.5kB".parse::<ByteSize>(), Ok(ByteSize::b(1500)));
+        assert_eq!(
+            "2TB".parse::<ByteSize>(),
+            Ok(ByteSize::b(2_000_000_000_000))
+        );
+        let err = "10G".parse::<ByteSize>().unwrap_err();
+        assert!(matches!(err, SizeParseError::AmbiguousUnit { .. }));
+        assert!(err.to_string().contains("10GiB"), "{err}");
+        assert!(err.to_string().contains("10GB"), "{err}");
+        assert!(matches!(
+            "10k".parse::<ByteSize>(),
+            Err(SizeParseError::AmbiguousUnit { .. })
+        ));
+    }
+
+    /// Issue 15 item 14: sizes for people show the largest unit with two decimals, and
+    /// totals past 16 EiB do not saturate.
+    #[test]
+    fn human_sizes_have_two_decimals_and_totals_do_not_saturate() {
+        assert_eq!(ByteSize::mib(10292).human().to_string(), "10.05 GiB");
+        assert_eq!(ByteSize::mib(31_604_760).human().to_string(), "30.14 TiB");
+        assert_eq!(ByteSize::gib(6372).human().to_string(), "6.22 TiB");
+        assert_eq!(ByteSize::b(512).human().to_string(), "512 B");
+        assert_eq!(ByteSize::b(1024).human().to_string(), "1.00 KiB");
+        let max = ByteSize::b(u64::MAX);
+        assert_eq!(ByteSize::human_total([max, max]).to_string(), "32.00 EiB");
     }
 
     #[test]

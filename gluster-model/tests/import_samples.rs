@@ -262,3 +262,65 @@ fn the_check_reports_every_inconsistency_at_once() {
     assert!(has(&device_of_node), "{text:#?}");
     assert!(problems.len() >= 3, "{text:#?}");
 }
+
+fn load_json() -> serde_json::Value {
+    serde_json::from_str(LOAD).unwrap()
+}
+
+/// Issue 15 item 4: nodes sharing an address break node separation; every format refuses
+/// them at load, naming both nodes and the JSON path.
+#[test]
+fn nodes_sharing_an_address_are_refused_in_every_format() {
+    let opts = HeketiLoadOptions::with_default_size(ByteSize::tib(1));
+    // Load format: the second node's storage address is the first's.
+    let mut doc = load_json();
+    let first = doc["clusters"][0]["nodes"][0]["node"]["hostnames"].clone();
+    doc["clusters"][0]["nodes"][1]["node"]["hostnames"]["storage"] = first["storage"].clone();
+    let err = import_heketi_load(&doc.to_string(), &opts)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("clusters[0].nodes[1].node.hostnames.storage"),
+        "{err}"
+    );
+    assert!(err.contains(first["manage"][0].as_str().unwrap()), "{err}");
+    assert!(err.contains("share the address"), "{err}");
+    // Load format: a manage name that is another node's storage name.
+    let mut doc = load_json();
+    doc["clusters"][0]["nodes"][1]["node"]["hostnames"]["manage"] = first["storage"].clone();
+    let err = import_heketi_load(&doc.to_string(), &opts)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("clusters[0].nodes[1].node.hostnames.manage"),
+        "{err}"
+    );
+    // Topology info.
+    let mut doc = info_json();
+    let storage = doc["clusters"][0]["nodes"][0]["hostnames"]["storage"].clone();
+    doc["clusters"][0]["nodes"][2]["hostnames"]["storage"] = storage;
+    let err = import_heketi_info(&doc.to_string())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("clusters[0].nodes[2].hostnames.storage"),
+        "{err}"
+    );
+    // Native format, and the model operation.
+    let mut m = import_heketi_load(LOAD, &opts).unwrap();
+    let mut native: serde_json::Value = serde_json::from_str(&to_native_json(&m)).unwrap();
+    let storage = native["nodes"][0]["storage_hostname"].clone();
+    native["nodes"][1]["storage_hostname"] = storage.clone();
+    let err = from_native_json(&native.to_string())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("nodes[1].storage_hostname"), "{err}");
+    let mut node = m.nodes().next().unwrap().clone();
+    node.id = NodeId::derived(&["another"]);
+    node.manage_hostname = "another".into();
+    let err = m.add_node(node).unwrap_err();
+    assert!(
+        matches!(&err, ModelError::SharedAddress { address, .. } if *address == storage.as_str().unwrap()),
+        "{err:?}"
+    );
+}

@@ -129,7 +129,7 @@ impl World {
                     cluster: self.cluster,
                     zone: Zone(zone),
                     manage_hostname: format!("node{id}"),
-                    storage_hostname: format!("192.0.2.{}", id % 250),
+                    storage_hostname: format!("storage-{id}"),
                     tags: Tags::new(),
                     state: EntityState::Online,
                 })

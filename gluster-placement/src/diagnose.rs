@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 
 use gluster_model::{ByteSize, Durability, ZoneChecking};
 
-use crate::error::Reason;
+use crate::error::{Reason, Uncounted};
 use crate::filter::{Filter, Needs};
 use crate::index::Index;
 use crate::request::{PlacementSettings, VolumeRequest};
@@ -126,6 +126,7 @@ fn causes_at(
         out.push(Reason::Capacity {
             needed: ByteSize::b(u64::MAX),
             free: ByteSize::ZERO,
+            uncounted: uncounted(index, filter, request.durability == Durability::Arbiter),
         });
         return out;
     };
@@ -164,6 +165,7 @@ fn causes_at(
         }
         largest_free_by_zone.push((zone, ByteSize::b(largest)));
     }
+    let uncounted = uncounted(index, filter, arbiter);
     let zones_with_room: Vec<_> = data_zones.union(&arb_zones).copied().collect();
     let nodes_with_room = data_nodes.union(&arb_nodes).count();
     let strict = request.zone_checking == ZoneChecking::Strict;
@@ -180,6 +182,7 @@ fn causes_at(
             zones_with_room,
             nodes_with_room,
             largest_free_by_zone,
+            uncounted,
         });
     }
     if arbiter && (arb_nodes.is_empty() || (data_units >= data_slots && all_units < set_size)) {
@@ -200,7 +203,32 @@ fn causes_at(
         out.push(Reason::Capacity {
             needed: ByteSize::b(needed),
             free: ByteSize::b(free),
+            uncounted,
         });
     }
     out
+}
+
+/// Free space of the cluster that `causes_at` does not count, by cause.
+fn uncounted(index: &Index, filter: &Filter, arbiter: bool) -> Uncounted {
+    let (mut arbiter_only, mut offline, mut excluded) = (0u64, 0u64, 0u64);
+    let cluster = &index.clusters[filter.cluster.ix()];
+    for &n in &cluster.nodes {
+        for &dx in &index.nodes[n.ix()].devices {
+            let d = &index.devs[dx.ix()];
+            let room = d.room();
+            if !d.online {
+                offline = offline.saturating_add(room);
+            } else if !filter.zones.contains(&d.zone) || !filter.tags_match(dx) {
+                excluded = excluded.saturating_add(room);
+            } else if !arbiter && !d.arbiter.takes_data() {
+                arbiter_only = arbiter_only.saturating_add(room);
+            }
+        }
+    }
+    Uncounted {
+        arbiter_only: ByteSize::b(arbiter_only),
+        offline: ByteSize::b(offline),
+        excluded: ByteSize::b(excluded),
+    }
 }

@@ -6,6 +6,48 @@ use serde::{Deserialize, Serialize};
 
 use gluster_model::{ByteSize, ModelError, Zone, ZoneChecking};
 
+/// Free space of the cluster that a refusal did not count, by cause: what a reader needs to
+/// see that "0B free" is not "the cluster is full".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Uncounted {
+    /// Free on online, eligible devices tagged `arbiter=required`, which take arbiter bricks
+    /// only (zero for an arbiter volume, whose arbiter bricks count it).
+    pub arbiter_only: ByteSize,
+    /// Free on devices that are not online, or whose node is not.
+    pub offline: ByteSize,
+    /// Free on online devices the request excludes (allowed zones, tag rules).
+    pub excluded: ByteSize,
+}
+
+impl Uncounted {
+    /// Whether nothing was left out.
+    pub fn is_empty(&self) -> bool {
+        *self == Uncounted::default()
+    }
+}
+
+impl fmt::Display for Uncounted {
+    /// `not counted: 6TiB on arbiter-only devices, 1TiB offline` (empty when nothing is).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let parts: Vec<String> = [
+            (
+                self.arbiter_only,
+                "on arbiter-only devices (arbiter=required)",
+            ),
+            (self.offline, "on devices or nodes not online"),
+            (self.excluded, "excluded by allowed zones or tag rules"),
+        ]
+        .iter()
+        .filter(|(b, _)| *b > ByteSize::ZERO)
+        .map(|(b, what)| format!("{} {what}", b.human()))
+        .collect();
+        if !parts.is_empty() {
+            write!(f, "not counted: {}", parts.join(", "))?;
+        }
+        Ok(())
+    }
+}
+
 /// One reason why no placement exists. Never a plain "no space" when the cause is elsewhere.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -53,6 +95,9 @@ pub enum Reason {
         nodes_with_room: usize,
         /// Largest free eligible device per zone.
         largest_free_by_zone: Vec<(Zone, ByteSize)>,
+        /// Free space not counted above (arbiter-only, offline, excluded).
+        #[serde(default)]
+        uncounted: Uncounted,
     },
     /// Arbiter bricks need devices whose `arbiter` tag is `required` or `supported`.
     ArbiterDevices {
@@ -65,6 +110,9 @@ pub enum Reason {
         needed: ByteSize,
         /// Free space on eligible devices.
         free: ByteSize,
+        /// Free space not counted in `free` (arbiter-only, offline, excluded).
+        #[serde(default)]
+        uncounted: Uncounted,
     },
     /// The volume is smaller than one brick may be.
     BelowMinBrick {
@@ -115,7 +163,7 @@ impl fmt::Display for Reason {
                 "allowed zones {} have {matching_nodes} online nodes",
                 zones.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
             ),
-            Reason::FailureDomains { policy, set_size, need_per_brick, zones_with_room, nodes_with_room, largest_free_by_zone } => {
+            Reason::FailureDomains { policy, set_size, need_per_brick, zones_with_room, nodes_with_room, largest_free_by_zone, uncounted } => {
                 let zones = zones_with_room.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
                 let largest = largest_free_by_zone
                     .iter()
@@ -132,16 +180,28 @@ impl fmt::Display for Reason {
                         f,
                         "a set of {set_size} needs {set_size} distinct nodes with a device of at least {need_per_brick} free; nodes with one: {nodes_with_room}; largest free device per zone: {largest}"
                     ),
-                }
+                }?;
+                uncounted_suffix(f, uncounted)
             }
             Reason::ArbiterDevices { nodes_with_room } => write!(f, "arbiter bricks need a device tagged arbiter=required or supported with room; nodes with one: {nodes_with_room}"),
-            Reason::Capacity { needed, free } => write!(f, "the volume needs {needed} on devices but eligible devices have {free} free"),
+            Reason::Capacity { needed, free, uncounted } => {
+                write!(f, "the volume needs {needed} on devices but eligible devices have {free} free")?;
+                uncounted_suffix(f, uncounted)
+            }
             Reason::BelowMinBrick { brick, min } => write!(f, "a brick would be {brick}, below the minimum brick size {min}"),
             Reason::TooManyBricks { needed, max } => write!(f, "the volume needs {needed} bricks, more than the maximum of {max}"),
             Reason::NoLayout { min_sets, max_sets } => write!(f, "no layout of {min_sets} to {max_sets} brick sets fits: the free space is spread too unevenly over nodes and zones for all sets at once"),
             Reason::HaHosts { volume, needed, online } => write!(f, "block-hosting volume {volume} has {online} online nodes, ha needs {needed}"),
             Reason::NoCluster { detail } => write!(f, "no cluster: {detail}"),
         }
+    }
+}
+
+fn uncounted_suffix(f: &mut fmt::Formatter<'_>, uncounted: &Uncounted) -> fmt::Result {
+    if uncounted.is_empty() {
+        Ok(())
+    } else {
+        write!(f, " ({uncounted})")
     }
 }
 

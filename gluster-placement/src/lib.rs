@@ -104,7 +104,7 @@ mod verify;
 
 pub use block::{plan_block_volume, BlockHost, BlockPlan, BlockRequest};
 pub use engine::Engine;
-pub use error::{Infeasible, PlacementError, Reason};
+pub use error::{Infeasible, PlacementError, Reason, Uncounted};
 pub use forecast::{forecast, Forecast, StrandCause, Stranded};
 pub use plan::{Plan, PlanNote, PlannedBrick};
 pub use planner::Planner;

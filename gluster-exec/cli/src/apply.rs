@@ -81,8 +81,15 @@ fn executor(args: &ExecArgs, model: &Model, root: &str) -> Result<Arc<dyn Execut
     })
 }
 
-fn runner(args: &ExecArgs, model: &Model, root: &str) -> Result<Runner, String> {
-    let journal = FileJournal::open(&args.journal).map_err(|e| e.to_string())?;
+/// The runner of `apply` (which creates the journal if missing) or `recover` (which needs
+/// it to exist).
+fn runner(args: &ExecArgs, model: &Model, root: &str, create: bool) -> Result<Runner, String> {
+    let journal = if create {
+        FileJournal::open(&args.journal)
+    } else {
+        FileJournal::open_existing(&args.journal)
+    }
+    .map_err(|e| e.to_string())?;
     let done = Arc::new(AtomicUsize::new(0));
     let total = Arc::new(AtomicUsize::new(0));
     Ok(Runner::new(
@@ -125,6 +132,16 @@ fn outcome_name(outcome: RunOutcome) -> &'static str {
     }
 }
 
+/// The line `apply` and `recover` print first and last on the simulated transport.
+const REHEARSAL: &str =
+    "rehearsal on simulated hosts (--transport simulated): nothing runs on real hosts";
+
+fn rehearsal_note(args: &ExecArgs) {
+    if args.transport == TransportArg::Simulated {
+        eprintln!("gluster-plan: {REHEARSAL}");
+    }
+}
+
 fn runtime() -> Result<tokio::runtime::Runtime, String> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -140,14 +157,16 @@ pub(crate) fn apply(args: &ApplyArgs) -> Result<i32, String> {
         Ok(plan) => plan,
         Err(e) => return refusal(e, args.placement.output),
     };
-    let runner = runner(&args.exec, &model, &root)?;
+    let runner = runner(&args.exec, &model, &root, true)?;
     let cancel = Cancel::new();
+    rehearsal_note(&args.exec);
     let result = runtime()?.block_on(runner.apply(&plan, &cancel));
+    rehearsal_note(&args.exec);
     match result {
         Ok(_) => {
             match args.placement.output {
-                OutputFormat::Json => println!("{}", to_json(&plan)),
-                OutputFormat::Table => print!("{}", output::plan_table(&plan)),
+                OutputFormat::Json => outln!("{}", to_json(&plan)),
+                OutputFormat::Table => out!("{}", output::plan_table(&plan)),
             }
             Ok(EXIT_PLACED)
         }
@@ -170,7 +189,15 @@ pub(crate) fn recover(args: &RecoverArgs) -> Result<i32, String> {
     } else {
         RecoveryPolicy::RollBack
     };
-    let runner = runner(&args.exec, &model, &root)?;
+    let runner = runner(&args.exec, &model, &root, false)?;
+    if std::fs::metadata(&args.exec.journal).is_ok_and(|m| m.len() == 0) {
+        eprintln!(
+            "nothing to recover: the journal {} is empty",
+            args.exec.journal.display()
+        );
+        return Ok(EXIT_PLACED);
+    }
+    rehearsal_note(&args.exec);
     let recovered = runtime()?
         .block_on(runner.recover(policy))
         .map_err(|e| e.to_string())?;
@@ -179,19 +206,37 @@ pub(crate) fn recover(args: &RecoverArgs) -> Result<i32, String> {
     }
     let mut code = EXIT_PLACED;
     for r in &recovered {
-        let line = format!(
-            "run {} (volume {}): {}",
-            r.run,
-            r.volume,
-            outcome_name(r.outcome)
-        );
+        let (what, status) = recovered_outcome(r.outcome, args.finish);
+        let line = format!("run {} (volume {}): {what}", r.run, r.volume);
         match &r.error {
-            Some(e) => println!("{line}: {e}"),
-            None => println!("{line}"),
+            Some(e) => outln!("{line}: {e}"),
+            None => outln!("{line}"),
         }
-        if r.outcome == RunOutcome::RollbackFailed {
-            code = EXIT_ROLLBACK_INCOMPLETE;
-        }
+        code = code.max(status);
+    }
+    if !recovered.is_empty() {
+        rehearsal_note(&args.exec);
     }
     Ok(code)
+}
+
+/// What `recover` says of a run and its exit status: a `--finish` that rolled back instead
+/// did not do what was asked (3, or 4 when the rollback is incomplete too).
+fn recovered_outcome(outcome: RunOutcome, finish: bool) -> (&'static str, i32) {
+    match (outcome, finish) {
+        (RunOutcome::Completed, _) => ("completed", EXIT_PLACED),
+        (RunOutcome::RolledBack, false) => ("rolled back", EXIT_PLACED),
+        (RunOutcome::RolledBack, true) => (
+            "could not finish: rolled back completely instead",
+            EXIT_ROLLED_BACK,
+        ),
+        (RunOutcome::RollbackFailed, false) => (
+            "rollback incomplete (run this `recover` again once the hosts answer)",
+            EXIT_ROLLBACK_INCOMPLETE,
+        ),
+        (RunOutcome::RollbackFailed, true) => (
+            "could not finish, and its rollback is incomplete (run `recover` again once the hosts answer)",
+            EXIT_ROLLBACK_INCOMPLETE,
+        ),
+    }
 }

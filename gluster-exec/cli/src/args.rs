@@ -277,7 +277,8 @@ pub(crate) struct Day2Args {
     /// Device tag rule of the volumes, key=value or key!=value (repeatable).
     #[arg(long = "device-tag-match", value_name = "RULE")]
     pub(crate) device_tag_match: Vec<TagRule>,
-    /// Never put a brick in a zone its set already uses (strict volumes refuse instead).
+    /// Never put a brick in a zone its set already uses: refuse (exit 2) a plan that must,
+    /// whatever the zone policy.
     #[arg(long)]
     pub(crate) no_degraded: bool,
     /// Seed for tie-breaking.

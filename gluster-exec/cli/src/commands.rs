@@ -35,9 +35,9 @@ pub(crate) fn run(args: &CommandsArgs) -> Result<i32, String> {
                     .map(|(host, cmds)| serde_json::json!({"host": host, "commands": cmds}))
                     .collect::<Vec<_>>(),
             });
-            println!("{}", to_json(&doc));
+            outln!("{}", to_json(&doc));
         }
-        OutputFormat::Table => print!("{}", table(&hosts)),
+        OutputFormat::Table => out!("{}", table(&hosts)),
     }
     Ok(EXIT_PLACED)
 }

@@ -82,9 +82,13 @@ pub(crate) fn evacuate(args: &EvacuateArgs) -> Result<i32, String> {
     let (model, settings) = setup(&args.common)?;
     let target = target(&model, args)?;
     match plan_evacuation(&model, target, &settings, args.common.seed) {
+        // `allow_degraded` binds strict volumes only; `--no-degraded` binds every volume.
+        Ok(plan) if args.common.no_degraded && plan.degraded > 0 => {
+            no_degraded_refusal(&plan.steps, args.common.output)
+        }
         Ok(plan) => {
             match args.common.output {
-                OutputFormat::Json => println!("{}", to_json(&plan)),
+                OutputFormat::Json => outln!("{}", to_json(&plan)),
                 OutputFormat::Table => {
                     let mut out = format!(
                         "{} bricks move in {} waves ({} degraded, solver {:?})\n",
@@ -94,7 +98,7 @@ pub(crate) fn evacuate(args: &EvacuateArgs) -> Result<i32, String> {
                         plan.solver
                     );
                     steps_table(&mut out, &plan.steps);
-                    print!("{out}");
+                    out!("{out}");
                 }
             }
             Ok(EXIT_PLACED)
@@ -109,7 +113,7 @@ pub(crate) fn evacuate(args: &EvacuateArgs) -> Result<i32, String> {
             }
             if args.common.output == OutputFormat::Json {
                 let reasons: Vec<String> = unmovable.iter().map(ToString::to_string).collect();
-                println!(
+                outln!(
                     "{}",
                     serde_json::json!({"error": "infeasible", "total": total, "unmovable": reasons})
                 );
@@ -118,6 +122,35 @@ pub(crate) fn evacuate(args: &EvacuateArgs) -> Result<i32, String> {
         }
         Err(e) => Err(e.to_string()),
     }
+}
+
+/// `--no-degraded` and the best plan still puts bricks in zones their sets use: refuse.
+fn no_degraded_refusal(steps: &[ReplaceStep], output: OutputFormat) -> Result<i32, String> {
+    let degraded: Vec<String> = steps
+        .iter()
+        .filter(|s| s.degraded)
+        .map(|s| {
+            format!(
+                "{} set {} position {}: {} can only move to zone {}, which its set already uses",
+                s.volume_name, s.set, s.position, s.old.host_path, s.new.zone.0
+            )
+        })
+        .collect();
+    eprintln!(
+        "gluster-plan: --no-degraded: {} of {} bricks can only move to a zone their set already uses:",
+        degraded.len(),
+        steps.len()
+    );
+    for d in &degraded {
+        eprintln!("  - {d}");
+    }
+    if output == OutputFormat::Json {
+        outln!(
+            "{}",
+            serde_json::json!({"error": "infeasible", "total": steps.len(), "degraded": degraded})
+        );
+    }
+    Ok(EXIT_INFEASIBLE)
 }
 
 pub(crate) fn expand(args: &ExpandArgs) -> Result<i32, String> {
@@ -132,7 +165,7 @@ pub(crate) fn expand(args: &ExpandArgs) -> Result<i32, String> {
     match plan_expand(&model, volume.id, by, &settings, args.common.seed) {
         Ok(plan) => {
             match args.common.output {
-                OutputFormat::Json => println!("{}", to_json(&plan)),
+                OutputFormat::Json => outln!("{}", to_json(&plan)),
                 OutputFormat::Table => {
                     let mut out = format!(
                         "volume {}: add {} as {} set(s)\n",
@@ -151,7 +184,7 @@ pub(crate) fn expand(args: &ExpandArgs) -> Result<i32, String> {
                             b.size_bytes
                         );
                     }
-                    print!("{out}");
+                    out!("{out}");
                 }
             }
             Ok(EXIT_PLACED)
@@ -177,7 +210,7 @@ pub(crate) fn rebalance(args: &RebalanceArgs) -> Result<i32, String> {
         args.max_moves,
     );
     match args.common.output {
-        OutputFormat::Json => println!("{}", to_json(&plan)),
+        OutputFormat::Json => outln!("{}", to_json(&plan)),
         OutputFormat::Table => {
             let mut out = format!(
                 "{} moves in {} waves: max/mean {:.3} -> {:.3} (target {:.2}, {}); any plan needs at least {} moves\n",
@@ -190,7 +223,7 @@ pub(crate) fn rebalance(args: &RebalanceArgs) -> Result<i32, String> {
                 plan.lower_bound_moves
             );
             steps_table(&mut out, &plan.steps);
-            print!("{out}");
+            out!("{out}");
         }
     }
     Ok(EXIT_PLACED)
@@ -205,7 +238,7 @@ fn grow(
     match plan_grow(model, volume, args.size, settings) {
         Ok(plan) => {
             match args.common.output {
-                OutputFormat::Json => println!("{}", to_json(&plan)),
+                OutputFormat::Json => outln!("{}", to_json(&plan)),
                 OutputFormat::Table => {
                     let mut out = format!(
                         "volume {}: {} -> {} in place, {} bricks grown\n",
@@ -225,7 +258,7 @@ fn grow(
                             b.extra_bytes
                         );
                     }
-                    print!("{out}");
+                    out!("{out}");
                 }
             }
             Ok(EXIT_PLACED)

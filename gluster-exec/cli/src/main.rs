@@ -6,11 +6,26 @@
 //! file and field), 3 when `apply` failed and rolled back completely, 4 when its rollback is
 //! incomplete (`recover` retries it).
 
+/// `println!` through [`stdout::write`]: a closed pipe stops output instead of panicking.
+macro_rules! outln {
+    ($($arg:tt)*) => {
+        $crate::cli::stdout::write(format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
+
+/// `print!` through [`stdout::write`].
+macro_rules! out {
+    ($($arg:tt)*) => {
+        $crate::cli::stdout::write(format_args!($($arg)*))
+    };
+}
+
 mod apply;
 mod args;
 mod commands;
 mod day2;
 mod output;
+mod stdout;
 mod topology;
 
 use std::ffi::OsString;
@@ -63,8 +78,8 @@ fn run(cli: Cli) -> Result<i32, String> {
             match plan_volume(&model, &request, &settings, args.seed) {
                 Ok(plan) => {
                     match args.output {
-                        OutputFormat::Json => println!("{}", to_json(&plan)),
-                        OutputFormat::Table => print!("{}", output::plan_table(&plan)),
+                        OutputFormat::Json => outln!("{}", to_json(&plan)),
+                        OutputFormat::Table => out!("{}", output::plan_table(&plan)),
                     }
                     Ok(EXIT_PLACED)
                 }
@@ -78,8 +93,8 @@ fn run(cli: Cli) -> Result<i32, String> {
             match forecast(&model, &request, &settings, f.placement.seed, limit) {
                 Ok(report) => {
                     match f.placement.output {
-                        OutputFormat::Json => println!("{}", to_json(&report)),
-                        OutputFormat::Table => print!("{}", output::forecast_table(&report)),
+                        OutputFormat::Json => outln!("{}", to_json(&report)),
+                        OutputFormat::Table => out!("{}", output::forecast_table(&report)),
                     }
                     Ok(EXIT_PLACED)
                 }
@@ -96,8 +111,8 @@ fn run(cli: Cli) -> Result<i32, String> {
             match simulate(&model, &request, &settings, sim.placement.seed, sim.count) {
                 Ok(report) => {
                     match sim.placement.output {
-                        OutputFormat::Json => println!("{}", to_json(&report)),
-                        OutputFormat::Table => print!("{}", output::simulation_table(&report)),
+                        OutputFormat::Json => outln!("{}", to_json(&report)),
+                        OutputFormat::Table => out!("{}", output::simulation_table(&report)),
                     }
                     Ok(EXIT_PLACED)
                 }
@@ -132,7 +147,7 @@ pub(crate) fn refusal(e: PlacementError, output: OutputFormat) -> Result<i32, St
                     "message": inf.to_string(),
                     "reasons": inf.reasons,
                 });
-                println!("{doc}");
+                outln!("{doc}");
             }
             Ok(EXIT_INFEASIBLE)
         }

@@ -129,3 +129,73 @@ fn a_damaged_journal_is_refused_with_its_line() {
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("line 1"), "{}", stderr(&out));
 }
+
+/// A journal of one run cut after its first intent, as a crash leaves it.
+fn crashed_journal(dir: &Path) -> String {
+    let full = dir.join("full");
+    assert_eq!(apply(&full, &[]).status.code(), Some(0));
+    let text = std::fs::read_to_string(&full).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    format!("{}\n{}\n", lines[0], lines[1])
+}
+
+/// Issue 15 item 1: a mistyped journal path is an error and is never created.
+#[test]
+fn recover_refuses_a_missing_journal_and_does_not_create_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("typo");
+    let out = run(&["recover", "--journal", journal.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("no such journal"), "{}", stderr(&out));
+    assert!(!journal.exists(), "recover created the journal");
+
+    let empty = dir.path().join("empty");
+    std::fs::write(&empty, "").unwrap();
+    let out = run(&["recover", "--journal", empty.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stderr(&out).contains("is empty"), "{}", stderr(&out));
+}
+
+/// Issue 15 item 2: a `--finish` that cannot finish exits 3 and says it rolled back.
+#[test]
+fn recover_finish_that_rolls_back_instead_exits_3() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("cut");
+    std::fs::write(&journal, crashed_journal(dir.path())).unwrap();
+    let out = run(&[
+        "recover",
+        "--finish",
+        "--simulate-failure-at",
+        "2",
+        "--journal",
+        journal.to_str().unwrap(),
+    ]);
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(out.status.code(), Some(3), "{stdout}{}", stderr(&out));
+    assert!(
+        stdout.contains("could not finish: rolled back completely instead"),
+        "{stdout}"
+    );
+}
+
+/// Issue 15 item 6: the simulated transport says it rehearses, first and last, and the
+/// journal records it.
+#[test]
+fn apply_on_simulated_hosts_says_it_is_a_rehearsal() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("j");
+    let out = apply(&journal, &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let err = stderr(&out);
+    let lines: Vec<&str> = err.lines().collect();
+    for line in [lines[0], lines[lines.len() - 1]] {
+        assert!(line.contains("rehearsal"), "{err}");
+    }
+    assert!(matches!(
+        records(&journal).first(),
+        Some(Record::Begin {
+            rehearsal: true,
+            ..
+        })
+    ));
+}

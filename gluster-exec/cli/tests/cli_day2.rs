@@ -101,3 +101,34 @@ fn expand_and_rebalance_print_their_plans() {
     assert!(plan["before"].as_f64().unwrap() >= plan["after"].as_f64().unwrap());
     assert!(plan["lower_bound_moves"].is_u64());
 }
+
+/// Issue 15 item 3: emptying one zone of a 3-zone cluster of replica-3 volumes can only
+/// put bricks in zones their sets use; `--no-degraded` refuses that whatever the zone policy.
+#[test]
+fn no_degraded_refuses_a_degraded_evacuation_under_every_zone_policy() {
+    let plan = json(&[
+        "evacuate",
+        "--topology",
+        SAMPLE,
+        "--zone",
+        "1",
+        "--output",
+        "json",
+    ]);
+    assert!(plan["degraded"].as_u64().unwrap() > 0, "{plan}");
+    for policy in ["prefer", "strict"] {
+        let out = run(&[
+            "evacuate",
+            "--topology",
+            SAMPLE,
+            "--zone",
+            "1",
+            "--zone-checking",
+            policy,
+            "--no-degraded",
+        ]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{policy}: {err}");
+        assert!(err.contains("zone"), "{err}");
+    }
+}

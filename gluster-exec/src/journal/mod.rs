@@ -5,10 +5,13 @@
 //! their own persistence); [`FileJournal`] writes one JSON line per record and syncs it to disk
 //! before the step it announces runs.
 
+mod check;
+mod error;
 mod file;
 mod memory;
 mod record;
 
+pub use error::JournalError;
 pub use file::{parse_journal, FileJournal};
 pub use memory::MemoryJournal;
 pub use record::{Record, RunHistory, RunOutcome};

@@ -7,6 +7,11 @@ use serde::{Deserialize, Serialize};
 use crate::steps::Step;
 
 /// One line of the journal.
+///
+/// Records follow the order the runner writes them, and [`super::parse_journal`] refuses any
+/// other: a run's records come after its `Begin`; a step's `Done` or `Undone` after its
+/// `Intent`; nothing of a run after its `End` (unless `RollbackFailed`, which recovery
+/// continues) but a new `Begin`; no second `Begin` of a run that has not ended.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "record", rename_all = "snake_case")]
 pub enum Record {
@@ -18,6 +23,9 @@ pub enum Record {
         volume: String,
         /// Every step, in order.
         steps: Vec<Step>,
+        /// A rehearsal on simulated hosts: nothing ran on real ones (absent when false).
+        #[serde(default, skip_serializing_if = "is_false")]
+        rehearsal: bool,
     },
     /// A step is about to run. `undo` is false when its result existed before the run (a
     /// device prepared earlier), so rollback leaves it alone.
@@ -148,7 +156,10 @@ impl RunHistory {
         let mut runs: Vec<RunHistory> = Vec::new();
         let mut index: BTreeMap<String, usize> = BTreeMap::new();
         for record in records {
-            if let Record::Begin { run, volume, steps } = record {
+            if let Record::Begin {
+                run, volume, steps, ..
+            } = record
+            {
                 index.insert(run.clone(), runs.len());
                 runs.push(RunHistory::new(run.clone(), volume.clone(), steps.clone()));
             } else if let Some(&i) = index.get(record.run()) {
@@ -157,4 +168,8 @@ impl RunHistory {
         }
         runs
     }
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }

@@ -127,6 +127,7 @@ impl Runner {
                 run: run.clone(),
                 volume: plan.volume_name.clone(),
                 steps: steps.clone(),
+                rehearsal: self.shared.executor.is_rehearsal(),
             })
             .map_err(ApplyError::Journal)?;
         let history = RunHistory::new(run, plan.volume_name.clone(), steps);

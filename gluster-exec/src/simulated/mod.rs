@@ -225,6 +225,10 @@ fn unreachable(host: &str) -> ExecError {
 
 #[async_trait]
 impl Executor for SimulatedExecutor {
+    fn is_rehearsal(&self) -> bool {
+        true
+    }
+
     async fn check_glusterd(&self, host: &str) -> Result<(), ExecError> {
         validate::hostname(host)?;
         self.read(host, |s| s.check_glusterd(host)).await

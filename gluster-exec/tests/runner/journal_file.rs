@@ -2,7 +2,10 @@
 
 use std::io::Write;
 
+use gluster_exec::journal::JournalError;
 use gluster_exec::journal::{parse_journal, Record, RunHistory, RunOutcome};
+use gluster_exec::ops::VolumeRef;
+use gluster_exec::runner::{Step, StepOp};
 use gluster_exec::{FileJournal, Journal};
 
 fn intent(step: usize) -> Record {
@@ -10,6 +13,16 @@ fn intent(step: usize) -> Record {
         run: "r1".into(),
         step,
         undo: true,
+    }
+}
+
+fn start_step() -> Step {
+    Step {
+        index: 0,
+        op: StepOp::VolumeStart(VolumeRef {
+            host: "node1".into(),
+            name: "v".into(),
+        }),
     }
 }
 
@@ -23,7 +36,8 @@ fn records_survive_reopening_and_a_torn_last_line_is_ignored() {
             .append(&Record::Begin {
                 run: "r1".into(),
                 volume: "v".into(),
-                steps: vec![],
+                steps: vec![start_step()],
+                rehearsal: false,
             })
             .unwrap();
         journal.append(&intent(0)).unwrap();
@@ -45,9 +59,81 @@ fn records_survive_reopening_and_a_torn_last_line_is_ignored() {
 
 #[test]
 fn a_damaged_line_in_the_middle_is_an_error_naming_it() {
-    let text = b"{\"record\":\"end\",\"run\":\"a\",\"outcome\":\"completed\"}\nnot json\n{\"record\":\"end\",\"run\":\"b\",\"outcome\":\"completed\"}\n";
+    let text = b"{\"record\":\"begin\",\"run\":\"a\",\"volume\":\"v\",\"steps\":[]}\nnot json\n{\"record\":\"end\",\"run\":\"a\",\"outcome\":\"completed\"}\n";
     let err = parse_journal(text).unwrap_err();
-    assert!(err.starts_with("line 2:"), "{err}");
+    assert!(err.to_string().starts_with("line 2:"), "{err}");
+}
+
+const BEGIN: &str = r#"{"record":"begin","run":"r1","volume":"v","steps":[{"index":0,"op":{"kind":"volume_start","host":"node1","name":"v"}}]}"#;
+const INTENT: &str = r#"{"record":"intent","run":"r1","step":0,"undo":true}"#;
+const DONE: &str = r#"{"record":"done","run":"r1","step":0}"#;
+const END: &str = r#"{"record":"end","run":"r1","outcome":"completed"}"#;
+
+fn refused_at(lines: &[&str]) -> (usize, String) {
+    let text = format!("{}\n", lines.join("\n"));
+    match parse_journal(text.as_bytes()) {
+        Err(JournalError::Invalid { line, reason, .. }) => (line, reason),
+        other => panic!("expected a refusal of {lines:?}, got {other:?}"),
+    }
+}
+
+/// Issue 15 item 10: the reader checks the order of records, not only their syntax.
+#[test]
+fn records_out_of_the_runners_order_are_refused_with_their_line() {
+    // The order the runner writes is accepted.
+    assert_eq!(
+        parse_journal(format!("{BEGIN}\n{INTENT}\n{DONE}\n{END}\n").as_bytes())
+            .unwrap()
+            .len(),
+        4
+    );
+    let (line, why) = refused_at(&[BEGIN, DONE]);
+    assert_eq!(line, 2, "{why}");
+    assert!(why.contains("never began"), "{why}");
+    let (line, why) = refused_at(&[DONE]);
+    assert_eq!(line, 1, "{why}");
+    assert!(why.contains("run r1, which never began"), "{why}");
+    let (line, why) = refused_at(&[END]);
+    assert_eq!(line, 1, "{why}");
+    let (line, why) = refused_at(&[BEGIN, INTENT, BEGIN]);
+    assert_eq!(line, 3, "{why}");
+    assert!(why.contains("second `begin`"), "{why}");
+    let (line, why) = refused_at(&[BEGIN, INTENT, DONE, END, DONE]);
+    assert_eq!(line, 5, "{why}");
+    assert!(why.contains("had ended"), "{why}");
+    let (line, why) = refused_at(&[
+        BEGIN,
+        r#"{"record":"intent","run":"r1","step":7,"undo":true}"#,
+    ]);
+    assert_eq!(line, 2, "{why}");
+    // A run may begin again once it has ended.
+    assert!(parse_journal(format!("{BEGIN}\n{END}\n{BEGIN}\n").as_bytes()).is_ok());
+}
+
+#[test]
+fn a_file_journal_error_names_the_file_and_keeps_the_io_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("missing");
+    let err = FileJournal::open_existing(&missing).unwrap_err();
+    assert!(
+        matches!(&err, gluster_exec::ExecError::Journal(JournalError::NotFound { path }) if *path == missing),
+        "{err:?}"
+    );
+    assert!(!missing.exists(), "open_existing created the file");
+    let bad = dir.path().join("bad");
+    std::fs::write(&bad, format!("{DONE}\n")).unwrap();
+    let err = FileJournal::open(&bad).unwrap().records().unwrap_err();
+    assert!(
+        err.to_string()
+            .contains(&format!("{}: line 1", bad.display())),
+        "{err}"
+    );
+    let dir_as_file = FileJournal::open(dir.path()).unwrap_err();
+    let source = std::error::Error::source(&dir_as_file).expect("a source");
+    assert!(
+        std::error::Error::source(source).is_some(),
+        "io::Error dropped: {dir_as_file:?}"
+    );
 }
 
 #[test]
@@ -57,6 +143,7 @@ fn history_tracks_outcomes() {
             run: "a".into(),
             volume: "va".into(),
             steps: vec![],
+            rehearsal: false,
         },
         Record::End {
             run: "a".into(),
@@ -66,6 +153,7 @@ fn history_tracks_outcomes() {
             run: "b".into(),
             volume: "vb".into(),
             steps: vec![],
+            rehearsal: false,
         },
         Record::End {
             run: "b".into(),

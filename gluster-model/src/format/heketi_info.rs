@@ -181,10 +181,14 @@ pub fn import_heketi_info(json: &str) -> Result<Model, ImportError> {
             volume_at.insert(v.id, format!("clusters[{ci}].volumes[{vi}]"));
         }
     }
+    let mut hosts = super::hosts::HostAddresses::default();
     for (ci, c) in info.clusters.iter().enumerate() {
         for (ni, n) in c.nodes.iter().enumerate() {
             let at = format!("clusters[{ci}].nodes[{ni}]");
             let (manage, storage) = first_hostnames(&n.hostnames, || format!("{at}.hostnames"))?;
+            hosts.add(&manage, &storage, ["manage", "storage"], || {
+                format!("{at}.hostnames")
+            })?;
             if m.nodes.contains_key(&n.id) {
                 return Err(ImportError::invalid(
                     format!("{at}.id"),

@@ -139,8 +139,8 @@ impl<'de> Deserialize<'de> for LoadDevice {
 pub fn import_heketi_load(json: &str, options: &HeketiLoadOptions) -> Result<Model, ImportError> {
     let file: LoadFile = parse_with_path(json)?;
     let mut m = Model::new();
-    // Manage hostnames seen so far (a scan of the model per node would be quadratic).
-    let mut hosts = std::collections::HashSet::new();
+    // Addresses seen so far (a scan of the model per node would be quadratic).
+    let mut hosts = super::hosts::HostAddresses::default();
     for (ci, c) in file.clusters.into_iter().enumerate() {
         let cluster = ClusterId::derived(&["heketi-load-cluster", &ci.to_string()]);
         m.clusters.insert(
@@ -157,12 +157,9 @@ pub fn import_heketi_load(json: &str, options: &HeketiLoadOptions) -> Result<Mod
             let at = || format!("clusters[{ci}].nodes[{ni}]");
             let (manage, storage) =
                 first_hostnames(&n.node.hostnames, || format!("{}.node.hostnames", at()))?;
-            if !hosts.insert(manage.clone()) {
-                return Err(ImportError::invalid(
-                    format!("{}.node.hostnames.manage", at()),
-                    format!("node {manage:?} appears twice"),
-                ));
-            }
+            hosts.add(&manage, &storage, ["manage", "storage"], || {
+                format!("{}.node.hostnames", at())
+            })?;
             let node = NodeId::derived(&["node", &manage]);
             m.nodes.insert(
                 node,

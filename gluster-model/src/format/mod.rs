@@ -3,6 +3,7 @@
 
 mod heketi_info;
 mod heketi_load;
+mod hosts;
 mod native;
 
 use std::fmt;

@@ -63,6 +63,15 @@ pub fn from_native_json(json: &str) -> Result<Model, ImportError> {
             ),
         ));
     }
+    let mut hosts = super::hosts::HostAddresses::default();
+    for (i, n) in doc.nodes.iter().enumerate() {
+        hosts.add(
+            &n.manage_hostname,
+            &n.storage_hostname,
+            ["manage_hostname", "storage_hostname"],
+            || format!("nodes[{i}]"),
+        )?;
+    }
     let mut m = Model::new();
     macro_rules! fill {
         ($field:ident, $map:ident, $kind:literal) => {

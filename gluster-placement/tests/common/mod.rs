@@ -691,7 +691,7 @@ pub fn check_reasons(
         assert_eq!(n, nodes_with_room, "nodes with room");
     }
     let capacity = reasons.iter().find_map(|r| match r {
-        Reason::Capacity { needed, free } => Some((needed.bytes(), free.bytes())),
+        Reason::Capacity { needed, free, .. } => Some((needed.bytes(), free.bytes())),
         _ => None,
     });
     assert_eq!(

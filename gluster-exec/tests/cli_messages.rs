@@ -1,0 +1,72 @@
+//! What `gluster-plan` says, and how it survives where its output goes: closed pipes,
+//! refusals that name their cause, sizes a reader can read.
+#![cfg(feature = "cli")]
+
+use std::process::{Command, Output, Stdio};
+
+fn run(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_gluster-plan"))
+        .args(args)
+        .output()
+        .expect("gluster-plan runs")
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Issue 15 item 11: writing into a closed pipe ends quietly with the command's own status.
+/// The pipe's reading end belongs to a `true` that has exited, so every write fails.
+#[test]
+fn a_closed_pipe_on_stdout_does_not_panic() {
+    let mut reader = Command::new("true")
+        .stdin(Stdio::piped())
+        .spawn()
+        .expect("true runs");
+    let write_end = reader.stdin.take().expect("a pipe");
+    reader.wait().expect("true exits");
+    let out = Command::new(env!("CARGO_BIN_EXE_gluster-plan"))
+        .args(["simulate", "--size", "10GiB", "--count", "3"])
+        .stdout(Stdio::from(write_end))
+        .stderr(Stdio::piped())
+        .output()
+        .expect("gluster-plan runs");
+    let err = stderr(&out);
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(out.status.code(), Some(0), "{err}");
+}
+
+/// Issue 15 item 12: on the built-in example, whose `/dev/sdd` disks are `arbiter=required`,
+/// refusals name the free space they did not count and why.
+#[test]
+fn refusals_name_arbiter_only_and_excluded_space() {
+    let out = run(&["simulate", "--size", "100GiB"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("6.00 TiB on arbiter-only devices"), "{text}");
+
+    let out = run(&[
+        "plan",
+        "--size",
+        "100GiB",
+        "--device-tag-match",
+        "media=ssd",
+        "--output",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("arbiter-only"), "{err}");
+    assert!(
+        err.contains("excluded by allowed zones or tag rules"),
+        "{err}"
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let capacity = doc["reasons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["kind"] == "capacity")
+        .expect("a capacity reason");
+    assert_eq!(capacity["uncounted"]["arbiter_only"], 6u64 << 40);
+    assert_eq!(capacity["uncounted"]["excluded"], 12u64 << 40);
+}
