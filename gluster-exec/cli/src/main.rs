@@ -9,14 +9,14 @@
 /// `println!` through [`stdout::write`]: a closed pipe stops output instead of panicking.
 macro_rules! outln {
     ($($arg:tt)*) => {
-        $crate::cli::stdout::write(format_args!("{}\n", format_args!($($arg)*)))
+        $crate::stdout::write(format_args!("{}\n", format_args!($($arg)*)))
     };
 }
 
 /// `print!` through [`stdout::write`].
 macro_rules! out {
     ($($arg:tt)*) => {
-        $crate::cli::stdout::write(format_args!($($arg)*))
+        $crate::stdout::write(format_args!($($arg)*))
     };
 }
 
