@@ -77,10 +77,10 @@ pub enum StoreError {
     Invalid(String),
     /// No placement exists for the request.
     #[error("cannot place volume")]
-    Placement(#[from] PlacementError),
+    Placement(#[source] Box<PlacementError>),
     /// The stored state is inconsistent as a model.
     #[error("stored state is inconsistent")]
-    Model(#[from] ModelError),
+    Model(#[source] Box<ModelError>),
     /// An operation on the hosts failed (and was rolled back unless said otherwise).
     #[error("{what} failed on the hosts{}", if *.rolled_back { " (rolled back)" } else { " (left pending for recovery)" })]
     Hosts {
@@ -90,7 +90,7 @@ pub enum StoreError {
         rolled_back: bool,
         /// The first failure.
         #[source]
-        source: ExecError,
+        source: Box<ExecError>,
     },
     /// The volume does not exist.
     #[error("no volume {0}")]
@@ -104,6 +104,18 @@ pub enum StoreError {
         /// Attempts made.
         attempts: usize,
     },
+}
+
+impl From<PlacementError> for StoreError {
+    fn from(e: PlacementError) -> Self {
+        StoreError::Placement(Box::new(e))
+    }
+}
+
+impl From<ModelError> for StoreError {
+    fn from(e: ModelError) -> Self {
+        StoreError::Model(Box::new(e))
+    }
 }
 
 impl StoreError {

@@ -6,6 +6,7 @@ mod error;
 mod etcd;
 mod key;
 mod memory;
+mod provisioner;
 mod redb_store;
 mod store;
 
@@ -13,6 +14,10 @@ pub use error::StoreError;
 pub use etcd::EtcdStore;
 pub use key::{Change, Changes, Entry, Expect, Key, Kind, Revision, Txn, TxnOp, Write};
 pub use memory::MemoryStore;
+pub use provisioner::{
+    import_model, Created, Difference, HostReport, HostVolume, PendingOp, Provisioner,
+    RecoveryPolicy, RecoveryReport, RequestRecord,
+};
 pub use redb_store::RedbStore;
 pub use store::{compact_runs, ensure_format, format_key, RunEntry, Store, FORMAT_VERSION};
 
@@ -20,3 +25,5 @@ pub use store::{compact_runs, ensure_format, format_key, RunEntry, Store, FORMAT
 pub mod conformance;
 #[cfg(feature = "testing")]
 pub mod etcd_server;
+#[cfg(feature = "testing")]
+pub mod testing;

@@ -6,6 +6,9 @@
 //! inside ONE redb write transaction (each gets its own store revision, a failed guard only
 //! fails its own transaction), commits once and answers all of them.
 
+// redb's own error type is large; it never leaves this module unboxed.
+#![allow(clippy::result_large_err)]
+
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
@@ -21,7 +24,8 @@ use crate::store::{ensure_format, Store};
 /// Key -> (revision, value).
 const KV: TableDefinition<'_, &str, (u64, &[u8])> = TableDefinition::new("kv");
 /// (revision, index in the commit) -> (key, value or none for a delete).
-const LOG: TableDefinition<'_, (u64, u32), (&str, Option<&[u8]>)> = TableDefinition::new("log");
+type LogRow<'a> = (&'a str, Option<&'a [u8]>);
+const LOG: TableDefinition<'_, (u64, u32), LogRow<'_>> = TableDefinition::new("log");
 /// `revision`, `log_start`.
 const META: TableDefinition<'_, &str, u64> = TableDefinition::new("meta");
 
