@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use gluster_exec::simulated::{Fault, SimOp, SimulatedExecutor};
 use gluster_model::{ByteSize, Durability};
+use gluster_placement::day2::ExpandBy;
 use gluster_placement::VolumeRequest;
 use gluster_store::testing::{provisioner, topology};
 use gluster_store::{Difference, HostReport, Kind, MemoryStore, RecoveryPolicy, Store, StoreError};
@@ -122,6 +123,38 @@ async fn recovery_rolls_back_or_finishes_a_crashed_create() {
             RecoveryPolicy::Finish => assert_eq!((volumes, report.finished.len()), (1, 1)),
         }
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn expand_adds_sets_and_a_failed_expand_gives_the_space_back() {
+    let (store, sim, p) = setup().await;
+    let a = p.create("pvc-e", &request(10)).await.unwrap();
+    let size = p.expand(a.volume, ExpandBy::Sets(1)).await.unwrap();
+    assert_eq!(size, ByteSize::gib(20));
+    assert_eq!(sim.snapshot().volumes[&a.name].bricks.len(), 6);
+    assert!(differences(&p, &sim).await.is_empty());
+    let before = p.model().await.unwrap();
+    sim.inject(Fault::FailOp {
+        op: SimOp::VolumeExpand,
+        nth: 2,
+    });
+    let err = p.expand(a.volume, ExpandBy::Sets(1)).await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            StoreError::Hosts {
+                rolled_back: true,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert_eq!(p.model().await.unwrap(), before);
+    assert!(store.list(Kind::Pending).await.unwrap().is_empty());
+    assert!(differences(&p, &sim).await.is_empty());
+    p.delete(a.volume).await.unwrap();
+    assert!(differences(&p, &sim).await.is_empty());
+    assert!(p.model().await.unwrap().bricks().len() == 0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

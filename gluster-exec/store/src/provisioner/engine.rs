@@ -6,6 +6,7 @@
 //! incrementally) replaces the body of these few functions.
 
 use gluster_model::{BrickRole, Model, VolumeId};
+use gluster_placement::day2::{plan_expand, Day2Settings, ExpandBy, ExpandPlan};
 use gluster_placement::{plan_volume, PlacementSettings, Plan, PlannedBrick, VolumeRequest};
 
 use crate::error::StoreError;
@@ -74,6 +75,27 @@ impl Engine {
 
     /// Take the plan's space (a reservation, or a volume made elsewhere).
     pub(crate) fn take(&mut self, plan: &Plan) -> Result<(), StoreError> {
+        Ok(plan.apply(&mut self.model)?)
+    }
+
+    /// Plan adding `by` to `volume`.
+    pub(crate) fn plan_expand(
+        &self,
+        volume: VolumeId,
+        by: ExpandBy,
+        settings: &PlacementSettings,
+        seed: u64,
+    ) -> Result<ExpandPlan, StoreError> {
+        let day2 = Day2Settings {
+            placement: settings.clone(),
+            ..Day2Settings::default()
+        };
+        plan_expand(&self.model, volume, by, &day2, seed)
+            .map_err(|e| StoreError::Invalid(format!("cannot expand volume {volume}: {e}")))
+    }
+
+    /// Take an expansion's space.
+    pub(crate) fn take_expand(&mut self, plan: &ExpandPlan) -> Result<(), StoreError> {
         Ok(plan.apply(&mut self.model)?)
     }
 

@@ -8,6 +8,7 @@
 //! each other's reservation commit (per-device locks held from building to committing it).
 
 mod engine;
+mod expand;
 mod reconcile;
 mod records;
 mod recover;
@@ -20,7 +21,7 @@ use gluster_exec::journal::RunHistory;
 use gluster_exec::runner::plan_steps;
 use gluster_exec::{Cancel, Executor, HostLimits, Journal, MemoryJournal, Runner};
 use gluster_model::{ByteSize, Device, DeviceId, VolumeId};
-use gluster_placement::{PlacementSettings, Plan, VolumeRequest};
+use gluster_placement::{PlacementSettings, Plan, PlannedBrick, VolumeRequest};
 use tokio::sync::OwnedMutexGuard;
 
 pub use reconcile::{Difference, HostReport, HostVolume};
@@ -31,7 +32,7 @@ use crate::error::StoreError;
 use crate::key::{Entry, Expect, Key, Kind, Txn};
 use crate::store::{RunEntry, Store};
 use records::{create_key, delete_key, json, parse};
-use view::View;
+use view::{Spec, View};
 
 /// How many times an operation is re-planned after conflicting commits before giving up.
 const MAX_ATTEMPTS: usize = 64;
@@ -147,9 +148,9 @@ impl Provisioner {
         lock(&self.inner.view).entries.get(key).cloned()
     }
 
-    /// Lock every device of `plan`, in id order.
-    async fn lock_devices(&self, plan: &Plan) -> Vec<OwnedMutexGuard<()>> {
-        let mut ids: Vec<DeviceId> = plan.bricks.iter().map(|b| b.device_id).collect();
+    /// Lock every device of `bricks`, in id order.
+    async fn lock_devices(&self, bricks: &[PlannedBrick]) -> Vec<OwnedMutexGuard<()>> {
+        let mut ids: Vec<DeviceId> = bricks.iter().map(|b| b.device_id).collect();
         ids.sort();
         ids.dedup();
         let locks: Vec<_> = {
@@ -165,11 +166,16 @@ impl Provisioner {
         guards
     }
 
-    /// The device writes that add (`take`) or remove the plan's brick space, from the
+    /// The device writes that add (`take`) or remove the bricks' space, from the
     /// confirmed state, each guarded by the revision it was read at.
-    fn device_writes(&self, plan: &Plan, take: bool, mut txn: Txn) -> Result<Txn, StoreError> {
+    fn device_writes(
+        &self,
+        bricks: &[PlannedBrick],
+        take: bool,
+        mut txn: Txn,
+    ) -> Result<Txn, StoreError> {
         let mut space: BTreeMap<DeviceId, ByteSize> = BTreeMap::new();
-        for b in &plan.bricks {
+        for b in bricks {
             let s = b
                 .space()
                 .ok_or(StoreError::Invalid("brick size overflows".into()))?;
@@ -256,7 +262,8 @@ impl Provisioner {
                     .engine
                     .plan(request, &self.inner.settings, seed_of(name))?;
                 view.engine.take(&plan)?;
-                view.speculative.insert(plan.volume_id, plan.clone());
+                view.speculative
+                    .insert(create_key(name).id, Spec::Create(plan.clone()));
                 plan
             };
             match self.reserve(name, &plan).await {
@@ -264,7 +271,7 @@ impl Provisioner {
                 Err(e) => {
                     {
                         let mut view = lock(&self.inner.view);
-                        view.speculative.remove(&plan.volume_id);
+                        view.speculative.remove(&create_key(name).id);
                         view.engine.release(plan.volume_id);
                     }
                     match e {
@@ -274,7 +281,9 @@ impl Provisioner {
                 }
             }
         };
-        lock(&self.inner.view).speculative.remove(&plan.volume_id);
+        lock(&self.inner.view)
+            .speculative
+            .remove(&create_key(name).id);
         let (runner, journal) = self.runner();
         match runner.apply(&plan, &Cancel::new()).await {
             Ok(_) => {
@@ -303,7 +312,7 @@ impl Provisioner {
 
     /// Record the intent and reserve the plan's space, in one guarded transaction.
     async fn reserve(&self, name: &str, plan: &Plan) -> Result<(), StoreError> {
-        let _locks = self.lock_devices(plan).await;
+        let _locks = self.lock_devices(&plan.bricks).await;
         let pending = PendingOp::Create {
             request: name.to_string(),
             plan: plan.clone(),
@@ -329,7 +338,7 @@ impl Provisioner {
                 json(b),
             );
         }
-        txn = self.device_writes(plan, true, txn)?;
+        txn = self.device_writes(&plan.bricks, true, txn)?;
         self.commit(txn).await
     }
 
@@ -372,7 +381,7 @@ impl Provisioner {
     ) -> Result<(), StoreError> {
         for _ in 0..MAX_ATTEMPTS {
             let result = async {
-                let _locks = self.lock_devices(plan).await;
+                let _locks = self.lock_devices(&plan.bricks).await;
                 let txn = self.release_txn(pending, plan, journal)?;
                 self.commit(txn).await
             }
@@ -436,7 +445,7 @@ impl Provisioner {
             }
         }
         if present {
-            txn = self.device_writes(plan, false, txn)?;
+            txn = self.device_writes(&plan.bricks, false, txn)?;
         }
         Ok(txn.put(
             Key::new(Kind::Run, plan.volume_id.to_string()),

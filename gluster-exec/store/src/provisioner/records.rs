@@ -1,6 +1,7 @@
 //! What the provisioner keeps besides the model's entities, and JSON helpers.
 
-use gluster_model::VolumeId;
+use gluster_model::{Volume, VolumeId};
+use gluster_placement::day2::ExpandPlan;
 use gluster_placement::Plan;
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 
@@ -18,6 +19,13 @@ pub enum PendingOp {
         /// The plan being carried out.
         plan: Plan,
     },
+    /// Adding sets to a volume: the new bricks are reserved, the volume grown in the store.
+    Expand {
+        /// The expansion.
+        plan: ExpandPlan,
+        /// The volume as it was before.
+        before: Volume,
+    },
     /// Deleting a volume: its space is released when the hosts are done.
     Delete {
         /// The plan the volume stands for (its bricks and volume).
@@ -30,6 +38,7 @@ impl PendingOp {
     pub fn volume(&self) -> VolumeId {
         match self {
             PendingOp::Create { plan, .. } | PendingOp::Delete { plan } => plan.volume_id,
+            PendingOp::Expand { plan, .. } => plan.volume_id,
         }
     }
 }
@@ -45,6 +54,10 @@ pub struct RequestRecord {
 
 pub(crate) fn create_key(request: &str) -> Key {
     Key::new(Kind::Pending, format!("create:{request}"))
+}
+
+pub(crate) fn expand_key(volume: VolumeId) -> Key {
+    Key::new(Kind::Pending, format!("expand:{volume}"))
 }
 
 pub(crate) fn delete_key(volume: VolumeId) -> Key {

@@ -82,6 +82,9 @@ impl Provisioner {
                         }),
                     },
                 },
+                PendingOp::Expand { plan, before } => {
+                    self.recover_expand(&key, &plan, &before).await
+                }
                 PendingOp::Delete { plan } => match self.delete_on_hosts(&plan).await {
                     Ok(()) => self
                         .release(&key, &plan, &MemoryJournal::new())
@@ -101,6 +104,42 @@ impl Provisioner {
             }
         }
         Ok(report)
+    }
+
+    /// Finish an expansion (every step is idempotent); when that fails and the volume on
+    /// the hosts has none of the new bricks, give the reservation back. Ok(true): finished.
+    async fn recover_expand(
+        &self,
+        key: &crate::Key,
+        plan: &gluster_placement::day2::ExpandPlan,
+        before: &gluster_model::Volume,
+    ) -> Result<bool, StoreError> {
+        let host = self.first_host(before)?;
+        let ex = self.inner.executor.as_ref();
+        match gluster_exec::day2::apply_expand(ex, &host, before.durability, plan).await {
+            Ok(()) => self.end_pending(key).await.map(|()| true),
+            Err(e) => {
+                let info = ex
+                    .volume_info(&gluster_exec::ops::VolumeRef {
+                        host,
+                        name: before.name.clone(),
+                    })
+                    .await;
+                let added = info.map(|i| {
+                    i.bricks
+                        .iter()
+                        .any(|b| plan.bricks.iter().any(|n| n.path == b.address.path))
+                });
+                match added {
+                    Ok(false) => self.release_expand(key, plan, before).await.map(|()| false),
+                    _ => Err(StoreError::Hosts {
+                        what: format!("finishing {key}"),
+                        rolled_back: false,
+                        source: Box::new(e.error),
+                    }),
+                }
+            }
+        }
     }
 
     /// Undo a create's volume and bricks on the hosts, latest phase first (devices stay:

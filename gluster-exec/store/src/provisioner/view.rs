@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use gluster_model::VolumeId;
+use gluster_placement::day2::ExpandPlan;
 use gluster_placement::Plan;
 
 use super::engine::Engine;
@@ -17,8 +17,17 @@ pub(crate) struct View {
     pub(crate) entries: BTreeMap<Key, Entry>,
     pub(crate) revision: Revision,
     pub(crate) engine: Engine,
-    /// Plans taken in `engine` whose reservation is not yet in `entries`.
-    pub(crate) speculative: BTreeMap<VolumeId, Plan>,
+    /// Plans taken in `engine` whose reservation is not yet in `entries`, by pending key id.
+    pub(crate) speculative: BTreeMap<String, Spec>,
+}
+
+/// A reservation of this process not yet confirmed by the store.
+#[derive(Debug, Clone)]
+pub(crate) enum Spec {
+    /// A new volume.
+    Create(Plan),
+    /// New sets of a volume.
+    Expand(ExpandPlan),
 }
 
 impl View {
@@ -81,9 +90,12 @@ impl View {
     /// The engine of the entries, with this process's unconfirmed reservations taken again.
     pub(crate) fn rebuild(&mut self, location: &str) -> Result<(), StoreError> {
         let mut engine = Engine::from_entries(self.entries.values(), location)?;
-        for plan in self.speculative.values() {
+        for spec in self.speculative.values() {
             // A reservation that no longer fits fails at its commit and is re-planned.
-            let _ = engine.take(plan);
+            let _ = match spec {
+                Spec::Create(plan) => engine.take(plan),
+                Spec::Expand(plan) => engine.take_expand(plan),
+            };
         }
         self.engine = engine;
         Ok(())
