@@ -82,14 +82,37 @@ impl Provisioner {
                     .ok_or(StoreError::Invalid("volume size overflows".into()))
             }
             Err(e) => {
-                self.release_expand(&key, &plan, &before).await?;
+                // apply_expand removes the bricks it made but ignores failures doing so:
+                // remove them again (idempotent) and release only once they are gone.
+                let rolled_back = self.destroy_new_bricks(&plan).await.is_ok();
+                if rolled_back {
+                    self.release_expand(&key, &plan, &before).await?;
+                }
                 Err(StoreError::Hosts {
                     what: format!("expand volume {volume}"),
-                    rolled_back: true,
+                    rolled_back,
                     source: Box::new(e.error),
                 })
             }
         }
+    }
+
+    /// Destroy every new brick of an expansion that did not reach the volume.
+    pub(super) async fn destroy_new_bricks(
+        &self,
+        plan: &ExpandPlan,
+    ) -> Result<(), gluster_exec::ExecError> {
+        let ex = self.inner.executor.as_ref();
+        let requests: Vec<_> = plan
+            .bricks
+            .iter()
+            .map(gluster_exec::dry_run::brick_request)
+            .collect();
+        for r in futures_util::future::join_all(requests.iter().map(|r| ex.brick_destroy(r))).await
+        {
+            r?;
+        }
+        Ok(())
     }
 
     /// Drop a speculative reservation and rebuild the engine without it.

@@ -467,11 +467,7 @@ impl Provisioner {
             let (Some(plan), Some(entry)) = (plan, entry) else {
                 return Err(StoreError::NotFound(volume.to_string()));
             };
-            let busy = lock(&self.inner.view).entries.keys().any(|k| {
-                k.kind == Kind::Pending
-                    && (k == &pending_key || self.pending_volume(k) == Some(volume))
-            });
-            if busy {
+            if self.busy(volume) {
                 return Err(StoreError::InProgress(format!(
                     "an operation on volume {volume}"
                 )));

@@ -131,7 +131,14 @@ impl Provisioner {
                         .any(|b| plan.bricks.iter().any(|n| n.path == b.address.path))
                 });
                 match added {
-                    Ok(false) => self.release_expand(key, plan, before).await.map(|()| false),
+                    Ok(false) => match self.destroy_new_bricks(plan).await {
+                        Ok(()) => self.release_expand(key, plan, before).await.map(|()| false),
+                        Err(e) => Err(StoreError::Hosts {
+                            what: format!("rolling back {key}"),
+                            rolled_back: false,
+                            source: Box::new(e),
+                        }),
+                    },
                     _ => Err(StoreError::Hosts {
                         what: format!("finishing {key}"),
                         rolled_back: false,
