@@ -1,9 +1,15 @@
-//! Helpers for tests and benches (feature `testing`): a topology and a ready provisioner.
+//! Helpers for tests and benches (feature `testing`): a topology, a ready provisioner, a
+//! random workload, and simulated hosts that outlive a process.
+
+mod hosts;
+mod load;
+
+pub use hosts::PersistentHosts;
+pub use load::{workload, Tally};
 
 use std::sync::Arc;
 
-use gluster_exec::simulated::SimulatedExecutor;
-use gluster_exec::HostLimits;
+use gluster_exec::{Executor, HostLimits};
 use gluster_model::*;
 use gluster_placement::PlacementSettings;
 
@@ -54,14 +60,20 @@ pub fn topology(nodes: u32, devices: u32, size: ByteSize) -> Model {
     model
 }
 
-/// Import `model` into `store` if it is empty, and a provisioner over it and `sim`.
+/// Import `model` into `store` if it is empty, and a provisioner over it and `hosts`.
 pub async fn provisioner(
     store: Arc<dyn Store>,
     model: &Model,
-    sim: Arc<SimulatedExecutor>,
+    hosts: Arc<dyn Executor>,
 ) -> Result<Provisioner, StoreError> {
     if store.list(crate::Kind::Device).await?.is_empty() {
         import_model(store.as_ref(), model).await?;
     }
-    Provisioner::new(store, sim, HostLimits::new(8), PlacementSettings::default()).await
+    Provisioner::new(
+        store,
+        hosts,
+        HostLimits::new(8),
+        PlacementSettings::default(),
+    )
+    .await
 }
