@@ -2,7 +2,7 @@
 //! free ports with a temporary data directory, stopped when dropped (also on panic).
 
 use std::net::TcpListener;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -11,6 +11,8 @@ use std::time::{Duration, Instant};
 pub struct EtcdServer {
     child: Child,
     dir: PathBuf,
+    binary: PathBuf,
+    ports: (u16, u16),
     /// The client URL, e.g. `http://127.0.0.1:40123`.
     pub endpoint: String,
 }
@@ -26,6 +28,23 @@ fn find_etcd() -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
+fn spawn(binary: &Path, dir: &Path, (client, peer): (u16, u16)) -> Child {
+    let endpoint = format!("http://127.0.0.1:{client}");
+    let peer_url = format!("http://127.0.0.1:{peer}");
+    Command::new(binary)
+        .arg("--data-dir")
+        .arg(dir.join("data"))
+        .args(["--listen-client-urls", &endpoint])
+        .args(["--advertise-client-urls", &endpoint])
+        .args(["--listen-peer-urls", &peer_url])
+        .args(["--initial-advertise-peer-urls", &peer_url])
+        .args(["--initial-cluster", &format!("default={peer_url}")])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start etcd")
+}
+
 impl EtcdServer {
     /// Start etcd and wait until it answers. `None` when the binary is missing and `CI` is
     /// not `true` (a loud message says the etcd tests were skipped); in CI a missing binary
@@ -35,41 +54,36 @@ impl EtcdServer {
             if std::env::var("CI").is_ok_and(|v| v == "true") {
                 panic!("the etcd binary is missing: install Debian's etcd-server (CI=true)");
             }
-            eprintln!("!!!!! SKIPPING etcd tests: no `etcd` binary on PATH (apt-get install etcd-server) !!!!!");
+            eprintln!(
+                "!!!!! SKIPPING etcd tests: no `etcd` binary on PATH (apt-get install etcd-server) !!!!!"
+            );
             return None;
         };
+        let ports = (free_port().expect("port"), free_port().expect("port"));
         let dir = std::env::temp_dir().join(format!(
             "gluster-store-etcd-{}-{}",
             std::process::id(),
-            free_port().unwrap_or(0)
+            ports.0
         ));
         std::fs::create_dir_all(&dir).expect("etcd data dir");
-        let (client, peer) = (free_port().expect("port"), free_port().expect("port"));
-        let endpoint = format!("http://127.0.0.1:{client}");
-        let peer_url = format!("http://127.0.0.1:{peer}");
-        let child = Command::new(binary)
-            .arg("--data-dir")
-            .arg(dir.join("data"))
-            .args(["--listen-client-urls", &endpoint])
-            .args(["--advertise-client-urls", &endpoint])
-            .args(["--listen-peer-urls", &peer_url])
-            .args(["--initial-advertise-peer-urls", &peer_url])
-            .args(["--initial-cluster", &format!("default={peer_url}")])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start etcd");
-        let server = EtcdServer {
+        let child = spawn(&binary, &dir, ports);
+        let mut server = EtcdServer {
             child,
             dir,
-            endpoint,
+            binary,
+            ports,
+            endpoint: format!("http://127.0.0.1:{}", ports.0),
         };
+        server.wait_ready();
+        Some(server)
+    }
+
+    fn wait_ready(&mut self) {
         let deadline = Instant::now() + Duration::from_secs(30);
-        while std::net::TcpStream::connect(("127.0.0.1", client)).is_err() {
+        while std::net::TcpStream::connect(("127.0.0.1", self.ports.0)).is_err() {
             assert!(Instant::now() < deadline, "etcd did not start in 30 s");
             std::thread::sleep(Duration::from_millis(50));
         }
-        Some(server)
     }
 
     /// The endpoints, for [`crate::EtcdStore::connect`].
@@ -81,6 +95,13 @@ impl EtcdServer {
     pub fn kill(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+
+    /// Start it again after [`EtcdServer::kill`], on the same data and ports.
+    pub fn restart(&mut self) {
+        self.kill();
+        self.child = spawn(&self.binary, &self.dir, self.ports);
+        self.wait_ready();
     }
 }
 

@@ -7,6 +7,7 @@ mod etcd;
 mod key;
 mod memory;
 mod provisioner;
+mod redb_probe;
 mod redb_store;
 mod store;
 

@@ -67,29 +67,51 @@ fn err<'a>(location: &'a Path, operation: &'static str) -> impl Fn(redb::Error) 
 
 impl RedbStore {
     /// Open (or create) the store file at `path` and check its format version.
+    ///
+    /// A truncated or corrupt file is refused ([`StoreError::Open`]) and left as it is. (redb
+    /// asserts on some truncated files; that panic stays in the blocking task that opens the
+    /// file and is reported as this error.) A file still held by a store of this process
+    /// being dropped is waited for briefly; one held by another process is refused.
     pub async fn open(path: impl AsRef<Path>) -> Result<RedbStore, StoreError> {
         let path = path.as_ref().to_path_buf();
-        let opened = tokio::task::spawn_blocking(move || {
-            let open_err = |e: redb::Error| StoreError::Open {
-                location: path.display().to_string(),
-                source: Box::new(e),
-            };
-            let db = Database::create(&path).map_err(|e| open_err(e.into()))?;
-            let tx = db.begin_write().map_err(|e| open_err(e.into()))?;
-            tx.open_table(KV).map_err(|e| open_err(e.into()))?;
-            tx.open_table(LOG).map_err(|e| open_err(e.into()))?;
-            tx.open_table(META).map_err(|e| open_err(e.into()))?;
-            tx.commit().map_err(|e| open_err(e.into()))?;
-            Ok::<_, StoreError>(RedbStore {
-                inner: Arc::new(Inner {
-                    db,
-                    path,
-                    queue: Mutex::new(Queue::default()),
-                }),
-            })
-        })
-        .await
-        .map_err(|e| StoreError::backend("redb", "open", e))??;
+        let mut attempts = 0;
+        let opened = loop {
+            let p = path.clone();
+            let result = tokio::task::spawn_blocking(move || open_file(p)).await;
+            let location = path.display().to_string();
+            match result {
+                Ok(Err(redb::DatabaseError::DatabaseAlreadyOpen)) if attempts < 100 => {
+                    attempts += 1;
+                    tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+                }
+                Ok(Err(e)) => {
+                    return Err(StoreError::Open {
+                        location,
+                        source: Box::new(e),
+                    })
+                }
+                Ok(Ok(db)) => {
+                    break RedbStore {
+                        inner: Arc::new(Inner {
+                            db,
+                            path,
+                            queue: Mutex::new(Queue::default()),
+                        }),
+                    }
+                }
+                Err(join) => {
+                    let message = if join.is_panic() {
+                        "the file is corrupt or truncated (redb refused it)".to_string()
+                    } else {
+                        join.to_string()
+                    };
+                    return Err(StoreError::Open {
+                        location,
+                        source: message.into(),
+                    });
+                }
+            }
+        };
         ensure_format(&opened).await?;
         Ok(opened)
     }
@@ -105,6 +127,27 @@ impl RedbStore {
             .await
             .map_err(|e| StoreError::backend(&location, "read", e))?
     }
+}
+
+/// Probe the file, open it, make sure every table exists.
+fn open_file(path: PathBuf) -> Result<Database, redb::DatabaseError> {
+    crate::redb_probe::probe(&path, &["kv"]).map_err(|e| {
+        redb::DatabaseError::Storage(redb::StorageError::Corrupted(format!(
+            "the file is corrupt or truncated: {e}"
+        )))
+    })?;
+    let db = Database::create(&path)?;
+    let init = || -> Result<(), redb::Error> {
+        let tx = db.begin_write()?;
+        tx.open_table(KV)?;
+        tx.open_table(LOG)?;
+        tx.open_table(META)?;
+        tx.commit()?;
+        Ok(())
+    };
+    init()
+        .map_err(|e| redb::DatabaseError::Storage(redb::StorageError::Corrupted(e.to_string())))?;
+    Ok(db)
 }
 
 fn meta(table: &impl ReadableTable<&'static str, u64>, key: &str) -> Result<u64, redb::Error> {

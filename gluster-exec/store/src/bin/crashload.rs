@@ -1,8 +1,9 @@
 //! The child process of the crash tests: recover, print `ready`, then run a random workload
 //! until killed.
 //!
-//! `gluster-store-crashload STORE HOSTS_LOG SEED rollback|finish`, where STORE is
-//! `redb:PATH` or `etcd:ENDPOINT` (keys under `/crash/`).
+//! `gluster-store-crashload STORE HOSTS_LOG SEED rollback|finish [creates:N]`, where STORE
+//! is `redb:PATH` or `etcd:ENDPOINT` (keys under `/crash/`). With `creates:N` it makes N
+//! volumes (8 tasks), prints `tally created=C failed=F` and exits instead.
 
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
@@ -31,7 +32,7 @@ async fn open(spec: &str) -> Result<Arc<dyn Store>, StoreError> {
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    if args.len() != 5 {
+    if !(5..=6).contains(&args.len()) {
         eprintln!("usage: gluster-store-crashload STORE HOSTS_LOG SEED rollback|finish");
         std::process::exit(2);
     }
@@ -63,6 +64,16 @@ fn main() {
         let p = provisioner(store, &model, hosts)
             .await
             .expect("provisioner");
+        let creates: Option<usize> = args
+            .get(5)
+            .and_then(|a| a.strip_prefix("creates:"))
+            .and_then(|n| n.parse().ok());
+        if let Some(n) = creates {
+            let stop = Arc::new(AtomicBool::new(false));
+            let t = workload(&p, 8, n.div_ceil(8), &format!("s{seed}"), seed, true, stop).await;
+            println!("tally created={} failed={}", t.created, t.failed);
+            return 0;
+        }
         let report = p.recover(policy).await.expect("recover");
         println!("recovered {report:?}");
         println!("ready");
