@@ -169,7 +169,7 @@ impl StepOp {
 }
 
 /// The steps that carry out `plan`, phase after phase.
-pub(crate) fn plan_steps(plan: &Plan) -> Result<Vec<Step>, ExecError> {
+pub fn plan_steps(plan: &Plan) -> Result<Vec<Step>, ExecError> {
     let requests = plan_requests(plan)?;
     let start = requests.start();
     let ops = requests

@@ -18,7 +18,9 @@ use std::sync::Arc;
 use gluster_placement::Plan;
 use tokio::task::JoinSet;
 
-use crate::steps::plan_steps;
+/// The steps of a plan: for a caller that takes a finished volume down step by step (its
+/// undos in reverse phase order).
+pub use crate::steps::plan_steps;
 pub use crate::steps::{Phase, Step, StepKind, StepOp};
 pub use failure::{ApplyError, FailureCause, UndoFailure};
 pub use limits::HostLimits;

@@ -1,0 +1,78 @@
+//! What the provisioner keeps besides the model's entities, and JSON helpers.
+
+use gluster_model::{Volume, VolumeId};
+use gluster_placement::day2::ExpandPlan;
+use gluster_placement::Plan;
+use serde::{de::DeserializeOwned, Deserialize, Serialize};
+
+use crate::error::StoreError;
+use crate::key::{Entry, Key, Kind};
+
+/// An operation whose intent is recorded and whose end is not.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum PendingOp {
+    /// Creating a volume for a request: its bricks are reserved in the store.
+    Create {
+        /// The caller's request name.
+        request: String,
+        /// The plan being carried out.
+        plan: Plan,
+    },
+    /// Adding sets to a volume: the new bricks are reserved, the volume grown in the store.
+    Expand {
+        /// The expansion.
+        plan: ExpandPlan,
+        /// The volume as it was before.
+        before: Volume,
+    },
+    /// Deleting a volume: its space is released when the hosts are done.
+    Delete {
+        /// The plan the volume stands for (its bricks and volume).
+        plan: Plan,
+    },
+}
+
+impl PendingOp {
+    /// The volume the operation is about.
+    pub fn volume(&self) -> VolumeId {
+        match self {
+            PendingOp::Create { plan, .. } | PendingOp::Delete { plan } => plan.volume_id,
+            PendingOp::Expand { plan, .. } => plan.volume_id,
+        }
+    }
+}
+
+/// A served create request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequestRecord {
+    /// The volume made for it.
+    pub volume: VolumeId,
+    /// Its name.
+    pub name: String,
+}
+
+pub(crate) fn create_key(request: &str) -> Key {
+    Key::new(Kind::Pending, format!("create:{request}"))
+}
+
+pub(crate) fn expand_key(volume: VolumeId) -> Key {
+    Key::new(Kind::Pending, format!("expand:{volume}"))
+}
+
+pub(crate) fn delete_key(volume: VolumeId) -> Key {
+    Key::new(Kind::Pending, format!("delete:{volume}"))
+}
+
+pub(crate) fn json<T: Serialize>(value: &T) -> Vec<u8> {
+    // Plain data of this crate and the model: serializing cannot fail.
+    serde_json::to_vec(value).unwrap_or_default()
+}
+
+pub(crate) fn parse<T: DeserializeOwned>(entry: &Entry, location: &str) -> Result<T, StoreError> {
+    serde_json::from_slice(&entry.value).map_err(|e| StoreError::Corrupt {
+        location: location.to_string(),
+        key: entry.key.to_string(),
+        message: e.to_string(),
+    })
+}

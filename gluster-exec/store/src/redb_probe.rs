@@ -1,0 +1,89 @@
+//! Before redb opens an existing file (and may repair it in place), the file is probed on
+//! a copy in memory: a truncated or corrupt file is refused and never written to.
+
+// redb's own error type is large; it never leaves this module unboxed.
+#![allow(clippy::result_large_err)]
+
+use std::io;
+use std::path::Path;
+use std::sync::{Mutex, PoisonError};
+
+use redb::{Builder, ReadableTable, StorageBackend, TableDefinition};
+
+/// A redb storage backend over bytes in memory.
+#[derive(Debug)]
+struct Bytes(Mutex<Vec<u8>>);
+
+impl StorageBackend for Bytes {
+    fn len(&self) -> Result<u64, io::Error> {
+        Ok(self.0.lock().unwrap_or_else(PoisonError::into_inner).len() as u64)
+    }
+
+    fn read(&self, offset: u64, len: usize) -> Result<Vec<u8>, io::Error> {
+        let bytes = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        let start = usize::try_from(offset).map_err(|_| io::ErrorKind::InvalidInput)?;
+        let end = start.checked_add(len).ok_or(io::ErrorKind::InvalidInput)?;
+        bytes
+            .get(start..end)
+            .map(<[u8]>::to_vec)
+            .ok_or_else(|| io::Error::new(io::ErrorKind::UnexpectedEof, "read past the end"))
+    }
+
+    fn set_len(&self, len: u64) -> Result<(), io::Error> {
+        let len = usize::try_from(len).map_err(|_| io::ErrorKind::InvalidInput)?;
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .resize(len, 0);
+        Ok(())
+    }
+
+    fn sync_data(&self, _eventual: bool) -> Result<(), io::Error> {
+        Ok(())
+    }
+
+    fn write(&self, offset: u64, data: &[u8]) -> Result<(), io::Error> {
+        let mut bytes = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        let start = usize::try_from(offset).map_err(|_| io::ErrorKind::InvalidInput)?;
+        let end = start
+            .checked_add(data.len())
+            .ok_or(io::ErrorKind::InvalidInput)?;
+        if bytes.len() < end {
+            bytes.resize(end, 0);
+        }
+        bytes[start..end].copy_from_slice(data);
+        Ok(())
+    }
+}
+
+/// Whether the existing file at `path` opens and reads cleanly (on a copy in memory); an
+/// absent or empty file passes (redb creates it). Run it in a blocking task: a corrupt file
+/// can make redb panic, which the task contains.
+pub(crate) fn probe(path: &Path, tables: &[&str]) -> Result<(), String> {
+    let bytes = match std::fs::read(path) {
+        Ok(b) if b.is_empty() => return Ok(()),
+        Ok(b) => b,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(e.to_string()),
+    };
+    let mut db = Builder::new()
+        .create_with_backend(Bytes(Mutex::new(bytes)))
+        .map_err(|e| e.to_string())?;
+    if !db.check_integrity().map_err(|e| e.to_string())? {
+        return Err("the integrity check failed".into());
+    }
+    let tx = db.begin_read().map_err(|e| e.to_string())?;
+    for name in tables {
+        let def: TableDefinition<'_, &str, (u64, &[u8])> = TableDefinition::new(name);
+        match tx.open_table(def) {
+            Ok(t) => {
+                for row in t.iter().map_err(|e| e.to_string())? {
+                    row.map_err(|e| e.to_string())?;
+                }
+            }
+            Err(redb::TableError::TableDoesNotExist(_)) => {}
+            Err(e) => return Err(e.to_string()),
+        }
+    }
+    Ok(())
+}
