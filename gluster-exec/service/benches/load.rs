@@ -1,1 +1,2 @@
+//! Load bench (written in a later commit).
 fn main() {}

@@ -139,14 +139,50 @@ pub fn text(status: StatusCode, body: String) -> Response {
         .into_response()
 }
 
+/// Deepest nesting of arrays and objects a body may have (Heketi's documents need 4).
+pub const MAX_JSON_DEPTH: usize = 32;
+
+/// The deepest nesting of `[` and `{` in `json`, strings skipped: one pass, no recursion,
+/// so a bomb of nested arrays is measured without being parsed.
+fn json_depth(json: &[u8]) -> usize {
+    let (mut depth, mut max, mut in_string, mut escaped) = (0usize, 0usize, false, false);
+    for &b in json {
+        if in_string {
+            match b {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                max = max.max(depth);
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    max
+}
+
 /// Parses a JSON body whatever its Content-Type (Heketi's clients send none); an empty
-/// body is `{}`. Errors (syntax, depth, unknown ids) are 400 and name the field.
+/// body is `{}`. Errors (syntax, nesting deeper than [`MAX_JSON_DEPTH`], unknown ids) are
+/// 400 and name the field.
 pub fn parse<T: DeserializeOwned>(body: &Bytes) -> Result<T, ApiError> {
     let bytes: &[u8] = if body.iter().all(u8::is_ascii_whitespace) {
         b"{}"
     } else {
         body
     };
+    if json_depth(bytes) > MAX_JSON_DEPTH {
+        return Err(ApiError::bad_request(format!(
+            "invalid request body: nested deeper than {MAX_JSON_DEPTH} levels"
+        )));
+    }
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut de)
         .map_err(|e| ApiError::bad_request(format!("invalid request body: {e}")))?;
@@ -216,4 +252,17 @@ where
         r.headers_mut().insert(header::LOCATION, v);
     }
     r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::json_depth;
+
+    #[test]
+    fn depth_skips_strings() {
+        assert_eq!(json_depth(b"{}"), 1);
+        assert_eq!(json_depth(br#"{"a":[{"b":1}]}"#), 3);
+        assert_eq!(json_depth(br#"{"a":"[[[[\"[[["}"#), 1);
+        assert_eq!(json_depth(&[b'['; 1000]), 1000);
+    }
 }

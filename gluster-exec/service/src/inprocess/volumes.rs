@@ -2,7 +2,7 @@
 //! run without it, then reveal or release.
 
 use gluster_exec::day2::{apply_block, apply_expand};
-use gluster_exec::ops::{BlockVolumeDelete, BrickDestroy, VolumeRef};
+use gluster_exec::ops::{BlockVolumeDelete, BrickDestroy, DeviceSetup, VolumeRef};
 use gluster_exec::Cancel;
 use gluster_model::{BlockVolumeId, BrickRole, ByteSize, Model, Volume, VolumeCommit, VolumeId};
 use gluster_placement::block::BlockHost;
@@ -115,7 +115,25 @@ impl InProcessBackend {
             st.busy.insert(id);
             (plan, volume, old_bricks, host)
         };
-        let result = apply_expand(self.executor.as_ref(), &host, old.durability, &plan).await;
+        let result = async {
+            // New sets may land on devices that hold no brick yet: prepare them (idempotent).
+            let mut seen = std::collections::BTreeSet::new();
+            for b in plan.bricks.iter().filter(|b| seen.insert(b.device_id)) {
+                let setup = DeviceSetup {
+                    host: b.node.to_string(),
+                    device_id: b.device_id,
+                    device: b.device.to_string(),
+                };
+                self.executor
+                    .device_setup(&setup)
+                    .await
+                    .map_err(|e| format!("expand {}: device setup: {e}", plan.volume_name))?;
+            }
+            apply_expand(self.executor.as_ref(), &host, old.durability, &plan)
+                .await
+                .map_err(|e| e.to_string())
+        }
+        .await;
         let mut st = self.lock();
         st.busy.remove(&id);
         st.planner = None;
