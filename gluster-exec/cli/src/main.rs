@@ -11,6 +11,7 @@ mod args;
 mod commands;
 mod day2;
 mod output;
+mod serve;
 mod topology;
 
 use std::ffi::OsString;
@@ -91,6 +92,7 @@ fn run(cli: Cli) -> Result<i32, String> {
         Command::Rebalance(args) => day2::rebalance(&args),
         Command::Apply(args) => apply::apply(&args),
         Command::Recover(args) => apply::recover(&args),
+        Command::Serve(args) => serve::run(&args),
         Command::Simulate(sim) => {
             let (model, request, settings) = resolve(&sim.placement)?;
             match simulate(&model, &request, &settings, sim.placement.seed, sim.count) {
