@@ -1,15 +1,16 @@
 //! The shared application state, its configuration, plain-text errors, body parsing, and
 //! the long-operation flow (202 + `Location: /queue/{id}`, 429 past the in-flight limit).
 
+use std::collections::HashMap;
 use std::future::Future;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
-use tokio::sync::Semaphore;
+use tokio::sync::{Notify, Semaphore};
 
 use crate::auth::AuthConfig;
 use crate::backend::{BackendError, ClusterBackend};
@@ -33,6 +34,9 @@ pub struct ServiceConfig {
     pub request_timeout: Duration,
     /// Seconds a client is told to wait after a 429.
     pub retry_after_secs: u64,
+    /// How long `GET /queue/{id}` holds a pending operation's answer, waiting for its end,
+    /// before answering `X-Pending` (saves clients that poll every 2 s most of a poll).
+    pub queue_wait: Duration,
 }
 
 impl ServiceConfig {
@@ -44,6 +48,7 @@ impl ServiceConfig {
             body_limit: DEFAULT_BODY_LIMIT,
             request_timeout: Duration::from_secs(30),
             retry_after_secs: 2,
+            queue_wait: Duration::from_secs(1),
         }
     }
 }
@@ -56,6 +61,8 @@ pub struct App {
     pub(crate) config: ServiceConfig,
     pub(crate) metrics: Metrics,
     pub(crate) in_flight: Arc<Semaphore>,
+    /// Per operation running in this process: woken when it ends.
+    waiters: Mutex<HashMap<QueueId, Arc<Notify>>>,
     ids: IdSource,
 }
 
@@ -72,8 +79,28 @@ impl App {
             in_flight: Arc::new(Semaphore::new(config.max_in_flight)),
             config,
             metrics: Metrics::new(),
+            waiters: Mutex::new(HashMap::new()),
             ids: IdSource::new(),
         })
+    }
+
+    fn waiters(&self) -> std::sync::MutexGuard<'_, HashMap<QueueId, Arc<Notify>>> {
+        self.waiters.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Waits (at most `limit`) for the operation `id` to end, if it runs in this process.
+    pub(crate) async fn wait_for(&self, id: QueueId, limit: Duration) {
+        let Some(notify) = self.waiters().get(&id).cloned() else {
+            return;
+        };
+        let ended = notify.notified();
+        tokio::pin!(ended);
+        // Registered before the re-check, so an end in between is not missed.
+        ended.as_mut().enable();
+        if !self.waiters().contains_key(&id) {
+            return;
+        }
+        let _ = tokio::time::timeout(limit, ended).await;
     }
 
     /// Waits until every long operation has ended, at most `limit`; returns whether they
@@ -230,6 +257,7 @@ where
         return text(StatusCode::INTERNAL_SERVER_ERROR, e.to_string());
     }
     app.metrics.started(kind);
+    app.waiters().insert(id, Arc::new(Notify::new()));
     let task_app = app.clone();
     tokio::spawn(async move {
         let began = Instant::now();
@@ -244,6 +272,9 @@ where
             },
         };
         let _ = task_app.queue.put(QueueEntry { id, kind, state }).await;
+        if let Some(n) = task_app.waiters().remove(&id) {
+            n.notify_waiters();
+        }
         drop(permit);
     });
     let location = format!("/queue/{id}");

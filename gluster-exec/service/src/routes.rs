@@ -255,9 +255,16 @@ pub(crate) async fn queue(State(app): Shared, Path(id): Path<String>) -> ApiResu
     let storage = |e: crate::queue::QueueError| {
         ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string())
     };
-    let entry = app.queue.get(id).await.map_err(storage)?.ok_or_else(|| {
+    let mut entry = app.queue.get(id).await.map_err(storage)?.ok_or_else(|| {
         ApiError::new(StatusCode::NOT_FOUND, format!("queue entry {id} not found"))
     })?;
+    if entry.state == QueueState::Pending {
+        // Hold the answer a little: most operations end within it.
+        app.wait_for(id, app.config.queue_wait).await;
+        if let Some(now) = app.queue.get(id).await.map_err(storage)? {
+            entry = now;
+        }
+    }
     let response = match &entry.state {
         QueueState::Pending => {
             let mut r = text(StatusCode::OK, "pending".into());

@@ -427,3 +427,27 @@ async fn a_json_content_type_is_accepted_too() {
     let a = h.router.clone().oneshot(req).await.unwrap();
     assert_eq!(a.status(), StatusCode::CREATED);
 }
+
+#[tokio::test]
+async fn the_queue_holds_a_pending_answer_until_the_operation_ends() {
+    use std::sync::Arc;
+    let h = harness(AuthConfig::Disabled, 64);
+    h.backend
+        .simulated_hosts()
+        .unwrap()
+        .set_latency(std::time::Duration::from_millis(20));
+    let mut config = gluster_service::ServiceConfig::new(AuthConfig::Disabled);
+    // Far longer than the operation: the first poll must see its end.
+    config.queue_wait = std::time::Duration::from_secs(600);
+    let app = gluster_service::App::new(
+        h.backend.clone(),
+        Arc::new(gluster_service::MemoryQueue::new()),
+        config,
+    );
+    let r = gluster_service::router(app);
+    let a = open(&r, "POST", "/volumes", r#"{"size":1}"#).await;
+    assert_eq!(a.status, StatusCode::ACCEPTED);
+    let end = open(&r, "GET", a.header("location").unwrap(), "").await;
+    assert_eq!(end.status, StatusCode::SEE_OTHER, "{}", end.body);
+    assert_eq!(end.header("X-Pending"), None);
+}
