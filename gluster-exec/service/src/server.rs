@@ -11,6 +11,10 @@ use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
+use hyper::server::conn::http1;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 
@@ -78,15 +82,47 @@ async fn observe(State(app): State<Arc<App>>, req: Request, next: Next) -> Respo
     response
 }
 
-/// Serves `app` on `listener` until `shutdown` resolves, then waits (at most
-/// [`DRAIN_LIMIT`]) for operations in flight to end. Returns whether they all did.
+/// Serves `app` on `listener` until `shutdown` resolves, then lets open requests finish
+/// and waits (at most [`DRAIN_LIMIT`] each) for operations in flight to end. Returns
+/// whether they all did. A client that has not sent its headers within the request
+/// timeout is disconnected; one that has not sent its body gets 408.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     app: Arc<App>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<bool> {
-    axum::serve(listener, router(app.clone()))
-        .with_graceful_shutdown(shutdown)
-        .await?;
+    let router = router(app.clone());
+    let graceful = GracefulShutdown::new();
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let stream = match accepted {
+                    Ok((stream, _)) => stream,
+                    // Out of file descriptors and the like: back off, keep serving.
+                    Err(_) => {
+                        tokio::time::sleep(Duration::from_millis(20)).await;
+                        continue;
+                    }
+                };
+                let _ = stream.set_nodelay(true);
+                let mut builder = http1::Builder::new();
+                builder
+                    .timer(TokioTimer::new())
+                    .header_read_timeout(app.config.request_timeout);
+                let conn = builder.serve_connection(
+                    TokioIo::new(stream),
+                    TowerToHyperService::new(router.clone()),
+                );
+                let conn = graceful.watch(conn);
+                tokio::spawn(async move {
+                    let _ = conn.await;
+                });
+            }
+            () = &mut shutdown => break,
+        }
+    }
+    drop(listener);
+    let _ = tokio::time::timeout(DRAIN_LIMIT, graceful.shutdown()).await;
     Ok(app.drain(DRAIN_LIMIT).await)
 }
