@@ -244,6 +244,45 @@ impl Model {
         Ok(device)
     }
 
+    /// Removes a node that holds no device.
+    pub fn remove_node(&mut self, id: NodeId) -> Result<Node, ModelError> {
+        if !self.nodes.contains_key(&id) {
+            return Err(ModelError::UnknownNode(id));
+        }
+        if let Some(d) = self.devices_of(id).next() {
+            return Err(ModelError::InUse {
+                entity: "node",
+                id: id.to_string(),
+                reason: format!("it holds device {}", d.id),
+            });
+        }
+        self.nodes.remove(&id).ok_or(ModelError::UnknownNode(id))
+    }
+
+    /// Removes a cluster that holds no node, volume or block volume.
+    pub fn remove_cluster(&mut self, id: ClusterId) -> Result<Cluster, ModelError> {
+        if !self.clusters.contains_key(&id) {
+            return Err(ModelError::UnknownCluster(id));
+        }
+        let in_use = |reason: String| ModelError::InUse {
+            entity: "cluster",
+            id: id.to_string(),
+            reason,
+        };
+        if let Some(n) = self.nodes().find(|n| n.cluster == id) {
+            return Err(in_use(format!("it holds node {}", n.id)));
+        }
+        if let Some(v) = self.volumes().find(|v| v.cluster == id) {
+            return Err(in_use(format!("it holds volume {}", v.id)));
+        }
+        if let Some(b) = self.block_volumes().find(|b| b.cluster == id) {
+            return Err(in_use(format!("it holds block volume {}", b.id)));
+        }
+        self.clusters
+            .remove(&id)
+            .ok_or(ModelError::UnknownCluster(id))
+    }
+
     /// Changes a node's state following Heketi's transitions.
     pub fn set_node_state(&mut self, id: NodeId, state: EntityState) -> Result<(), ModelError> {
         let node = self.nodes.get_mut(&id).ok_or(ModelError::UnknownNode(id))?;

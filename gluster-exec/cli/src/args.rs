@@ -37,6 +37,9 @@ pub(crate) enum Command {
     Apply(ApplyArgs),
     /// Finish (`--finish`) or roll back every run a journal shows unfinished.
     Recover(RecoverArgs),
+    /// Serve Heketi's REST API (JWT auth, 202 + /queue, /metrics) on a topology, carrying
+    /// operations out through a transport.
+    Serve(crate::serve::ServeArgs),
 }
 
 /// Output format.

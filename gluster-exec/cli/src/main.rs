@@ -25,6 +25,7 @@ mod args;
 mod commands;
 mod day2;
 mod output;
+mod serve;
 mod stdout;
 mod topology;
 
@@ -106,6 +107,7 @@ fn run(cli: Cli) -> Result<i32, String> {
         Command::Rebalance(args) => day2::rebalance(&args),
         Command::Apply(args) => apply::apply(&args),
         Command::Recover(args) => apply::recover(&args),
+        Command::Serve(args) => serve::run(&args),
         Command::Simulate(sim) => {
             let (model, request, settings) = resolve(&sim.placement)?;
             match simulate(&model, &request, &settings, sim.placement.seed, sim.count) {

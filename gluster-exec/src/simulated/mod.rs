@@ -29,7 +29,7 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use gluster_model::Model;
+use gluster_model::{ByteSize, DeviceId, Model};
 use tokio::sync::Notify;
 
 pub use faults::{Fault, SimOp};
@@ -67,6 +67,28 @@ impl SimulatedExecutor {
     /// devices have been set up already.
     pub fn from_model(model: &Model, prepared: bool) -> Self {
         Self::new(SimState::from_model(model, prepared))
+    }
+
+    /// A disk appears on a host (the host joins the simulated machines if new, not yet a
+    /// peer): what plugging a disk into a machine is for `device_setup`.
+    pub fn add_disk(&self, host: &str, storage: &str, id: DeviceId, name: &str, total: ByteSize) {
+        let mut state = lock(&self.state);
+        let h = state.hosts.entry(host.to_string()).or_default();
+        h.storage = storage.to_string();
+        h.devices.entry(id).or_insert_with(|| SimDevice {
+            name: name.to_string(),
+            total,
+            used_before: ByteSize::ZERO,
+            prepared: false,
+            bricks: Default::default(),
+        });
+    }
+
+    /// A machine without disks joins the simulated hosts (not yet a peer).
+    pub fn add_host(&self, host: &str, storage: &str) {
+        let mut state = lock(&self.state);
+        let h = state.hosts.entry(host.to_string()).or_default();
+        h.storage = storage.to_string();
     }
 
     /// Every call waits `latency` before it acts (like a command's round trip).

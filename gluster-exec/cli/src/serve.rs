@@ -1,0 +1,215 @@
+//! `gluster-plan serve`: the Heketi-compatible REST service (crate `gluster-service`) on a
+//! topology, driving the hosts through a transport. This file only parses flags.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::Args;
+
+use gluster_exec::{CommandExecutor, Executor, KubectlTransport, LocalTransport, SshTransport};
+use gluster_model::ByteSize;
+use gluster_placement::PlacementSettings;
+use gluster_service::{AuthConfig, InProcessBackend, MemoryQueue, ServiceConfig};
+
+use super::apply::{backend, mount_root};
+use super::args::{BackendArg, TransportArg};
+use super::topology;
+
+/// Environment variable holding the `admin` key.
+const ADMIN_KEY_ENV: &str = "GLUSTER_PLAN_ADMIN_KEY";
+/// Environment variable holding the `user` key.
+const USER_KEY_ENV: &str = "GLUSTER_PLAN_USER_KEY";
+
+/// Flags of `serve`.
+#[derive(Debug, Args)]
+pub(crate) struct ServeArgs {
+    /// Address to listen on (port 0: any free port; the address is printed on stderr).
+    #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:8080")]
+    pub(crate) listen: SocketAddr,
+    /// Embedded store file (not available yet: needs the store crate).
+    #[arg(long, value_name = "FILE", conflicts_with = "etcd")]
+    pub(crate) store: Option<PathBuf>,
+    /// etcd endpoints (not available yet: needs the store crate).
+    #[arg(long, value_name = "URL[,URL...]")]
+    pub(crate) etcd: Option<String>,
+    /// Topology the service starts with (any format `plan` reads); default: the built-in
+    /// example.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) topology: Option<PathBuf>,
+    /// Size of every device of a Heketi load file, and of disks added later on the
+    /// simulated transport (default 1TiB).
+    #[arg(long)]
+    pub(crate) device_size: Option<ByteSize>,
+    /// How to reach the hosts.
+    #[arg(long, value_enum, default_value = "simulated")]
+    pub(crate) transport: TransportArg,
+    /// How bricks are made.
+    #[arg(long, value_enum, default_value = "lvm")]
+    pub(crate) backend: BackendArg,
+    /// Root of brick mounts (default /var/lib/heketi/mounts).
+    #[arg(long, value_name = "ROOT")]
+    pub(crate) brick_mount_root: Option<String>,
+    /// Most steps at a time on one host.
+    #[arg(long, default_value_t = 4)]
+    pub(crate) host_limit: usize,
+    /// ssh: remote user.
+    #[arg(long)]
+    pub(crate) ssh_user: Option<String>,
+    /// ssh: private key file.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) ssh_identity: Option<PathBuf>,
+    /// ssh: directory of connection-reuse sockets (default: the temp directory).
+    #[arg(long, value_name = "DIR")]
+    pub(crate) ssh_control_dir: Option<PathBuf>,
+    /// kubectl: namespace of the glusterfs pods.
+    #[arg(long)]
+    pub(crate) kubectl_namespace: Option<String>,
+    /// kubectl: container that runs gluster and LVM commands.
+    #[arg(long, default_value = "glusterfs")]
+    pub(crate) kubectl_container: String,
+    /// File holding the `admin` JWT key (else env GLUSTER_PLAN_ADMIN_KEY).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) admin_key_file: Option<PathBuf>,
+    /// File holding the `user` JWT key (else env GLUSTER_PLAN_USER_KEY).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) user_key_file: Option<PathBuf>,
+    /// Serve without authentication (must be explicit).
+    #[arg(long, conflicts_with_all = ["admin_key_file", "user_key_file"])]
+    pub(crate) no_auth: bool,
+    /// Long operations at once before answering 429.
+    #[arg(long, default_value_t = 1024)]
+    pub(crate) max_in_flight: usize,
+    /// Seconds a request may take (reading its body included) before 408.
+    #[arg(long, default_value_t = 30)]
+    pub(crate) request_timeout: u64,
+}
+
+/// A key from a file (trailing newline dropped) or the environment; empty is absent.
+fn key(file: &Option<PathBuf>, env: &str) -> Result<Option<Vec<u8>>, String> {
+    let raw = match file {
+        Some(path) => {
+            let text = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+            if text.iter().all(u8::is_ascii_whitespace) {
+                return Err(format!("{}: the key file is empty", path.display()));
+            }
+            text
+        }
+        None => std::env::var_os(env)
+            .map(|v| v.into_encoded_bytes())
+            .unwrap_or_default(),
+    };
+    let trimmed = raw.trim_ascii_end().to_vec();
+    Ok((!trimmed.is_empty()).then_some(trimmed))
+}
+
+fn auth(args: &ServeArgs) -> Result<AuthConfig, String> {
+    if args.no_auth {
+        return Ok(AuthConfig::Disabled);
+    }
+    let admin = key(&args.admin_key_file, ADMIN_KEY_ENV)?;
+    let user = key(&args.user_key_file, USER_KEY_ENV)?;
+    match admin {
+        Some(admin) => Ok(AuthConfig::Keys { admin, user }),
+        None => Err(format!(
+            "serve: no admin key: give --admin-key-file or {ADMIN_KEY_ENV} (and optionally \
+             --user-key-file or {USER_KEY_ENV}), or --no-auth to serve without authentication"
+        )),
+    }
+}
+
+fn executor(args: &ServeArgs, root: &str) -> Result<Arc<dyn Executor>, String> {
+    let backend = backend(args.backend, root);
+    Ok(match args.transport {
+        TransportArg::Simulated => {
+            return Err("the simulated transport builds its own executor".into())
+        }
+        TransportArg::Local => Arc::new(CommandExecutor::new(LocalTransport::new(), backend)),
+        TransportArg::Ssh => {
+            let dir = args
+                .ssh_control_dir
+                .clone()
+                .unwrap_or_else(std::env::temp_dir);
+            let mut ssh = SshTransport::new(dir);
+            if let Some(user) = &args.ssh_user {
+                ssh = ssh.user(user.clone());
+            }
+            if let Some(key) = &args.ssh_identity {
+                ssh = ssh.identity(key.clone());
+            }
+            Arc::new(CommandExecutor::new(ssh, backend))
+        }
+        TransportArg::Kubectl => {
+            let namespace = args
+                .kubectl_namespace
+                .clone()
+                .ok_or_else(|| "--transport kubectl needs --kubectl-namespace".to_string())?;
+            let kubectl = KubectlTransport::new(namespace, args.kubectl_container.clone());
+            Arc::new(CommandExecutor::new(kubectl, backend))
+        }
+    })
+}
+
+async fn shutdown_signal() {
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = term => {}
+        _ = tokio::signal::ctrl_c() => {}
+    }
+    eprintln!("gluster-plan serve: shutting down; waiting for operations in flight");
+}
+
+pub(crate) fn run(args: &ServeArgs) -> Result<i32, String> {
+    if args.store.is_some() || args.etcd.is_some() {
+        return Err(
+            "serve: --store and --etcd need the store (gluster-store), which is not \
+                    in this build yet; state is kept in memory without them"
+                .into(),
+        );
+    }
+    let auth = auth(args)?;
+    let root = mount_root(&args.brick_mount_root)?;
+    let model = topology::load(args.topology.as_deref(), args.device_size)?;
+    let settings = PlacementSettings {
+        brick_mount_root: root.clone(),
+        ..PlacementSettings::default()
+    };
+    let backend = match args.transport {
+        TransportArg::Simulated => InProcessBackend::simulated(
+            model,
+            settings,
+            args.device_size.unwrap_or(ByteSize::tib(1)),
+        ),
+        _ => InProcessBackend::new(model, executor(args, &root)?, settings, args.host_limit),
+    };
+    let mut config = ServiceConfig::new(auth);
+    config.max_in_flight = args.max_in_flight.max(1);
+    config.request_timeout = Duration::from_secs(args.request_timeout.max(1));
+    let app = gluster_service::App::new(Arc::new(backend), Arc::new(MemoryQueue::new()), config);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+    runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind(args.listen)
+            .await
+            .map_err(|e| format!("--listen {}: {e}", args.listen))?;
+        let local = listener.local_addr().map_err(|e| e.to_string())?;
+        eprintln!("gluster-plan serve: listening on http://{local}");
+        let drained = gluster_service::serve(listener, app, shutdown_signal())
+            .await
+            .map_err(|e| format!("serve: {e}"))?;
+        if !drained {
+            eprintln!("gluster-plan serve: operations still in flight were abandoned");
+        }
+        Ok(0)
+    })
+}

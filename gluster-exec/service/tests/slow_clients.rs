@@ -1,0 +1,64 @@
+//! Slow clients over a real listener: one that never finishes its headers is disconnected,
+//! one that never finishes its body gets 408, and the server keeps serving meanwhile.
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+use common::*;
+use gluster_service::{App, AuthConfig, MemoryQueue, ServiceConfig};
+
+/// Everything the server sends until it closes (bounded, so a bug cannot hang the test).
+async fn read_to_close(s: &mut TcpStream) -> String {
+    let mut out = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(120), s.read_to_end(&mut out)).await;
+    assert!(read.is_ok(), "the server never closed the connection");
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slow_clients_time_out_and_others_are_served() {
+    let h = harness(AuthConfig::Disabled, 64);
+    let mut config = ServiceConfig::new(AuthConfig::Disabled);
+    config.request_timeout = Duration::from_secs(1);
+    let app = App::new(h.backend.clone(), Arc::new(MemoryQueue::new()), config);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(gluster_service::serve(listener, app, async {
+        let _ = stopped.await;
+    }));
+
+    // Half a request line and no more.
+    let mut headers = TcpStream::connect(addr).await.unwrap();
+    headers
+        .write_all(b"POST /clusters HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .unwrap();
+    // A body promised and never sent.
+    let mut body = TcpStream::connect(addr).await.unwrap();
+    body.write_all(b"POST /clusters HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{\"bl")
+        .await
+        .unwrap();
+
+    // Meanwhile a normal client is served.
+    let mut ok = TcpStream::connect(addr).await.unwrap();
+    ok.write_all(b"GET /hello HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let answer = read_to_close(&mut ok).await;
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+
+    let answer = read_to_close(&mut body).await;
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    let answer = read_to_close(&mut headers).await;
+    assert!(!answer.contains("201"), "{answer}");
+    assert_eq!(h.backend.model().clusters().len(), 1, "nothing created");
+
+    let _ = stop.send(());
+    assert!(server.await.unwrap().unwrap(), "nothing left in flight");
+}
