@@ -91,6 +91,7 @@ mod error;
 mod filter;
 pub mod forecast;
 mod index;
+pub mod multiplex;
 mod ordered;
 mod plan;
 mod planner;
@@ -99,6 +100,8 @@ mod request_spec;
 mod seq;
 mod simulate;
 mod sizing;
+pub mod snapshot;
+pub mod subvolume;
 
 pub use block::{plan_block_volume, BlockHost, BlockPlan, BlockRequest};
 pub use error::{Infeasible, PlacementError, Reason};
