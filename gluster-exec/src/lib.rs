@@ -12,6 +12,8 @@
 //!   [`journal`] ([`MemoryJournal`], [`FileJournal`]) records intent before each step.
 //! - [`simulated`]: an in-memory executor with fault injection; `conformance` (feature
 //!   `testing`): the suite every executor must pass.
+//! - [`csi`]: snapshots the way a CSI driver needs them (idempotent by name, ready flag,
+//!   restore as a clone); [`subvolume`]: quota-limited directories of a hosting volume.
 //! - [`render`]: pure functions from requests to argv vectors; [`xml`]: parsers for
 //!   `gluster --xml` answers; [`validate`]: the name and path checks every request passes
 //!   first; [`dry_run`]: every command a plan would run.
@@ -38,6 +40,7 @@
 #![deny(missing_docs)]
 
 mod command;
+pub mod csi;
 pub mod day2;
 pub mod dry_run;
 mod error;
@@ -47,6 +50,7 @@ pub mod ops;
 pub mod render;
 pub mod runner;
 pub mod simulated;
+pub mod subvolume;
 pub mod transport;
 pub mod validate;
 pub mod xml;

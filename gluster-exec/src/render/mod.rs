@@ -14,6 +14,9 @@ pub mod block;
 pub mod directory;
 pub mod gluster;
 pub mod lvm;
+pub mod quota;
+pub mod resync;
+pub mod snapshot;
 
 mod backend;
 
