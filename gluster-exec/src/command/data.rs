@@ -139,8 +139,9 @@ impl<T: Transport> CommandExecutor<T> {
         let argv = quota::remove(r)?;
         match self.gluster(&r.host, &argv, "volume quota remove").await {
             Err(e) if is_missing_volume(&e) => Err(missing_volume(&r.host, &r.volume)),
-            // No limit on that directory (or the directory is gone): nothing to remove.
-            Err(e) if has_message(&e, "No limit") || has_message(&e, "not set") => Ok(()),
+            // No limit on that directory: glusterd 10 says the limit xattr's removal found
+            // "No data available" (ENODATA).
+            Err(e) if has_message(&e, "No data available") || has_message(&e, "No limit") => Ok(()),
             other => other.map(drop),
         }
     }

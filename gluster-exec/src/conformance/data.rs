@@ -155,7 +155,7 @@ async fn snapshot_create_activate_clone_delete_are_idempotent(
 async fn cluster_options_apply(ex: &dyn Executor, f: &Fixture) -> CaseResult {
     let r = ClusterOptions {
         host: f.hosts[0].device.host.clone(),
-        options: vec![("cluster.max-bricks-per-process".into(), "250".into())],
+        options: vec![("cluster.brick-multiplex".into(), "off".into())],
     };
     ctx("volume set all", ex.cluster_set(&r).await)?;
     ctx("volume set all again", ex.cluster_set(&r).await)?;

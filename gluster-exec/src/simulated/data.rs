@@ -231,6 +231,25 @@ impl SimState {
 
     pub(super) fn cluster_set(&mut self, r: &ClusterOptions) -> Result<(), ExecError> {
         self.host(&r.host)?;
+        // glusterd 10: the per-process limit needs multiplexing on first.
+        let mut multiplex = self
+            .data
+            .cluster_options
+            .get("cluster.brick-multiplex")
+            .cloned();
+        for (k, v) in &r.options {
+            if k == "cluster.brick-multiplex" {
+                multiplex = Some(v.clone());
+            } else if k == "cluster.max-bricks-per-process" && multiplex.as_deref() != Some("on") {
+                return Err(gluster_error(
+                    &r.host,
+                    "volume set all",
+                    "Brick-multiplexing is not enabled. Please enable brick multiplexing \
+                     before trying to set this option."
+                        .into(),
+                ));
+            }
+        }
         self.data.cluster_options.extend(r.options.iter().cloned());
         Ok(())
     }
