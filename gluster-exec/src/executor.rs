@@ -78,6 +78,13 @@ pub trait Executor: Send + Sync + std::fmt::Debug + 'static {
     async fn volume_dir_delete(&self, request: &VolumeDir) -> Result<(), ExecError>;
     /// Unmount the FUSE mount the directory operations made (not mounted is a success).
     async fn volume_unmount(&self, request: &VolumeDir) -> Result<(), ExecError>;
+    /// Copy a subvolume's tree without data through the FUSE mount; lists the source's files.
+    async fn subvolume_tree(&self, request: &SubvolumeTree) -> Result<Vec<TreeFile>, ExecError>;
+    /// Clone file data on one brick; `ExecError::Unsupported` when the brick's filesystem
+    /// cannot reflink.
+    async fn brick_reflink(&self, request: &BrickReflink) -> Result<ReflinkReport, ExecError>;
+    /// Copy one file's data through the FUSE mount.
+    async fn file_copy(&self, request: &FileCopy) -> Result<(), ExecError>;
     /// Re-read a device's size after it changed; a device now smaller than its bricks is
     /// `ExecError::DeviceShrunk`.
     async fn device_resync(&self, request: &DeviceResync) -> Result<ResyncReport, ExecError>;

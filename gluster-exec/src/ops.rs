@@ -385,3 +385,70 @@ impl ResyncReport {
         Ok(Self::compare(r.known_total, info))
     }
 }
+
+/// Copy a subvolume's directory tree (directories and empty files, modes and times)
+/// through the hosting volume's FUSE mount, so that every file gets its own gfid.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubvolumeTree {
+    /// Client host where the hosting volume is (or will be) mounted.
+    pub host: String,
+    /// The hosting volume.
+    pub volume: String,
+    /// Mount point on `host`.
+    pub mount: String,
+    /// Source directory, absolute from the volume's root.
+    pub source: String,
+    /// New directory, absolute from the volume's root.
+    pub dest: String,
+}
+
+/// One regular file of a tree.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TreeFile {
+    /// Path relative to the tree's root.
+    pub path: String,
+    /// Size.
+    pub size: ByteSize,
+}
+
+/// On one brick, clone each file's data under `dest` from the same file under `source`
+/// (`cp --reflink=always`, i.e. `FICLONE`, onto the existing file: its inode, gfid and
+/// Gluster xattrs stay).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BrickReflink {
+    /// Manage hostname of the brick's node.
+    pub host: String,
+    /// The brick directory.
+    pub brick: String,
+    /// Source directory, absolute from the volume's root.
+    pub source: String,
+    /// New directory, absolute from the volume's root.
+    pub dest: String,
+}
+
+/// What a brick reflink did.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ReflinkReport {
+    /// Files whose data was cloned on this brick.
+    pub cloned: Vec<String>,
+    /// Files under `dest` on this brick with no source file on this brick (distributed
+    /// elsewhere): they need the copy through the mount.
+    pub missing: Vec<String>,
+}
+
+/// Copy one file's data through the FUSE mount (the fallback of a clone).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileCopy {
+    /// Client host with the mount.
+    pub host: String,
+    /// The hosting volume.
+    pub volume: String,
+    /// Mount point on `host`.
+    pub mount: String,
+    /// Source directory, absolute from the volume's root.
+    pub source: String,
+    /// New directory, absolute from the volume's root.
+    pub dest: String,
+    /// The file, relative to both directories.
+    pub file: String,
+}

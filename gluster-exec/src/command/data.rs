@@ -3,7 +3,7 @@
 
 use crate::error::ExecError;
 use crate::ops::*;
-use crate::render::{quota, resync, snapshot};
+use crate::render::{clone, quota, resync, snapshot};
 use crate::transport::Transport;
 use crate::xml;
 
@@ -161,6 +161,44 @@ impl<T: Transport> CommandExecutor<T> {
         self.run_steps(&r.host, &steps).await
     }
 
+    pub(super) async fn subvolume_tree_impl(
+        &self,
+        r: &SubvolumeTree,
+    ) -> Result<Vec<TreeFile>, ExecError> {
+        self.run_steps(&r.host, &clone::tree(r)?).await?;
+        let argv = clone::list_files(r)?;
+        let out = self.run_ok(&r.host, &argv, self.timeouts.storage).await?;
+        clone::parse_files(&out.stdout).ok_or_else(|| unreadable(&r.host, &argv, out))
+    }
+
+    pub(super) async fn brick_reflink_impl(
+        &self,
+        r: &BrickReflink,
+    ) -> Result<ReflinkReport, ExecError> {
+        let argv = clone::brick_reflink(r)?;
+        let out = match self.run_ok(&r.host, &argv, self.timeouts.storage).await {
+            Err(ExecError::CommandFailed { stderr, .. })
+                if stderr.contains("not supported") || stderr.contains("Invalid cross-device") =>
+            {
+                return Err(ExecError::Unsupported(format!(
+                    "{}: the filesystem of brick {} cannot reflink: {}",
+                    r.host,
+                    r.brick,
+                    stderr.trim()
+                )))
+            }
+            other => other?,
+        };
+        clone::parse_reflink(&out.stdout).ok_or_else(|| unreadable(&r.host, &argv, out))
+    }
+
+    pub(super) async fn file_copy_impl(&self, r: &FileCopy) -> Result<(), ExecError> {
+        let argv = clone::file_copy(r)?;
+        self.run_ok(&r.host, &argv, self.timeouts.storage)
+            .await
+            .map(drop)
+    }
+
     pub(super) async fn device_resync_impl(
         &self,
         r: &DeviceResync,
@@ -169,5 +207,15 @@ impl<T: Transport> CommandExecutor<T> {
         self.run_steps(&r.device.host, &steps).await?;
         let info = self.device_info_impl(&r.device).await?;
         ResyncReport::checked(r, info)
+    }
+}
+
+fn unreadable(host: &str, argv: &[String], out: crate::transport::CommandOutput) -> ExecError {
+    ExecError::CommandFailed {
+        host: host.to_string(),
+        command: crate::transport::display_command(argv),
+        status: out.status,
+        stdout: out.stdout,
+        stderr: "unreadable output".into(),
     }
 }

@@ -216,6 +216,15 @@ impl<T: Transport> Executor for CommandExecutor<T> {
     async fn volume_unmount(&self, request: &VolumeDir) -> Result<(), ExecError> {
         self.volume_unmount_impl(request).await
     }
+    async fn subvolume_tree(&self, request: &SubvolumeTree) -> Result<Vec<TreeFile>, ExecError> {
+        self.subvolume_tree_impl(request).await
+    }
+    async fn brick_reflink(&self, request: &BrickReflink) -> Result<ReflinkReport, ExecError> {
+        self.brick_reflink_impl(request).await
+    }
+    async fn file_copy(&self, request: &FileCopy) -> Result<(), ExecError> {
+        self.file_copy_impl(request).await
+    }
     async fn device_resync(&self, request: &DeviceResync) -> Result<ResyncReport, ExecError> {
         self.device_resync_impl(request).await
     }

@@ -11,6 +11,7 @@ use crate::error::ExecError;
 use crate::ops::{BrickCreate, DeviceSetup};
 
 pub mod block;
+pub mod clone;
 pub mod directory;
 pub mod gluster;
 pub mod lvm;

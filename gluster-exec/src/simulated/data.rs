@@ -32,6 +32,13 @@ pub struct DataState {
     pub quotas: BTreeMap<String, BTreeMap<String, ByteSize>>,
     /// Directories made in volumes: (volume, directory).
     pub dirs: BTreeSet<(String, String)>,
+    /// Files of directories, by (volume, directory): set with
+    /// [`super::SimulatedExecutor::put_files`], copied by `subvolume_tree`.
+    pub files: BTreeMap<(String, String), Vec<TreeFile>>,
+    /// (volume, directory, file) whose data was cloned or copied into place.
+    pub filled: BTreeSet<(String, String, String)>,
+    /// Storage hosts whose brick filesystems cannot reflink.
+    pub no_reflink: BTreeSet<String>,
 }
 
 impl DataState {
@@ -40,6 +47,8 @@ impl DataState {
         self.clones.remove(volume);
         self.quotas.remove(volume);
         self.dirs.retain(|(v, _)| v != volume);
+        self.files.retain(|(v, _), _| v != volume);
+        self.filled.retain(|(v, _, _)| v != volume);
     }
 }
 
@@ -331,6 +340,73 @@ impl SimState {
     pub(super) fn volume_dir_delete(&mut self, r: &VolumeDir) -> Result<(), ExecError> {
         self.volume_mut(&r.host, &r.volume)?;
         self.data.dirs.remove(&(r.volume.clone(), r.dir.clone()));
+        Ok(())
+    }
+
+    pub(super) fn subvolume_tree(&mut self, r: &SubvolumeTree) -> Result<Vec<TreeFile>, ExecError> {
+        let v = self.volume_mut(&r.host, &r.volume)?;
+        if v.status != VolumeStatus::Started {
+            return Err(gluster_error(&r.host, "mount", "volume not started".into()));
+        }
+        let key = (r.volume.clone(), r.source.clone());
+        if !self.data.dirs.contains(&key) {
+            return Err(ExecError::CommandFailed {
+                host: r.host.clone(),
+                command: format!("cp -r {}{}", r.mount, r.source),
+                status: 1,
+                stdout: String::new(),
+                stderr: "No such file or directory".into(),
+            });
+        }
+        let files = self.data.files.get(&key).cloned().unwrap_or_default();
+        self.data.dirs.insert((r.volume.clone(), r.dest.clone()));
+        self.data
+            .files
+            .insert((r.volume.clone(), r.dest.clone()), files.clone());
+        Ok(files)
+    }
+
+    /// The volume whose brick is `r.brick` on host `r.host`.
+    fn volume_of_brick(&self, r: &BrickReflink) -> Option<(String, String)> {
+        let storage = self.hosts.get(&r.host)?.storage.clone();
+        let name = self.brick_volume(&storage, &r.brick)?;
+        Some((name, storage))
+    }
+
+    pub(super) fn brick_reflink(&mut self, r: &BrickReflink) -> Result<ReflinkReport, ExecError> {
+        self.host(&r.host)?;
+        let (volume, storage) = self.volume_of_brick(r).ok_or_else(|| ExecError::NotFound {
+            host: r.host.clone(),
+            what: format!("brick {}", r.brick),
+        })?;
+        if self.data.no_reflink.contains(&storage) {
+            return Err(ExecError::Unsupported(format!(
+                "{}: the filesystem of brick {} cannot reflink",
+                r.host, r.brick
+            )));
+        }
+        let files = self
+            .data
+            .files
+            .get(&(volume.clone(), r.dest.clone()))
+            .cloned()
+            .unwrap_or_default();
+        for f in &files {
+            self.data
+                .filled
+                .insert((volume.clone(), r.dest.clone(), f.path.clone()));
+        }
+        Ok(ReflinkReport {
+            cloned: files.into_iter().map(|f| f.path).collect(),
+            missing: Vec::new(),
+        })
+    }
+
+    pub(super) fn file_copy(&mut self, r: &FileCopy) -> Result<(), ExecError> {
+        self.volume_mut(&r.host, &r.volume)?;
+        self.data
+            .filled
+            .insert((r.volume.clone(), r.dest.clone(), r.file.clone()));
         Ok(())
     }
 

@@ -54,6 +54,8 @@ pub enum SimOp {
     VolumeDir,
     /// `device_resync`.
     DeviceResync,
+    /// `brick_reflink`.
+    BrickReflink,
 }
 
 /// A fault to inject. Calls are the changing operations, counted from 1 in the order they

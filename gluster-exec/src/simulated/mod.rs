@@ -122,6 +122,24 @@ impl SimulatedExecutor {
         lock(&self.state).set_device_total(host, id, total)
     }
 
+    /// Put files into a directory of a volume (what a client wrote).
+    pub fn put_files(&self, volume: &str, dir: &str, files: Vec<TreeFile>) {
+        let mut s = lock(&self.state);
+        s.data.dirs.insert((volume.to_string(), dir.to_string()));
+        s.data
+            .files
+            .insert((volume.to_string(), dir.to_string()), files);
+    }
+
+    /// Make the bricks of storage host `storage` unable to reflink (e.g. XFS without
+    /// `reflink=1`).
+    pub fn disable_reflink(&self, storage: &str) {
+        lock(&self.state)
+            .data
+            .no_reflink
+            .insert(storage.to_string());
+    }
+
     /// Brick processes `host` would run now (see [`SimState::brick_processes`]).
     pub fn brick_processes(&self, host: &str) -> usize {
         lock(&self.state).brick_processes(host)
@@ -400,6 +418,21 @@ impl Executor for SimulatedExecutor {
     async fn volume_unmount(&self, r: &VolumeDir) -> Result<(), ExecError> {
         render::quota::unmount(r)?;
         self.change(SimOp::VolumeDir, &r.host, |s| s.host(&r.host).map(drop))
+            .await
+    }
+    async fn subvolume_tree(&self, r: &SubvolumeTree) -> Result<Vec<TreeFile>, ExecError> {
+        render::clone::tree(r)?;
+        self.change(SimOp::VolumeDir, &r.host, |s| s.subvolume_tree(r))
+            .await
+    }
+    async fn brick_reflink(&self, r: &BrickReflink) -> Result<ReflinkReport, ExecError> {
+        render::clone::brick_reflink(r)?;
+        self.change(SimOp::BrickReflink, &r.host, |s| s.brick_reflink(r))
+            .await
+    }
+    async fn file_copy(&self, r: &FileCopy) -> Result<(), ExecError> {
+        render::clone::file_copy(r)?;
+        self.change(SimOp::VolumeDir, &r.host, |s| s.file_copy(r))
             .await
     }
     async fn device_resync(&self, r: &DeviceResync) -> Result<ResyncReport, ExecError> {

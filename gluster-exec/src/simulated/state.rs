@@ -178,6 +178,14 @@ impl SimState {
             .map(|(name, _)| name.as_str())
     }
 
+    /// The volume that serves the brick `path` on storage host `storage`.
+    pub(super) fn brick_volume(&self, storage: &str, path: &str) -> Option<String> {
+        self.volumes
+            .iter()
+            .find(|(_, v)| v.bricks.iter().any(|b| b.host == storage && b.path == path))
+            .map(|(name, _)| name.clone())
+    }
+
     pub(super) fn check_glusterd(&self, host: &str) -> Result<(), ExecError> {
         self.host(host).map(drop)
     }
