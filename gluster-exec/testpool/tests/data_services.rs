@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use gluster_exec::conformance::{run_data, Fixture, FixtureHost};
 use gluster_exec::ops::*;
-use gluster_exec::subvolume::{self, Subvolume};
+use gluster_exec::subvolume::{self, HostingBrick, Subvolume};
 use gluster_exec::{DirectoryMounts, ExecError, Executor};
 use gluster_model::ByteSize;
 use gluster_testpool::{PoolSpec, BRICK_ROOT};
@@ -340,4 +340,168 @@ fn snapshot_clone_on_lvm_thin_needs_device_mapper() {
         eprintln!("[data] conformance {}: {:?}", case.name, case.result);
     }
     assert!(report.iter().all(|c| c.passed()), "{report:#?}");
+}
+
+/// Used bytes of the filesystem at `mount` inside node `i`.
+fn fs_used(env: &Env, i: usize, mount: &str) -> u64 {
+    let out = env.sh(i, &format!("stat -f -c '%S %b %f' {mount}"));
+    let v: Vec<u64> = out
+        .split_whitespace()
+        .filter_map(|s| s.parse().ok())
+        .collect();
+    assert_eq!(v.len(), 3, "{out}");
+    v[0] * (v[1] - v[2])
+}
+
+#[test]
+fn subvolume_clone_of_200_mib_by_reflink_on_the_bricks_measured() {
+    let env = Env::start(&small_pool(3));
+    let volume = env.replica3("hosting", [0, 1, 2]);
+    env.block(env.ex.volume_start(&volume)).expect("start");
+    let mount = "/run/gluster-exec/hosting".to_string();
+    let source = Subvolume {
+        host: volume.host.clone(),
+        volume: volume.name.clone(),
+        dir: "/pvc_src".into(),
+        mount: mount.clone(),
+    };
+    env.block(subvolume::create(&env.ex, &source, ByteSize::gib(1)))
+        .expect("source subvolume");
+    let xfs = env.sh(0, &format!("xfs_info {}", env.pool.node(0).disks[0].mount));
+    eprintln!(
+        "[data] brick filesystem: {}",
+        xfs.lines()
+            .find(|l| l.contains("reflink"))
+            .unwrap_or("?")
+            .trim()
+    );
+    // 200 MiB in 4 files and a subdirectory, random data.
+    let write = env.sh_out(
+        0,
+        &format!(
+            "mkdir -p {m}/pvc_src/d && for i in 1 2 3; do dd if=/dev/urandom of={m}/pvc_src/f$i \
+             bs=1M count=50 status=none || exit 1; done && dd if=/dev/urandom \
+             of={m}/pvc_src/d/g bs=1M count=50 status=none && sync",
+            m = mount
+        ),
+    );
+    assert!(write.success(), "{write:?}");
+    let sums = |dir: &str| env.sh(0, &format!("cd {mount}/{dir} && md5sum f1 f2 f3 d/g"));
+    let before_src = sums("pvc_src");
+    let bricks: Vec<HostingBrick> = (0..3)
+        .map(|i| HostingBrick {
+            host: env.pool.node(i).name.clone(),
+            path: env.brick("hosting", i, ByteSize::gib(1)).path,
+        })
+        .collect();
+    let disks: Vec<String> = (0..3)
+        .map(|i| env.pool.node(i).disks[0].mount.clone())
+        .collect();
+    let used_before: Vec<u64> = (0..3).map(|i| fs_used(&env, i, &disks[i])).collect();
+
+    let t = Instant::now();
+    let mut last = None;
+    let report = env
+        .block(subvolume::clone(
+            &env.ex,
+            &source,
+            "/pvc_clone",
+            ByteSize::gib(1),
+            &bricks,
+            &mut |p| last = Some(p),
+        ))
+        .expect("clone");
+    let took = t.elapsed();
+    env.sh(0, "sync");
+    let used_after: Vec<u64> = (0..3).map(|i| fs_used(&env, i, &disks[i])).collect();
+    let growth: Vec<f64> = used_before
+        .iter()
+        .zip(&used_after)
+        .map(|(b, a)| a.saturating_sub(*b) as f64 / (1 << 20) as f64)
+        .collect();
+    eprintln!(
+        "[data] clone of {} in {} files: {:.2} s, reflinked {}, copied {}, fallback {:?}; \
+         brick space taken per brick: {:?} MiB ({:.1} % of 200 MiB at most); progress {last:?}",
+        report.bytes,
+        report.files,
+        took.as_secs_f64(),
+        report.reflinked,
+        report.copied,
+        report.fallback,
+        growth,
+        growth.iter().cloned().fold(0.0, f64::max) / 200.0 * 100.0
+    );
+    assert_eq!(
+        (report.files, report.reflinked, report.copied),
+        (4, 4, 0),
+        "{report:?}"
+    );
+    assert!(
+        growth.iter().all(|g| *g < 10.0),
+        "clone took {growth:?} MiB per brick (goal < 5 %)"
+    );
+    let shared = env.sh(0, &format!("filefrag -v {}/pvc_clone/f1", bricks[0].path));
+    eprintln!(
+        "[data] filefrag of a cloned brick file: {} extents marked shared",
+        shared.matches("shared").count()
+    );
+    // Each clone file keeps its own gfid, the same on all three bricks, hard-linked under
+    // .glusterfs.
+    let gfids: Vec<String> = bricks
+        .iter()
+        .enumerate()
+        .map(|(i, b)| {
+            env.sh(
+                i,
+                &format!(
+                    "getfattr -n trusted.gfid -e hex --only-values {}/pvc_clone/f1 | od -An -tx1",
+                    b.path
+                ),
+            )
+        })
+        .collect();
+    assert!(
+        gfids.iter().all(|g| g == &gfids[0] && !g.trim().is_empty()),
+        "{gfids:?}"
+    );
+    let links = env.sh(0, &format!("stat -c %h {}/pvc_clone/f1", bricks[0].path));
+    assert_eq!(links.trim(), "2", "the .glusterfs hard link");
+
+    // A fresh mount reads the clone back identical; heal info is empty.
+    env.block(env.ex.volume_unmount(&dir_of(&volume, &mount, "/pvc_src")))
+        .expect("unmount");
+    let fresh = "/run/gluster-exec/fresh".to_string();
+    let fresh_dir = dir_of(&volume, &fresh, "/pvc_clone");
+    env.block(env.ex.volume_dir_create(&fresh_dir))
+        .expect("fresh mount");
+    let clone_sums = env.sh(0, &format!("cd {fresh}/pvc_clone && md5sum f1 f2 f3 d/g"));
+    assert_eq!(clone_sums, before_src, "the clone reads back identical");
+    let heal = env.block(env.ex.heal_info(&volume)).expect("heal info");
+    assert!(heal.is_healed(), "{heal:?}");
+    // A write to the clone leaves the source unchanged.
+    let w = env.sh_out(
+        0,
+        &format!(
+            "dd if=/dev/zero of={fresh}/pvc_clone/f1 bs=1M count=1 conv=notrunc,fsync status=none"
+        ),
+    );
+    assert!(w.success(), "{w:?}");
+    let src_now = env.sh(0, &format!("cd {fresh}/pvc_src && md5sum f1 f2 f3 d/g"));
+    assert_eq!(
+        src_now, before_src,
+        "the source changed under a write to its clone"
+    );
+    let clone_now = env.sh(0, &format!("cd {fresh}/pvc_clone && md5sum f1"));
+    assert_ne!(
+        clone_now.split_whitespace().next(),
+        before_src.split_whitespace().next()
+    );
+    let heal = env.block(env.ex.heal_info(&volume)).expect("heal info");
+    assert!(heal.is_healed(), "after the write: {heal:?}");
+    eprintln!("[data] clone: fresh mount identical, heal info empty, source unchanged by a write to the clone");
+    env.block(env.ex.volume_unmount(&fresh_dir))
+        .expect("unmount");
+    let trace = env.pool.trace();
+    env.pool.teardown().unwrap_or_else(|e| panic!("{e}"));
+    assert!(trace.leftovers().is_empty(), "{:?}", trace.leftovers());
 }
