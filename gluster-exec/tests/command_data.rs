@@ -212,6 +212,12 @@ async fn quota_enable_twice_and_remove_without_a_limit_succeed() {
         mount: "/run/m".into(),
     };
     e.quota_remove(&dir).await.unwrap();
+    // The directory is gone already (a delete run twice).
+    let gone = ex(Fake::default().on(
+        "volume quota vol1 remove",
+        failed("Failed to get trusted.gfid attribute on path /subvol_1. Reason : No such file or directory"),
+    ));
+    gone.quota_remove(&dir).await.unwrap();
     let missing = ex(Fake::default().on("volume quota", failed("Volume vol1 does not exist")));
     assert!(matches!(
         missing.quota_enable(&vref).await,

@@ -140,8 +140,14 @@ impl<T: Transport> CommandExecutor<T> {
         match self.gluster(&r.host, &argv, "volume quota remove").await {
             Err(e) if is_missing_volume(&e) => Err(missing_volume(&r.host, &r.volume)),
             // No limit on that directory: glusterd 10 says the limit xattr's removal found
-            // "No data available" (ENODATA).
-            Err(e) if has_message(&e, "No data available") || has_message(&e, "No limit") => Ok(()),
+            // "No data available" (ENODATA); a directory already gone has no gfid (ENOENT).
+            Err(e)
+                if has_message(&e, "No data available")
+                    || has_message(&e, "No limit")
+                    || has_message(&e, "No such file or directory") =>
+            {
+                Ok(())
+            }
             other => other.map(drop),
         }
     }

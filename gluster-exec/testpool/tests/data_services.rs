@@ -199,7 +199,7 @@ fn dir_of(volume: &VolumeRef, mount: &str, dir: &str) -> VolumeDir {
 }
 
 #[test]
-fn resync_of_a_grown_loop_device_and_data_conformance_against_glusterd() {
+fn resync_of_a_grown_loop_device_snapshot_refusal_and_data_conformance_against_glusterd() {
     let env = Env::start(&small_pool(3));
     let node = env.pool.node(0);
     let disk = node.disks[0].clone();
@@ -254,6 +254,37 @@ fn resync_of_a_grown_loop_device_and_data_conformance_against_glusterd() {
         env.block(env.ex.device_resync(&overfull)),
         Err(ExecError::DeviceShrunk { .. })
     ));
+
+    // Snapshots on directory bricks: glusterd refuses them, and the executor reads its
+    // answers for a snapshot that does not exist (info: NotFound, delete: success).
+    let volume = env.replica3("nosnap", [0, 1, 2]);
+    env.block(env.ex.volume_start(&volume)).expect("start");
+    let create = SnapshotCreate {
+        host: volume.host.clone(),
+        name: "snap1".into(),
+        volume: volume.name.clone(),
+    };
+    let refused = env.block(env.ex.snapshot_create(&create));
+    eprintln!("[data] snapshot on directory bricks: {refused:?}");
+    assert!(
+        matches!(refused, Err(ExecError::Gluster { .. })),
+        "{refused:?}"
+    );
+    let snap = SnapshotRef {
+        host: volume.host.clone(),
+        name: "snap1".into(),
+    };
+    let info = env.block(env.ex.snapshot_info(&snap));
+    assert!(matches!(info, Err(ExecError::NotFound { .. })), "{info:?}");
+    env.block(env.ex.snapshot_delete(&snap))
+        .expect("delete of a missing snapshot");
+    let activate = env.block(env.ex.snapshot_activate(&snap));
+    assert!(
+        matches!(activate, Err(ExecError::NotFound { .. })),
+        "{activate:?}"
+    );
+    env.block(env.ex.volume_stop(&volume)).expect("stop");
+    env.block(env.ex.volume_delete(&volume)).expect("delete");
 
     let mounts = DirectoryMounts::under_root(BRICK_ROOT);
     let fixture = Fixture {
