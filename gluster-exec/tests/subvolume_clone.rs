@@ -23,8 +23,9 @@ fn clone_commands_render_and_refuse_escapes() {
         .iter()
         .map(|s| s.to_string())
         .collect();
+    assert!(steps.last().unwrap().starts_with("sh -c"), "{steps:?}");
     assert_eq!(
-        steps.last().unwrap(),
+        steps[steps.len() - 2],
         "cp -r --no-target-directory --preserve=mode,timestamps --attributes-only -- \
          /run/m/subvol_a /run/m/subvol_b"
     );

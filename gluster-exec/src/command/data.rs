@@ -23,9 +23,25 @@ fn is_missing_snapshot(e: &ExecError) -> bool {
 }
 
 impl<T: Transport> CommandExecutor<T> {
+    /// A snapshot command; glusterd without LVM ("snapshot functionality is disabled") is
+    /// `Unsupported`.
+    async fn snapshot_cmd(
+        &self,
+        host: &str,
+        argv: &[String],
+        operation: &str,
+    ) -> Result<String, ExecError> {
+        match self.gluster(host, argv, operation).await {
+            Err(e) if has_message(&e, "snapshot functionality is disabled") => {
+                Err(ExecError::Unsupported(format!("{host}: {operation}: {e}")))
+            }
+            other => other,
+        }
+    }
+
     pub(super) async fn snapshot_create_impl(&self, r: &SnapshotCreate) -> Result<(), ExecError> {
         let argv = snapshot::create(r)?;
-        let Err(e) = self.gluster(&r.host, &argv, "snapshot create").await else {
+        let Err(e) = self.snapshot_cmd(&r.host, &argv, "snapshot create").await else {
             return Ok(());
         };
         if is_missing_volume(&e) {
@@ -47,7 +63,7 @@ impl<T: Transport> CommandExecutor<T> {
 
     pub(super) async fn snapshot_activate_impl(&self, r: &SnapshotRef) -> Result<(), ExecError> {
         let argv = snapshot::activate(r)?;
-        match self.gluster(&r.host, &argv, "snapshot activate").await {
+        match self.snapshot_cmd(&r.host, &argv, "snapshot activate").await {
             Err(e) if has_message(&e, "already activated") => Ok(()),
             Err(e) if is_missing_snapshot(&e) => Err(missing_snapshot(&r.host, &r.name)),
             other => other.map(drop),
@@ -56,7 +72,7 @@ impl<T: Transport> CommandExecutor<T> {
 
     pub(super) async fn snapshot_clone_impl(&self, r: &SnapshotClone) -> Result<(), ExecError> {
         let argv = snapshot::clone(r)?;
-        let Err(e) = self.gluster(&r.host, &argv, "snapshot clone").await else {
+        let Err(e) = self.snapshot_cmd(&r.host, &argv, "snapshot clone").await else {
             return Ok(());
         };
         if !has_message(&e, "already exists") {
@@ -86,7 +102,7 @@ impl<T: Transport> CommandExecutor<T> {
 
     pub(super) async fn snapshot_delete_impl(&self, r: &SnapshotRef) -> Result<(), ExecError> {
         let argv = snapshot::delete(r)?;
-        match self.gluster(&r.host, &argv, "snapshot delete").await {
+        match self.snapshot_cmd(&r.host, &argv, "snapshot delete").await {
             Err(e) if is_missing_snapshot(&e) => Ok(()),
             other => other.map(drop),
         }
@@ -97,7 +113,7 @@ impl<T: Transport> CommandExecutor<T> {
         r: &SnapshotRef,
     ) -> Result<SnapshotInfo, ExecError> {
         let argv = snapshot::info(r)?;
-        let stdout = match self.gluster(&r.host, &argv, "snapshot info").await {
+        let stdout = match self.snapshot_cmd(&r.host, &argv, "snapshot info").await {
             Err(e) if is_missing_snapshot(&e) => return Err(missing_snapshot(&r.host, &r.name)),
             other => other?,
         };

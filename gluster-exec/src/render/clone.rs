@@ -14,6 +14,13 @@ use crate::validate;
 pub const REFLINK_SCRIPT: &str = r#"cd "$2" || exit 2
 find . -type f -exec sh -c 'src=$0; for f; do p=${f#./}; if [ -f "$src/$p" ]; then cp --reflink=always -- "$src/$p" "$p" || exit 3; printf "c %s\0" "$p"; else printf "m %s\0" "$p"; fi; done' "$1" {} +"#;
 
+/// Run through the mount from the source directory `$1`: allocates each file of the new
+/// directory `$2` at its source's size (`fallocate`), so that Gluster's quota accounts the
+/// clone's data before the bricks clone it in place (the reflink then replaces those
+/// blocks). A fixed script, as [`REFLINK_SCRIPT`].
+pub const ALLOCATE_SCRIPT: &str = r#"cd "$1" || exit 2
+find . -type f -size +0 -exec sh -c 'dst=$0; for f; do p=${f#./}; fallocate -l "$(stat -c %s -- "$p")" -- "$dst/$p" || exit 3; done' "$2" {} +"#;
+
 fn dirs(host: &str, volume: &str, mount: &str, source: &str, dest: &str) -> Result<(), ExecError> {
     validate::hostname(host)?;
     validate::volume_name(volume)?;
@@ -50,8 +57,9 @@ pub fn relative_file(path: &str) -> Result<(), ExecError> {
     }
 }
 
-/// Mount the hosting volume if needed, then copy the tree without data
-/// (`cp --attributes-only`): every directory and file exists in the clone, empty.
+/// Mount the hosting volume if needed, copy the tree without data (`cp --attributes-only`:
+/// every directory and file exists in the clone, each with its gfid), then allocate each
+/// file at its size through the mount ([`ALLOCATE_SCRIPT`]) so the quota counts it.
 pub fn tree(r: &SubvolumeTree) -> Result<Vec<Step>, ExecError> {
     dirs(&r.host, &r.volume, &r.mount, &r.source, &r.dest)?;
     let mut steps = super::quota::dir_create(&VolumeDir {
@@ -68,6 +76,14 @@ pub fn tree(r: &SubvolumeTree) -> Result<Vec<Step>, ExecError> {
         "--preserve=mode,timestamps",
         "--attributes-only",
         "--",
+        &join(&r.mount, &r.source),
+        &join(&r.mount, &r.dest),
+    ])));
+    steps.push(Step::always(argv([
+        "sh",
+        "-c",
+        ALLOCATE_SCRIPT,
+        "gluster-exec-allocate",
         &join(&r.mount, &r.source),
         &join(&r.mount, &r.dest),
     ])));
