@@ -153,7 +153,7 @@ async fn the_simulated_executor_passes_the_data_service_cases() {
     let report = run_data(&sim, &fixture, true).await;
     let failed: Vec<_> = report.iter().filter(|c| !c.passed()).collect();
     assert!(failed.is_empty(), "{failed:#?}");
-    assert_eq!(report.len(), 4);
+    assert_eq!(report.len(), 5);
     let after = sim.snapshot();
     assert!(after.volumes.is_empty(), "{:?}", after.volumes);
     assert!(after.data.snapshots.is_empty() && after.data.clones.is_empty());

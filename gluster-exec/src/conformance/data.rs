@@ -32,6 +32,7 @@ pub async fn run_data(ex: &dyn Executor, f: &Fixture, snapshots: bool) -> Vec<Ca
     }
     case!(cluster_options_apply);
     case!(subvolume_directories_and_quotas_are_idempotent);
+    case!(subvolume_clone_is_idempotent);
     case!(device_resync_reports_the_size_and_refuses_a_shrink);
     out
 }
@@ -249,4 +250,54 @@ async fn device_resync_reports_the_size_and_refuses_a_shrink(
         Err(ExecError::DeviceShrunk { .. }) => Ok(()),
         other => Err(format!("a device below its bricks was accepted: {other:?}")),
     }
+}
+
+async fn subvolume_clone_is_idempotent(ex: &dyn Executor, f: &Fixture) -> CaseResult {
+    use crate::subvolume::{self, HostingBrick, Subvolume};
+    with_volume(ex, f, "clone", |volume| async move {
+        let source = Subvolume {
+            host: volume.host.clone(),
+            volume: volume.name.clone(),
+            dir: "/src".into(),
+            mount: format!("/run/gluster-exec-conformance/{}", volume.name),
+        };
+        let copy = Subvolume {
+            dir: "/copy".into(),
+            ..source.clone()
+        };
+        let bricks: Vec<HostingBrick> = (0..3)
+            .map(|i| HostingBrick {
+                host: f.hosts[i].device.host.clone(),
+                path: f.brick(i, 20).path,
+            })
+            .collect();
+        let steps = async {
+            let size = ByteSize::mib(16);
+            ctx("source", subvolume::create(ex, &source, size).await)?;
+            for what in ["clone", "clone again"] {
+                let report = ctx(
+                    what,
+                    subvolume::clone(ex, &source, &copy.dir, size, &bricks, &mut |_| {}).await,
+                )?;
+                check(report.files == 0 && report.fallback.is_none(), || {
+                    format!("{what} of an empty subvolume: {report:?}")
+                })?;
+            }
+            ctx("delete the clone", subvolume::delete(ex, &copy).await)?;
+            ctx("delete the source", subvolume::delete(ex, &source).await)
+        }
+        .await;
+        let unmounted = ctx(
+            "unmount",
+            ex.volume_unmount(&VolumeDir {
+                host: source.host.clone(),
+                volume: source.volume.clone(),
+                dir: source.dir.clone(),
+                mount: source.mount.clone(),
+            })
+            .await,
+        );
+        steps.and(unmounted)
+    })
+    .await
 }
