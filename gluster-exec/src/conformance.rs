@@ -21,6 +21,10 @@ use crate::executor::Executor;
 use crate::ops::*;
 use crate::simulated::{SimDevice, SimHost, SimState};
 
+mod data;
+
+pub use data::run_data;
+
 /// A host the suite may use: one device on it, and where its bricks go.
 #[derive(Debug, Clone)]
 pub struct FixtureHost {

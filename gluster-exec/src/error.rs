@@ -71,6 +71,18 @@ pub enum ExecError {
     /// The journal could not be written or read.
     #[error("journal: {0}")]
     Journal(#[from] crate::journal::JournalError),
+    /// A device reports less space than its bricks take: reported, never accepted.
+    #[error("{host}: device {device} is now {total}, less than the {used} its bricks take")]
+    DeviceShrunk {
+        /// Manage hostname.
+        host: String,
+        /// Device path.
+        device: String,
+        /// The size it reports now.
+        total: gluster_model::ByteSize,
+        /// Space its bricks take.
+        used: gluster_model::ByteSize,
+    },
 }
 
 impl ExecError {

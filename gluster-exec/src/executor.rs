@@ -57,4 +57,40 @@ pub trait Executor: Send + Sync + std::fmt::Debug + 'static {
     async fn block_volume_create(&self, request: &BlockVolumeCreate) -> Result<(), ExecError>;
     /// Delete a block volume.
     async fn block_volume_delete(&self, request: &BlockVolumeDelete) -> Result<(), ExecError>;
+    /// Snapshot a started volume on LVM thin bricks; an existing snapshot of that name and
+    /// volume is a success.
+    async fn snapshot_create(&self, request: &SnapshotCreate) -> Result<(), ExecError>;
+    /// Activate a snapshot (start its bricks); activating an active one is a success.
+    async fn snapshot_activate(&self, request: &SnapshotRef) -> Result<(), ExecError>;
+    /// Make a new volume from an activated snapshot; an existing clone of that name made
+    /// from that snapshot's volume is a success.
+    async fn snapshot_clone(&self, request: &SnapshotClone) -> Result<(), ExecError>;
+    /// Delete a snapshot; deleting a missing one is a success.
+    async fn snapshot_delete(&self, request: &SnapshotRef) -> Result<(), ExecError>;
+    /// Describe a snapshot; `ExecError::NotFound` when it does not exist.
+    async fn snapshot_info(&self, request: &SnapshotRef) -> Result<SnapshotInfo, ExecError>;
+    /// Set options of the whole trusted pool (brick multiplexing and its limit).
+    async fn cluster_set(&self, request: &ClusterOptions) -> Result<(), ExecError>;
+    /// Enable directory quotas on a volume (already enabled is a success).
+    async fn quota_enable(&self, request: &VolumeRef) -> Result<(), ExecError>;
+    /// Set or change a directory's hard limit.
+    async fn quota_limit(&self, request: &QuotaLimit) -> Result<(), ExecError>;
+    /// Remove a directory's limit (none set is a success).
+    async fn quota_remove(&self, request: &VolumeDir) -> Result<(), ExecError>;
+    /// Create a directory in a started volume through a FUSE mount on the request's host.
+    async fn volume_dir_create(&self, request: &VolumeDir) -> Result<(), ExecError>;
+    /// Remove a directory and its data from a volume (missing is a success).
+    async fn volume_dir_delete(&self, request: &VolumeDir) -> Result<(), ExecError>;
+    /// Unmount the FUSE mount the directory operations made (not mounted is a success).
+    async fn volume_unmount(&self, request: &VolumeDir) -> Result<(), ExecError>;
+    /// Copy a subvolume's tree without data through the FUSE mount; lists the source's files.
+    async fn subvolume_tree(&self, request: &SubvolumeTree) -> Result<Vec<TreeFile>, ExecError>;
+    /// Clone file data on one brick; `ExecError::Unsupported` when the brick's filesystem
+    /// cannot reflink.
+    async fn brick_reflink(&self, request: &BrickReflink) -> Result<ReflinkReport, ExecError>;
+    /// Copy one file's data through the FUSE mount.
+    async fn file_copy(&self, request: &FileCopy) -> Result<(), ExecError>;
+    /// Re-read a device's size after it changed; a device now smaller than its bricks is
+    /// `ExecError::DeviceShrunk`.
+    async fn device_resync(&self, request: &DeviceResync) -> Result<ResyncReport, ExecError>;
 }

@@ -12,6 +12,8 @@
 //!   [`journal`] ([`MemoryJournal`], [`FileJournal`]) records intent before each step.
 //! - [`simulated`]: an in-memory executor with fault injection; `conformance` (feature
 //!   `testing`): the suite every executor must pass.
+//! - [`csi`]: snapshots the way a CSI driver needs them (idempotent by name, ready flag,
+//!   restore as a clone); [`subvolume`]: quota-limited directories of a hosting volume.
 //! - [`render`]: pure functions from requests to argv vectors; [`xml`]: parsers for
 //!   `gluster --xml` answers; [`validate`]: the name and path checks every request passes
 //!   first; [`plan_requests`]: a plan as executor requests; [`dry_run`]: every command a
@@ -84,6 +86,7 @@
 #![deny(missing_docs)]
 
 mod command;
+pub mod csi;
 pub mod day2;
 pub mod dry_run;
 mod error;
@@ -95,6 +98,7 @@ pub mod render;
 pub mod runner;
 pub mod simulated;
 mod steps;
+pub mod subvolume;
 pub mod transport;
 mod umbrella;
 pub mod validate;

@@ -243,3 +243,212 @@ impl HealInfo {
             .all(|b| b.connected && b.pending == Some(0))
     }
 }
+
+/// A snapshot of a volume (`gluster snapshot create NAME VOL no-timestamp`): LVM thin
+/// snapshots of every brick, in the bricks' thin pools.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SnapshotCreate {
+    /// Host whose glusterd runs the command.
+    pub host: String,
+    /// Snapshot name (a volume name: the same rules).
+    pub name: String,
+    /// The origin volume (started, every brick on LVM thin).
+    pub volume: String,
+}
+
+/// A snapshot on a host, for activate, delete and info.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SnapshotRef {
+    /// Host whose glusterd runs the command.
+    pub host: String,
+    /// Snapshot name.
+    pub name: String,
+}
+
+/// A writable volume made from an activated snapshot (`gluster snapshot clone CLONE SNAP`):
+/// its bricks are thin snapshots in the origin's thin pools.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SnapshotClone {
+    /// Host whose glusterd runs the command.
+    pub host: String,
+    /// Name of the new volume.
+    pub clone: String,
+    /// The activated snapshot it is made from.
+    pub snapshot: String,
+}
+
+/// What glusterd says about one snapshot.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SnapshotInfo {
+    /// Snapshot name.
+    pub name: String,
+    /// The origin volume.
+    pub volume: String,
+    /// Whether it is activated (its bricks run): a CSI snapshot is ready when activated.
+    pub activated: bool,
+}
+
+/// Options of the whole trusted pool (`gluster volume set all KEY VALUE`), e.g.
+/// `cluster.brick-multiplex`, `cluster.max-bricks-per-process`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClusterOptions {
+    /// Host whose glusterd runs the command.
+    pub host: String,
+    /// Key/value pairs, set in order.
+    pub options: Vec<(String, String)>,
+}
+
+/// A directory quota (`gluster volume quota VOL limit-usage DIR SIZE`): sets or raises it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuotaLimit {
+    /// Host whose glusterd runs the command.
+    pub host: String,
+    /// The volume.
+    pub volume: String,
+    /// Directory inside the volume, absolute from the volume's root, e.g. `/subvol_1`.
+    pub dir: String,
+    /// Hard limit.
+    pub size: ByteSize,
+}
+
+/// A directory of a volume, for `quota remove` and for subvolume directories.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VolumeDir {
+    /// Host that runs the command (glusterd for quota; a client of the volume for
+    /// directories).
+    pub host: String,
+    /// The volume.
+    pub volume: String,
+    /// Directory inside the volume, absolute from the volume's root, e.g. `/subvol_1`.
+    pub dir: String,
+    /// Where the volume is (or will be) FUSE-mounted on `host` for directory work; unused by
+    /// quota commands.
+    pub mount: String,
+}
+
+/// Re-read a prepared device's size after it changed under us (a grown disk or LUN).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceResync {
+    /// The device.
+    pub device: DeviceSetup,
+    /// The size the caller knew so far.
+    pub known_total: ByteSize,
+    /// Space its bricks take: a device found smaller than this is an error.
+    pub used: ByteSize,
+}
+
+/// How a device's size changed, as [`DeviceResync`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "change", content = "by")]
+pub enum SizeChange {
+    /// Larger than known, by this much.
+    Grown(ByteSize),
+    /// Smaller than known (but still holding its bricks), by this much.
+    Shrunk(ByteSize),
+    /// As known.
+    Unchanged,
+}
+
+/// The outcome of a device resync.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResyncReport {
+    /// The device's size and free space now.
+    pub info: DeviceInfo,
+    /// How the size changed from `known_total`.
+    pub change: SizeChange,
+}
+
+impl ResyncReport {
+    /// Compare what a device reports now with the size known before.
+    pub fn compare(known_total: ByteSize, info: DeviceInfo) -> Self {
+        let change = if info.total > known_total {
+            SizeChange::Grown(info.total.saturating_sub(known_total))
+        } else if info.total < known_total {
+            SizeChange::Shrunk(known_total.saturating_sub(info.total))
+        } else {
+            SizeChange::Unchanged
+        };
+        ResyncReport { info, change }
+    }
+
+    /// The report of `r` given what the device reports now, or `ExecError::DeviceShrunk`
+    /// when it no longer holds its bricks.
+    pub fn checked(r: &DeviceResync, info: DeviceInfo) -> Result<Self, crate::ExecError> {
+        if info.total < r.used {
+            return Err(crate::ExecError::DeviceShrunk {
+                host: r.device.host.clone(),
+                device: r.device.device.clone(),
+                total: info.total,
+                used: r.used,
+            });
+        }
+        Ok(Self::compare(r.known_total, info))
+    }
+}
+
+/// Copy a subvolume's directory tree (directories and empty files, modes and times)
+/// through the hosting volume's FUSE mount, so that every file gets its own gfid.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubvolumeTree {
+    /// Client host where the hosting volume is (or will be) mounted.
+    pub host: String,
+    /// The hosting volume.
+    pub volume: String,
+    /// Mount point on `host`.
+    pub mount: String,
+    /// Source directory, absolute from the volume's root.
+    pub source: String,
+    /// New directory, absolute from the volume's root.
+    pub dest: String,
+}
+
+/// One regular file of a tree.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TreeFile {
+    /// Path relative to the tree's root.
+    pub path: String,
+    /// Size.
+    pub size: ByteSize,
+}
+
+/// On one brick, clone each file's data under `dest` from the same file under `source`
+/// (`cp --reflink=always`, i.e. `FICLONE`, onto the existing file: its inode, gfid and
+/// Gluster xattrs stay).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BrickReflink {
+    /// Manage hostname of the brick's node.
+    pub host: String,
+    /// The brick directory.
+    pub brick: String,
+    /// Source directory, absolute from the volume's root.
+    pub source: String,
+    /// New directory, absolute from the volume's root.
+    pub dest: String,
+}
+
+/// What a brick reflink did.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ReflinkReport {
+    /// Files whose data was cloned on this brick.
+    pub cloned: Vec<String>,
+    /// Files under `dest` on this brick with no source file on this brick (distributed
+    /// elsewhere): they need the copy through the mount.
+    pub missing: Vec<String>,
+}
+
+/// Copy one file's data through the FUSE mount (the fallback of a clone).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileCopy {
+    /// Client host with the mount.
+    pub host: String,
+    /// The hosting volume.
+    pub volume: String,
+    /// Mount point on `host`.
+    pub mount: String,
+    /// Source directory, absolute from the volume's root.
+    pub source: String,
+    /// New directory, absolute from the volume's root.
+    pub dest: String,
+    /// The file, relative to both directories.
+    pub file: String,
+}

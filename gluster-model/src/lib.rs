@@ -60,6 +60,7 @@
 #![deny(missing_docs)]
 
 mod check;
+pub mod data;
 mod durability;
 mod entity;
 mod error;

@@ -92,6 +92,7 @@ mod error;
 mod filter;
 pub mod forecast;
 mod index;
+pub mod multiplex;
 mod ordered;
 mod plan;
 mod planner;
@@ -100,6 +101,8 @@ mod request_spec;
 mod seq;
 mod simulate;
 mod sizing;
+pub mod snapshot;
+pub mod subvolume;
 mod verify;
 
 pub use block::{plan_block_volume, BlockHost, BlockPlan, BlockRequest};

@@ -31,7 +31,7 @@ fn no_answer(host: &str, argv: &[String], out: CommandOutput) -> ExecError {
 }
 
 /// glusterd's message of a failed operation, when the error is one.
-fn gluster_message(e: &ExecError) -> Option<&str> {
+pub(super) fn gluster_message(e: &ExecError) -> Option<&str> {
     match e {
         ExecError::Gluster { message, .. } => Some(message),
         _ => None,
@@ -39,11 +39,11 @@ fn gluster_message(e: &ExecError) -> Option<&str> {
 }
 
 /// "Volume X does not exist" (volume info says "Volume does not exist").
-fn is_missing_volume(e: &ExecError) -> bool {
+pub(super) fn is_missing_volume(e: &ExecError) -> bool {
     gluster_message(e).is_some_and(|m| m.starts_with("Volume ") && m.contains("does not exist"))
 }
 
-fn has_message(e: &ExecError, needle: &str) -> bool {
+pub(super) fn has_message(e: &ExecError, needle: &str) -> bool {
     gluster_message(e).is_some_and(|m| m.contains(needle))
 }
 
@@ -58,7 +58,7 @@ fn output_mentions(e: &ExecError, needles: &[&str]) -> bool {
     }
 }
 
-fn missing_volume(host: &str, name: &str) -> ExecError {
+pub(super) fn missing_volume(host: &str, name: &str) -> ExecError {
     ExecError::NotFound {
         host: host.to_string(),
         what: format!("volume {name}"),
@@ -67,7 +67,7 @@ fn missing_volume(host: &str, name: &str) -> ExecError {
 
 impl<T: Transport> CommandExecutor<T> {
     /// Run a gluster command; `Ok(stdout)` when glusterd reports success.
-    async fn gluster(
+    pub(super) async fn gluster(
         &self,
         host: &str,
         argv: &[String],

@@ -17,6 +17,7 @@ use crate::ops::*;
 use crate::render::Backend;
 use crate::transport::{display_command, CommandOutput, Transport};
 
+mod data;
 mod gluster;
 mod storage;
 
@@ -178,5 +179,53 @@ impl<T: Transport> Executor for CommandExecutor<T> {
     }
     async fn block_volume_delete(&self, request: &BlockVolumeDelete) -> Result<(), ExecError> {
         self.block_volume_delete_impl(request).await
+    }
+    async fn snapshot_create(&self, request: &SnapshotCreate) -> Result<(), ExecError> {
+        self.snapshot_create_impl(request).await
+    }
+    async fn snapshot_activate(&self, request: &SnapshotRef) -> Result<(), ExecError> {
+        self.snapshot_activate_impl(request).await
+    }
+    async fn snapshot_clone(&self, request: &SnapshotClone) -> Result<(), ExecError> {
+        self.snapshot_clone_impl(request).await
+    }
+    async fn snapshot_delete(&self, request: &SnapshotRef) -> Result<(), ExecError> {
+        self.snapshot_delete_impl(request).await
+    }
+    async fn snapshot_info(&self, request: &SnapshotRef) -> Result<SnapshotInfo, ExecError> {
+        self.snapshot_info_impl(request).await
+    }
+    async fn cluster_set(&self, request: &ClusterOptions) -> Result<(), ExecError> {
+        self.cluster_set_impl(request).await
+    }
+    async fn quota_enable(&self, request: &VolumeRef) -> Result<(), ExecError> {
+        self.quota_enable_impl(request).await
+    }
+    async fn quota_limit(&self, request: &QuotaLimit) -> Result<(), ExecError> {
+        self.quota_limit_impl(request).await
+    }
+    async fn quota_remove(&self, request: &VolumeDir) -> Result<(), ExecError> {
+        self.quota_remove_impl(request).await
+    }
+    async fn volume_dir_create(&self, request: &VolumeDir) -> Result<(), ExecError> {
+        self.volume_dir_create_impl(request).await
+    }
+    async fn volume_dir_delete(&self, request: &VolumeDir) -> Result<(), ExecError> {
+        self.volume_dir_delete_impl(request).await
+    }
+    async fn volume_unmount(&self, request: &VolumeDir) -> Result<(), ExecError> {
+        self.volume_unmount_impl(request).await
+    }
+    async fn subvolume_tree(&self, request: &SubvolumeTree) -> Result<Vec<TreeFile>, ExecError> {
+        self.subvolume_tree_impl(request).await
+    }
+    async fn brick_reflink(&self, request: &BrickReflink) -> Result<ReflinkReport, ExecError> {
+        self.brick_reflink_impl(request).await
+    }
+    async fn file_copy(&self, request: &FileCopy) -> Result<(), ExecError> {
+        self.file_copy_impl(request).await
+    }
+    async fn device_resync(&self, request: &DeviceResync) -> Result<ResyncReport, ExecError> {
+        self.device_resync_impl(request).await
     }
 }

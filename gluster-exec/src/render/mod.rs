@@ -11,9 +11,13 @@ use crate::error::ExecError;
 use crate::ops::{BrickCreate, DeviceSetup};
 
 pub mod block;
+pub mod clone;
 pub mod directory;
 pub mod gluster;
 pub mod lvm;
+pub mod quota;
+pub mod resync;
+pub mod snapshot;
 
 mod backend;
 

@@ -38,6 +38,24 @@ pub enum SimOp {
     BlockVolumeCreate,
     /// `block_volume_delete`.
     BlockVolumeDelete,
+    /// `snapshot_create`.
+    SnapshotCreate,
+    /// `snapshot_activate`.
+    SnapshotActivate,
+    /// `snapshot_clone`.
+    SnapshotClone,
+    /// `snapshot_delete`.
+    SnapshotDelete,
+    /// `cluster_set`.
+    ClusterSet,
+    /// `quota_enable`, `quota_limit`, `quota_remove`.
+    Quota,
+    /// `volume_dir_create`, `volume_dir_delete`.
+    VolumeDir,
+    /// `device_resync`.
+    DeviceResync,
+    /// `brick_reflink`.
+    BrickReflink,
 }
 
 /// A fault to inject. Calls are the changing operations, counted from 1 in the order they

@@ -20,6 +20,7 @@
 //! # });
 //! ```
 
+mod data;
 mod faults;
 mod state;
 
@@ -32,6 +33,7 @@ use async_trait::async_trait;
 use gluster_model::{ByteSize, DeviceId, Model};
 use tokio::sync::Notify;
 
+pub use data::{DataState, SimSnapshot, DEFAULT_MAX_BRICKS_PER_PROCESS};
 pub use faults::{Fault, SimOp};
 pub use state::{SimBrick, SimDevice, SimHost, SimState, SimVolume};
 
@@ -40,6 +42,7 @@ use faults::{Faults, Verdict};
 use crate::error::ExecError;
 use crate::executor::Executor;
 use crate::ops::*;
+use crate::render;
 use crate::validate;
 
 /// An [`Executor`] over simulated hosts. See the module documentation.
@@ -129,6 +132,39 @@ impl SimulatedExecutor {
         lock(&self.in_flight)
             .get(host)
             .map_or(0, |&(_, _, total)| total)
+    }
+
+    /// Change a device's size (a grown disk, a shrunk LUN); `device_resync` then reports it.
+    pub fn set_device_total(
+        &self,
+        host: &str,
+        id: gluster_model::DeviceId,
+        total: gluster_model::ByteSize,
+    ) -> Result<DeviceInfo, ExecError> {
+        lock(&self.state).set_device_total(host, id, total)
+    }
+
+    /// Put files into a directory of a volume (what a client wrote).
+    pub fn put_files(&self, volume: &str, dir: &str, files: Vec<TreeFile>) {
+        let mut s = lock(&self.state);
+        s.data.dirs.insert((volume.to_string(), dir.to_string()));
+        s.data
+            .files
+            .insert((volume.to_string(), dir.to_string()), files);
+    }
+
+    /// Make the bricks of storage host `storage` unable to reflink (e.g. XFS without
+    /// `reflink=1`).
+    pub fn disable_reflink(&self, storage: &str) {
+        lock(&self.state)
+            .data
+            .no_reflink
+            .insert(storage.to_string());
+    }
+
+    /// Brick processes `host` would run now (see [`SimState::brick_processes`]).
+    pub fn brick_processes(&self, host: &str) -> usize {
+        lock(&self.state).brick_processes(host)
     }
 
     /// Whether a crash fault fired.
@@ -350,5 +386,84 @@ impl Executor for SimulatedExecutor {
             s.block_volume_delete(r)
         })
         .await
+    }
+    async fn snapshot_create(&self, r: &SnapshotCreate) -> Result<(), ExecError> {
+        render::snapshot::create(r)?;
+        self.change(SimOp::SnapshotCreate, &r.host, |s| s.snapshot_create(r))
+            .await
+    }
+    async fn snapshot_activate(&self, r: &SnapshotRef) -> Result<(), ExecError> {
+        render::snapshot::activate(r)?;
+        self.change(SimOp::SnapshotActivate, &r.host, |s| s.snapshot_activate(r))
+            .await
+    }
+    async fn snapshot_clone(&self, r: &SnapshotClone) -> Result<(), ExecError> {
+        render::snapshot::clone(r)?;
+        self.change(SimOp::SnapshotClone, &r.host, |s| s.snapshot_clone(r))
+            .await
+    }
+    async fn snapshot_delete(&self, r: &SnapshotRef) -> Result<(), ExecError> {
+        render::snapshot::delete(r)?;
+        self.change(SimOp::SnapshotDelete, &r.host, |s| s.snapshot_delete(r))
+            .await
+    }
+    async fn snapshot_info(&self, r: &SnapshotRef) -> Result<SnapshotInfo, ExecError> {
+        render::snapshot::info(r)?;
+        self.read(&r.host, |s| s.snapshot_info(r)).await
+    }
+    async fn cluster_set(&self, r: &ClusterOptions) -> Result<(), ExecError> {
+        render::snapshot::cluster_set(r)?;
+        self.change(SimOp::ClusterSet, &r.host, |s| s.cluster_set(r))
+            .await
+    }
+    async fn quota_enable(&self, r: &VolumeRef) -> Result<(), ExecError> {
+        render::quota::enable(r)?;
+        self.change(SimOp::Quota, &r.host, |s| s.quota_enable(r))
+            .await
+    }
+    async fn quota_limit(&self, r: &QuotaLimit) -> Result<(), ExecError> {
+        render::quota::limit(r)?;
+        self.change(SimOp::Quota, &r.host, |s| s.quota_limit(r))
+            .await
+    }
+    async fn quota_remove(&self, r: &VolumeDir) -> Result<(), ExecError> {
+        render::quota::remove(r)?;
+        self.change(SimOp::Quota, &r.host, |s| s.quota_remove(r))
+            .await
+    }
+    async fn volume_dir_create(&self, r: &VolumeDir) -> Result<(), ExecError> {
+        render::quota::dir_create(r)?;
+        self.change(SimOp::VolumeDir, &r.host, |s| s.volume_dir_create(r))
+            .await
+    }
+    async fn volume_dir_delete(&self, r: &VolumeDir) -> Result<(), ExecError> {
+        render::quota::dir_delete(r)?;
+        self.change(SimOp::VolumeDir, &r.host, |s| s.volume_dir_delete(r))
+            .await
+    }
+    async fn volume_unmount(&self, r: &VolumeDir) -> Result<(), ExecError> {
+        render::quota::unmount(r)?;
+        self.change(SimOp::VolumeDir, &r.host, |s| s.host(&r.host).map(drop))
+            .await
+    }
+    async fn subvolume_tree(&self, r: &SubvolumeTree) -> Result<Vec<TreeFile>, ExecError> {
+        render::clone::tree(r)?;
+        self.change(SimOp::VolumeDir, &r.host, |s| s.subvolume_tree(r))
+            .await
+    }
+    async fn brick_reflink(&self, r: &BrickReflink) -> Result<ReflinkReport, ExecError> {
+        render::clone::brick_reflink(r)?;
+        self.change(SimOp::BrickReflink, &r.host, |s| s.brick_reflink(r))
+            .await
+    }
+    async fn file_copy(&self, r: &FileCopy) -> Result<(), ExecError> {
+        render::clone::file_copy(r)?;
+        self.change(SimOp::VolumeDir, &r.host, |s| s.file_copy(r))
+            .await
+    }
+    async fn device_resync(&self, r: &DeviceResync) -> Result<ResyncReport, ExecError> {
+        render::resync::resync(&crate::Backend::LvmThin, r)?;
+        self.change(SimOp::DeviceResync, &r.device.host, |s| s.device_resync(r))
+            .await
     }
 }

@@ -41,6 +41,22 @@ pub struct SimBrick {
     pub path: String,
     /// Space it takes on the device.
     pub space: ByteSize,
+    /// Virtual size of the brick's thin LV.
+    pub size: ByteSize,
+    /// Size of its thin pool.
+    pub pool: ByteSize,
+    /// Other thin LVs in its pool (snapshots `snap:NAME`, clones `clone:NAME`); each is
+    /// charged the brick's size, the room the snapshot factor reserved.
+    pub thin: BTreeSet<String>,
+}
+
+impl SimBrick {
+    /// Pool space still unreserved.
+    pub fn pool_free(&self) -> ByteSize {
+        let lvs = self.thin.len() as u64 + 1;
+        self.pool
+            .saturating_sub(self.size.checked_mul(lvs).unwrap_or(ByteSize::b(u64::MAX)))
+    }
 }
 
 /// A simulated host.
@@ -76,9 +92,11 @@ pub struct SimState {
     pub volumes: BTreeMap<String, SimVolume>,
     /// Block volumes by (hosting volume, name).
     pub block_volumes: BTreeMap<(String, String), ByteSize>,
+    /// Snapshots, clones, quotas, subvolume directories and pool-wide options.
+    pub data: super::data::DataState,
 }
 
-fn gluster_error(host: &str, operation: &str, message: String) -> ExecError {
+pub(super) fn gluster_error(host: &str, operation: &str, message: String) -> ExecError {
     ExecError::Gluster {
         host: host.to_string(),
         operation: operation.to_string(),
@@ -87,7 +105,7 @@ fn gluster_error(host: &str, operation: &str, message: String) -> ExecError {
     }
 }
 
-fn missing_volume(host: &str, name: &str) -> ExecError {
+pub(super) fn missing_volume(host: &str, name: &str) -> ExecError {
     ExecError::NotFound {
         host: host.to_string(),
         what: format!("volume {name}"),
@@ -119,14 +137,18 @@ impl SimState {
         state
     }
 
-    fn host(&self, host: &str) -> Result<&SimHost, ExecError> {
+    pub(super) fn host(&self, host: &str) -> Result<&SimHost, ExecError> {
         self.hosts.get(host).ok_or_else(|| ExecError::Unreachable {
             host: host.to_string(),
             message: "no such simulated host".into(),
         })
     }
 
-    fn device_mut(&mut self, host: &str, id: DeviceId) -> Result<&mut SimDevice, ExecError> {
+    pub(super) fn device_mut(
+        &mut self,
+        host: &str,
+        id: DeviceId,
+    ) -> Result<&mut SimDevice, ExecError> {
         self.host(host)?;
         self.hosts
             .get_mut(host)
@@ -154,6 +176,14 @@ impl SimState {
             .iter()
             .find(|(_, v)| v.bricks.iter().any(|b| b.host == storage && b.path == path))
             .map(|(name, _)| name.as_str())
+    }
+
+    /// The volume that serves the brick `path` on storage host `storage`.
+    pub(super) fn brick_volume(&self, storage: &str, path: &str) -> Option<String> {
+        self.volumes
+            .iter()
+            .find(|(_, v)| v.bricks.iter().any(|b| b.host == storage && b.path == path))
+            .map(|(name, _)| name.clone())
     }
 
     pub(super) fn check_glusterd(&self, host: &str) -> Result<(), ExecError> {
@@ -250,6 +280,9 @@ impl SimState {
             SimBrick {
                 path: r.path.clone(),
                 space,
+                size: r.size,
+                pool: r.pool_size,
+                thin: BTreeSet::new(),
             },
         );
         Ok(())
@@ -283,6 +316,8 @@ impl SimState {
             });
         }
         b.space = space;
+        b.size = b.size.max(r.size);
+        b.pool = b.pool.max(r.pool_size);
         Ok(())
     }
 
@@ -297,6 +332,15 @@ impl SimState {
             });
         }
         let d = self.device_mut(&r.host, r.device_id)?;
+        if let Some(lv) = d.bricks.get(&r.brick_id).and_then(|b| b.thin.first()) {
+            return Err(ExecError::CommandFailed {
+                host: r.host.clone(),
+                command: format!("lvremove tp_{}", r.brick_id),
+                status: 5,
+                stdout: String::new(),
+                stderr: format!("thin pool still holds {lv}"),
+            });
+        }
         d.bricks.remove(&r.brick_id);
         Ok(())
     }
@@ -352,7 +396,11 @@ impl SimState {
         Ok(())
     }
 
-    fn volume_mut(&mut self, host: &str, name: &str) -> Result<&mut SimVolume, ExecError> {
+    pub(super) fn volume_mut(
+        &mut self,
+        host: &str,
+        name: &str,
+    ) -> Result<&mut SimVolume, ExecError> {
         self.host(host)?;
         self.volumes
             .get_mut(name)
@@ -386,6 +434,8 @@ impl SimState {
             )),
             Some(_) => {
                 self.volumes.remove(&r.name);
+                self.release_thin(&format!("clone:{}", r.name));
+                self.data.forget_volume(&r.name);
                 Ok(())
             }
             None => Ok(()),
@@ -517,7 +567,7 @@ impl SimState {
     }
 }
 
-fn info(d: &SimDevice) -> DeviceInfo {
+pub(super) fn info(d: &SimDevice) -> DeviceInfo {
     DeviceInfo {
         total: d.total,
         free: d.free(),

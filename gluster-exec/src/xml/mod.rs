@@ -9,11 +9,13 @@ use thiserror::Error;
 use crate::error::ExecError;
 
 mod peer;
+mod snapshot;
 mod status;
 mod tree;
 mod volume;
 
 pub use peer::{parse_peer_status, Peer};
+pub use snapshot::parse_snapshot_info;
 pub use status::{parse_cli_output, CliOutput};
 pub use volume::{parse_heal_info, parse_volume_info, parse_volume_list};
 

@@ -163,4 +163,53 @@ impl Executor for PersistentHosts {
     async fn block_volume_delete(&self, _: &BlockVolumeDelete) -> Result<(), ExecError> {
         Err(unsupported("block volumes"))
     }
+    // The data services are not part of the crash tests.
+    async fn snapshot_create(&self, _: &SnapshotCreate) -> Result<(), ExecError> {
+        Err(unsupported("snapshot create"))
+    }
+    async fn snapshot_activate(&self, _: &SnapshotRef) -> Result<(), ExecError> {
+        Err(unsupported("snapshot activate"))
+    }
+    async fn snapshot_clone(&self, _: &SnapshotClone) -> Result<(), ExecError> {
+        Err(unsupported("snapshot clone"))
+    }
+    async fn snapshot_delete(&self, _: &SnapshotRef) -> Result<(), ExecError> {
+        Err(unsupported("snapshot delete"))
+    }
+    async fn snapshot_info(&self, _: &SnapshotRef) -> Result<SnapshotInfo, ExecError> {
+        Err(unsupported("snapshot info"))
+    }
+    async fn cluster_set(&self, _: &ClusterOptions) -> Result<(), ExecError> {
+        Err(unsupported("cluster set"))
+    }
+    async fn quota_enable(&self, _: &VolumeRef) -> Result<(), ExecError> {
+        Err(unsupported("quota enable"))
+    }
+    async fn quota_limit(&self, _: &QuotaLimit) -> Result<(), ExecError> {
+        Err(unsupported("quota limit"))
+    }
+    async fn quota_remove(&self, _: &VolumeDir) -> Result<(), ExecError> {
+        Err(unsupported("quota remove"))
+    }
+    async fn volume_dir_create(&self, _: &VolumeDir) -> Result<(), ExecError> {
+        Err(unsupported("volume dir create"))
+    }
+    async fn volume_dir_delete(&self, _: &VolumeDir) -> Result<(), ExecError> {
+        Err(unsupported("volume dir delete"))
+    }
+    async fn volume_unmount(&self, _: &VolumeDir) -> Result<(), ExecError> {
+        Err(unsupported("volume unmount"))
+    }
+    async fn subvolume_tree(&self, _: &SubvolumeTree) -> Result<Vec<TreeFile>, ExecError> {
+        Err(unsupported("subvolume tree"))
+    }
+    async fn brick_reflink(&self, _: &BrickReflink) -> Result<ReflinkReport, ExecError> {
+        Err(unsupported("brick reflink"))
+    }
+    async fn file_copy(&self, _: &FileCopy) -> Result<(), ExecError> {
+        Err(unsupported("file copy"))
+    }
+    async fn device_resync(&self, _: &DeviceResync) -> Result<ResyncReport, ExecError> {
+        Err(unsupported("device resync"))
+    }
 }
