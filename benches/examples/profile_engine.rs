@@ -14,7 +14,9 @@ fn main() {
     let mut args = std::env::args().skip(1);
     let mode = args.next().unwrap_or_else(|| "engine".into());
     let volumes: u64 = args.next().map_or(300_000, |a| a.parse().expect("volumes"));
-    let nodes: u32 = args.next().map_or(100, |a| a.parse().expect("nodes per zone"));
+    let nodes: u32 = args
+        .next()
+        .map_or(100, |a| a.parse().expect("nodes per zone"));
     let mut engine = Engine::new(model(10, nodes, 10), PlacementSettings::default());
     let request = VolumeRequest::new(ByteSize::gib(1), Durability::replicate(3).expect("r3"));
     if mode == "snapshot" {
