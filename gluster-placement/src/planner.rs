@@ -177,7 +177,8 @@ impl Planner {
 
     /// Answers every device query with a plain scan of the zone instead of the ordered index.
     /// The decisions are the same, bit for bit; the scan is the reference the index is tested
-    /// and measured against.
+    /// and measured against (feature `testing`, for this crate's tests only).
+    #[cfg(feature = "testing")]
     pub fn use_reference_scan(&mut self, on: bool) {
         self.index.scan = on;
     }

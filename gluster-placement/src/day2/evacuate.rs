@@ -378,7 +378,7 @@ pub fn plan_evacuation(
 
 /// [`plan_evacuation`] without the greedy pass: the exact solvers alone (for tests and
 /// benchmarks of the max-flow path).
-#[doc(hidden)]
+#[cfg(feature = "testing")]
 pub fn plan_evacuation_without_greedy(
     model: &Model,
     target: EvacuationTarget,
