@@ -216,7 +216,8 @@ fn commit_refuses_forged_plans() {
         .unwrap()
         .clone();
     let arbiter_node = engine.model().node(arbiter_device.node).unwrap().clone();
-    let forgeries: Vec<(&str, Box<dyn Fn(&mut gluster_placement::Plan)>)> = vec![
+    type Forge = Box<dyn Fn(&mut gluster_placement::Plan)>;
+    let forgeries: Vec<(&str, Forge)> = vec![
         (
             "pool_bytes",
             Box::new(|p| p.bricks[0].pool_bytes = ByteSize::b(1)),
