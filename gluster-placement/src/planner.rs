@@ -22,11 +22,13 @@ use crate::sizing::{layout_iter, layouts, Layout, SizeLimits, Sizing};
 /// What the ids' sequence seed differs from the rotations' by.
 const ID_SEQUENCE: u64 = 0x6a09_e667_f3bc_c908;
 
-/// A reusable planner over one model snapshot.
+/// A reusable planner over one model snapshot: the index alone, without the model. What
+/// [`Engine::snapshot`](crate::Engine::snapshot) returns for what-if questions; a service
+/// that keeps a cluster holds an [`Engine`](crate::Engine) instead.
 ///
 /// Building it indexes every device once (O(D log D)); each plan then costs about
 /// O(zones + bricks x log devices) per brick set. [`Planner::commit`] records a plan in the
-/// index, so a sequence of plans (a simulation, a batch of requests) never rebuilds it.
+/// index only, so a sequence of plans (a simulation, a batch of requests) never rebuilds it.
 ///
 /// ```
 /// use gluster_model::*;
