@@ -512,14 +512,11 @@ impl Model {
                 });
             }
         }
-        let bricks: Vec<Brick> = volume
-            .brick_ids()
-            .filter_map(|b| self.bricks.get(&b).cloned())
-            .collect();
-        let usage = self.usage_of(&bricks)?;
+        let usage = self.usage_of(volume.brick_ids().filter_map(|b| self.bricks.get(&b)))?;
+        let ids: Vec<BrickId> = volume.brick_ids().collect();
         self.release_space(&usage)?;
-        for b in &bricks {
-            self.bricks.remove(&b.id);
+        for b in &ids {
+            self.bricks.remove(b);
         }
         let volume = self
             .volumes
@@ -657,8 +654,12 @@ impl Model {
     }
 
     /// Space per device that `bricks` take.
-    fn usage_of(&self, bricks: &[Brick]) -> Result<SmallMap<DeviceId, ByteSize>, ModelError> {
-        let mut usage = SmallMap::with_capacity(bricks.len());
+    fn usage_of<'b>(
+        &self,
+        bricks: impl IntoIterator<Item = &'b Brick>,
+    ) -> Result<SmallMap<DeviceId, ByteSize>, ModelError> {
+        let bricks = bricks.into_iter();
+        let mut usage = SmallMap::with_capacity(bricks.size_hint().0);
         for b in bricks {
             let space = b.space().ok_or(ModelError::Overflow("brick space"))?;
             let entry = usage.get_or_insert_with(b.device, ByteSize::default);

@@ -15,8 +15,6 @@ use gluster_model::{
     BlockHosting, BlockVolume, BlockVolumeId, ByteSize, ClusterId, Durability, EntityState, Model,
     ModelError, Volume, VolumeId, Zone,
 };
-use rand::{Rng, SeedableRng};
-use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Infeasible, PlacementError, Reason};
@@ -152,10 +150,9 @@ pub fn plan_block_volume(
             "ha: must be at least 1".into(),
         ));
     }
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut ids = crate::seq::SplitMix64::new(seed);
     let id = loop {
-        let id = u128::from(rng.random::<u64>()) << 64 | u128::from(rng.random::<u64>());
-        let id = BlockVolumeId::from_u128(id.max(1));
+        let id = BlockVolumeId::from_u128(ids.next_id());
         if model.block_volume(id).is_none() {
             break id;
         }

@@ -9,12 +9,48 @@
 //! bare "no space". The crate performs no IO and reads no clock and no OS randomness.
 //!
 //! The main items:
-//! - [`plan_volume`] plans one volume; [`Planner`] is the same engine with its index kept
-//!   between plans ([`Planner::plan`], [`Planner::commit`]).
-//! - [`simulate`] places a request again and again into one evolving snapshot and reports
-//!   how many fit, device utilization and the first refusal ([`SimulationReport`]).
+//! - [`Engine`], the long-lived type a service holds: it owns the model and the index, plans
+//!   ([`Engine::plan`], any number against one state), commits a plan after verifying it
+//!   ([`Engine::commit`]), deletes, expands and replaces bricks, follows node and device
+//!   state changes, adds and removes devices: each change updates model and index together
+//!   or changes nothing. What-if questions ([`Engine::simulate`], [`Engine::forecast`],
+//!   [`Engine::snapshot`]) run on a copy of the index, never on the engine.
+//! - [`plan_volume`], [`simulate`] and [`forecast()`]: one-shot conveniences over the same
+//!   engine for a model held elsewhere (each indexes the model once per call).
 //! - [`PlacementSettings`] (Heketi's defaults: bricks of 1 GiB to 4 TiB, 32 bricks per
 //!   volume) and [`RequestSpec`], the user-facing form of a request.
+//!
+//! ```
+//! use gluster_model::*;
+//! use gluster_placement::{Engine, PlacementSettings, VolumeRequest};
+//!
+//! // Heketi's `topology load` file: 3 nodes in 3 zones, two disks each.
+//! let topology = r#"{"clusters":[{"nodes":[
+//!   {"node":{"hostnames":{"manage":["n1"],"storage":["10.0.0.1"]},"zone":1},"devices":["/dev/sdb","/dev/sdc"]},
+//!   {"node":{"hostnames":{"manage":["n2"],"storage":["10.0.0.2"]},"zone":2},"devices":["/dev/sdb","/dev/sdc"]},
+//!   {"node":{"hostnames":{"manage":["n3"],"storage":["10.0.0.3"]},"zone":3},"devices":["/dev/sdb","/dev/sdc"]}
+//! ]}]}"#;
+//! let options = HeketiLoadOptions {
+//!     default_device_size: Some(ByteSize::tib(1)),
+//!     ..HeketiLoadOptions::default()
+//! };
+//! let mut engine = Engine::new(import_any(topology, &options)?, PlacementSettings::default());
+//!
+//! let mut request = VolumeRequest::new(ByteSize::gib(100), Durability::replicate(3)?);
+//! request.zone_checking = ZoneChecking::Strict;
+//! let plan = engine.plan(&request, 42)?;
+//! engine.commit(&plan)?;
+//! assert_eq!(engine.model().volumes().len(), 1);
+//!
+//! // What if 10 more came? Asked of a snapshot: the engine is unchanged.
+//! let report = engine.simulate(&request, 7, Some(10))?;
+//! assert_eq!(report.placed, 10);
+//! assert_eq!(engine.model().volumes().len(), 1);
+//!
+//! engine.delete_volume(plan.volume_id)?;
+//! assert!(engine.model().devices().all(|d| d.used == ByteSize::ZERO));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 //!
 //! # Design
 //!
@@ -29,7 +65,7 @@
 //! single set the choice is complete: it finds a set whenever one exists (see `choose.rs`),
 //! which the brute-force tests check.
 //!
-//! # Example
+//! # The one-shot functions
 //!
 //! ```
 //! use gluster_model::*;
@@ -120,8 +156,8 @@ use gluster_model::Model;
 /// Plans one volume on a model snapshot. The same model, request, settings and seed always
 /// give the same plan, byte for byte.
 ///
-/// This builds a [`Planner`] (indexing every device) for one plan; keep a planner to make
-/// many plans on one snapshot.
+/// This indexes every device for one plan; keep an [`Engine`] to make many plans and
+/// commits on one cluster.
 pub fn plan_volume(
     model: &Model,
     request: &VolumeRequest,

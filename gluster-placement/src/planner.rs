@@ -22,11 +22,13 @@ use crate::sizing::{layout_iter, layouts, Layout, SizeLimits, Sizing};
 /// What the ids' sequence seed differs from the rotations' by.
 const ID_SEQUENCE: u64 = 0x6a09_e667_f3bc_c908;
 
-/// A reusable planner over one model snapshot.
+/// A reusable planner over one model snapshot: the index alone, without the model. What
+/// [`Engine::snapshot`](crate::Engine::snapshot) returns for what-if questions; a service
+/// that keeps a cluster holds an [`Engine`](crate::Engine) instead.
 ///
 /// Building it indexes every device once (O(D log D)); each plan then costs about
 /// O(zones + bricks x log devices) per brick set. [`Planner::commit`] records a plan in the
-/// index, so a sequence of plans (a simulation, a batch of requests) never rebuilds it.
+/// index only, so a sequence of plans (a simulation, a batch of requests) never rebuilds it.
 ///
 /// ```
 /// use gluster_model::*;
@@ -177,7 +179,8 @@ impl Planner {
 
     /// Answers every device query with a plain scan of the zone instead of the ordered index.
     /// The decisions are the same, bit for bit; the scan is the reference the index is tested
-    /// and measured against.
+    /// and measured against (feature `testing`, for this crate's tests only).
+    #[cfg(feature = "testing")]
     pub fn use_reference_scan(&mut self, on: bool) {
         self.index.scan = on;
     }

@@ -3,6 +3,18 @@
 //! the same plan in every release; seeding costs nothing, unlike a block cipher's first
 //! block, which showed in the cost of one-set plans.
 
+/// SplitMix64's increment (the golden ratio in 64 bits).
+pub(crate) const GOLDEN: u64 = 0x9e37_79b9_7f4a_7c15;
+
+/// SplitMix64's finalizer: a bijection of 64-bit words that mixes every input bit into
+/// every output bit. The one copy behind the sequence, device labels, zone rotations and
+/// day-2 tie-breaks.
+pub(crate) fn mix64(mut z: u64) -> u64 {
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
 /// A SplitMix64 sequence.
 #[derive(Debug, Clone)]
 pub(crate) struct SplitMix64 {
@@ -17,11 +29,8 @@ impl SplitMix64 {
 
     /// The next word.
     pub(crate) fn next_u64(&mut self) -> u64 {
-        self.state = self.state.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
+        self.state = self.state.wrapping_add(GOLDEN);
+        mix64(self.state)
     }
 
     /// The next 128-bit id, never 0. Ids of one sequence are distinct: every word comes

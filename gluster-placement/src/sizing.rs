@@ -35,6 +35,20 @@ pub(crate) fn data_brick(size: ByteSize, sets: usize, share: usize) -> Option<By
     ByteSize::b(size.bytes().div_ceil(parts)).round_up_to(BRICK_UNIT)
 }
 
+/// The arbiter brick of sets whose data bricks are `data`: one KiB per expected file
+/// (`data / average_file_size`), at least `floor`, at most the data brick (unless the floor
+/// is larger), in whole KiB. The one arbiter sizing of new volumes, expansions and growth
+/// (the latter two with the default average file size: the model does not keep it).
+pub(crate) fn arbiter_brick(
+    data: ByteSize,
+    average_file_size: ByteSize,
+    floor: ByteSize,
+) -> ByteSize {
+    arbiter_brick_size(data, average_file_size, floor)
+        .round_up_to(BRICK_UNIT)
+        .unwrap_or(data)
+}
+
 /// The settings sizing reads (a copy, so a planner can size while it places).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct SizeLimits {
@@ -81,13 +95,11 @@ pub(crate) fn layout_iter(
         .filter_map(move |(sets, brick)| {
             let brick = brick.filter(|b| *b <= settings.max_brick_size)?;
             let arbiter_brick = (durability == Durability::Arbiter).then(|| {
-                arbiter_brick_size(
+                arbiter_brick(
                     brick,
                     request.average_file_size,
                     settings.min_arbiter_brick_size,
                 )
-                .round_up_to(BRICK_UNIT)
-                .unwrap_or(brick)
             });
             Some(Layout {
                 sets,

@@ -33,7 +33,11 @@ enum Op {
     NodeState(usize, EntityState),
     DeviceState(usize, EntityState),
     AddDevice(usize, u64),
+    /// A node in a zone (maybe one the cluster does not have yet) with one device.
+    AddNode(u32, u64),
     RemoveDevice(usize),
+    /// A new device reserve: the engine re-indexes.
+    Reserve(u32),
     /// A committed-looking plan with one field corrupted (must be refused).
     Corrupt(VolumeRequest, u64, u8),
 }
@@ -55,7 +59,9 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (any::<usize>(), state()).prop_map(|(n, s)| Op::NodeState(n, s)),
         1 => (any::<usize>(), state()).prop_map(|(d, s)| Op::DeviceState(d, s)),
         1 => (any::<usize>(), 1u64..=4).prop_map(|(n, t)| Op::AddDevice(n, t)),
+        1 => (1u32..=6, 1u64..=4).prop_map(|(z, t)| Op::AddNode(z, t)),
         1 => any::<usize>().prop_map(Op::RemoveDevice),
+        1 => prop_oneof![Just(0u32), Just(50)].prop_map(Op::Reserve),
         1 => (request(1..=30), any::<u64>(), any::<u8>()).prop_map(|(r, s, k)| Op::Corrupt(r, s, k)),
     ]
 }
@@ -118,6 +124,42 @@ fn step(engine: &mut Engine, op: &Op, added: &mut u32) -> Result<(), String> {
                 })
                 .map_err(e)
         }
+        Op::AddNode(zone, tib) => {
+            *added += 1;
+            let cluster = engine.model().clusters().next().ok_or("no cluster")?.id;
+            let node = NodeId::derived(&["added-node", &added.to_string()]);
+            engine
+                .add_node(Node {
+                    id: node,
+                    cluster,
+                    zone: Zone(*zone),
+                    manage_hostname: format!("added-node{added}"),
+                    storage_hostname: format!("10.9.0.{added}"),
+                    tags: Tags::new(),
+                    state: EntityState::Online,
+                })
+                .map_err(e)?;
+            engine
+                .add_device(Device {
+                    id: DeviceId::derived(&["added-node-dev", &added.to_string()]),
+                    node,
+                    name: "/dev/sdz".into(),
+                    total: ByteSize::tib(*tib),
+                    used: ByteSize::ZERO,
+                    extent_size: DEFAULT_EXTENT_SIZE,
+                    tags: Tags::new(),
+                    state: EntityState::Online,
+                })
+                .map_err(e)
+        }
+        Op::Reserve(per_mille) => {
+            let settings = PlacementSettings {
+                device_reserve_per_mille: *per_mille,
+                ..engine.settings().clone()
+            };
+            engine.set_settings(&settings);
+            Ok(())
+        }
         Op::RemoveDevice(k) => {
             let id = nth(engine.model().devices().map(|d| d.id), *k).ok_or("no device")?;
             engine.remove_device(id).map(|_| ()).map_err(e)
@@ -167,6 +209,7 @@ proptest! {
             let problems = engine.model().check();
             prop_assert!(problems.is_empty(), "after {:?}: {:?}", op, problems);
             // The oracles: a planner built from the model now, and the reference scan.
+            let settings = engine.settings().clone();
             let fresh = plan_volume(engine.model(), &probe, &settings, seed);
             let mut scan = Planner::new(engine.model(), &settings);
             scan.use_reference_scan(true);
@@ -216,7 +259,8 @@ fn commit_refuses_forged_plans() {
         .unwrap()
         .clone();
     let arbiter_node = engine.model().node(arbiter_device.node).unwrap().clone();
-    let forgeries: Vec<(&str, Box<dyn Fn(&mut gluster_placement::Plan)>)> = vec![
+    type Forge = Box<dyn Fn(&mut gluster_placement::Plan)>;
+    let forgeries: Vec<(&str, Forge)> = vec![
         (
             "pool_bytes",
             Box::new(|p| p.bricks[0].pool_bytes = ByteSize::b(1)),
@@ -331,4 +375,47 @@ fn simulate_and_forecast_leave_the_engine_alone() {
     // The snapshot's simulation equals one over a fresh copy of the model.
     let fresh = gluster_placement::simulate(&after_commit, &request, &settings(), 9, None).unwrap();
     assert_eq!(report, fresh);
+}
+
+/// The interleavings are not degenerate: every kind of step succeeds in some cases, and a
+/// good share of creates are placed (the small worlds sit near the edge of feasibility by
+/// design, so refusals are exercised too).
+#[test]
+fn interleavings_exercise_every_step() {
+    use proptest::strategy::ValueTree;
+    use proptest::test_runner::TestRunner;
+    let mut runner = TestRunner::deterministic();
+    let mut ok: std::collections::BTreeMap<&str, (usize, usize)> = Default::default();
+    for _ in 0..48 {
+        let world = prop_oneof![small_world(), arbiter_world()]
+            .new_tree(&mut runner)
+            .unwrap()
+            .current();
+        let ops = prop::collection::vec(op(), 1..=24)
+            .new_tree(&mut runner)
+            .unwrap()
+            .current();
+        let mut engine = Engine::new(build(&world), settings());
+        let mut added = 0;
+        for op in &ops {
+            let kind = format!("{op:?}");
+            let kind = &kind[..kind.find('(').unwrap_or(kind.len())];
+            let kind: &str = Box::leak(kind.to_string().into_boxed_str());
+            let entry = ok.entry(kind).or_default();
+            entry.1 += 1;
+            if step(&mut engine, op, &mut added).is_ok() {
+                entry.0 += 1;
+            }
+        }
+    }
+    eprintln!("successes / attempts per step: {ok:?}");
+    for (kind, (done, tried)) in &ok {
+        if *kind == "Corrupt" {
+            assert_eq!(*done, 0, "a corrupted plan was committed");
+        } else {
+            assert!(*done > 0, "{kind}: none of {tried} succeeded");
+        }
+    }
+    let (created, tried) = ok["Create"];
+    assert!(created * 4 > tried, "{created} of {tried} creates placed");
 }

@@ -33,7 +33,7 @@ use std::ffi::OsString;
 
 use clap::Parser;
 
-use gluster_placement::{forecast, plan_volume, simulate, PlacementError};
+use gluster_placement::{plan_volume, Engine, PlacementError};
 
 use args::{Cli, Command, OutputFormat, PlacementArgs};
 
@@ -91,7 +91,7 @@ fn run(cli: Cli) -> Result<i32, String> {
         Command::Forecast(f) => {
             let (model, request, settings) = resolve(&f.placement)?;
             let limit = f.limit.unwrap_or(usize::MAX);
-            match forecast(&model, &request, &settings, f.placement.seed, limit) {
+            match Engine::new(model, settings).forecast(&request, f.placement.seed, limit) {
                 Ok(report) => {
                     match f.placement.output {
                         OutputFormat::Json => outln!("{}", to_json(&report)),
@@ -110,7 +110,7 @@ fn run(cli: Cli) -> Result<i32, String> {
         Command::Serve(args) => serve::run(&args),
         Command::Simulate(sim) => {
             let (model, request, settings) = resolve(&sim.placement)?;
-            match simulate(&model, &request, &settings, sim.placement.seed, sim.count) {
+            match Engine::new(model, settings).simulate(&request, sim.placement.seed, sim.count) {
                 Ok(report) => {
                     match sim.placement.output {
                         OutputFormat::Json => outln!("{}", to_json(&report)),

@@ -10,8 +10,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use gluster_model::{
-    arbiter_brick_size, BrickRole, ByteSize, ClusterId, Model, ModelError, VolumeId,
-    DEFAULT_AVERAGE_FILE_SIZE,
+    BrickRole, ByteSize, ClusterId, Model, ModelError, VolumeId, DEFAULT_AVERAGE_FILE_SIZE,
 };
 
 use super::topo::factor_of;
@@ -174,7 +173,7 @@ pub fn plan_expand(
     let data_brick = brick_of(BrickRole::Data).ok_or(ModelError::UnknownVolume(volume))?;
     let arbiter_brick = (durability == gluster_model::Durability::Arbiter).then(|| {
         brick_of(BrickRole::Arbiter).unwrap_or_else(|| {
-            arbiter_brick_size(
+            crate::sizing::arbiter_brick(
                 data_brick,
                 DEFAULT_AVERAGE_FILE_SIZE,
                 settings.placement.min_arbiter_brick_size,

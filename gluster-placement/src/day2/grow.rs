@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use gluster_model::{
-    arbiter_brick_size, BrickGrowth, BrickRole, BrickSpace, ByteSize, DeviceId, Model, ModelError,
-    VolumeId, DEFAULT_AVERAGE_FILE_SIZE,
+    BrickGrowth, BrickRole, BrickSpace, ByteSize, DeviceId, Model, ModelError, VolumeId,
+    DEFAULT_AVERAGE_FILE_SIZE,
 };
 
 use super::topo::{factor_of, reserve_of, Topo};
@@ -103,7 +103,7 @@ pub fn plan_grow(
             .ok_or(ModelError::UnknownDevice(b.device))?;
         let size = match b.role {
             BrickRole::Data => data,
-            BrickRole::Arbiter => arbiter_brick_size(
+            BrickRole::Arbiter => crate::sizing::arbiter_brick(
                 data,
                 DEFAULT_AVERAGE_FILE_SIZE,
                 settings.placement.min_arbiter_brick_size,

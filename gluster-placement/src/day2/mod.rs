@@ -35,7 +35,7 @@ use gluster_model::{BrickId, DeviceId, NodeId, TagRule, VolumeId, Zone, ZoneChec
 use crate::plan::PlannedBrick;
 use crate::request::{PlacementSettings, VolumeRequest};
 
-#[doc(hidden)]
+#[cfg(feature = "testing")]
 pub use evacuate::plan_evacuation_without_greedy;
 pub use evacuate::{
     plan_evacuation, CandidateFunnel, EvacuationError, EvacuationPlan, EvacuationTarget,

@@ -56,11 +56,8 @@ pub(crate) struct Topo<'m> {
 
 /// SplitMix64: a stable, seedable mixer for tie-breaking (the sequence never changes).
 pub(crate) fn mix(seed: u64, value: u64) -> u64 {
-    let mut z = seed ^ value.wrapping_mul(0x9e37_79b9_7f4a_7c15);
-    z = z.wrapping_add(0x9e37_79b9_7f4a_7c15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
+    use crate::seq::{mix64, GOLDEN};
+    mix64((seed ^ value.wrapping_mul(GOLDEN)).wrapping_add(GOLDEN))
 }
 
 /// Space kept free on a device of `total` bytes by a reserve of `per_mille` thousandths.

@@ -10,15 +10,12 @@ use super::{
     Class, ClusterIx, ClusterRec, Dev, DevIx, Entry, Index, NodeIx, NodeRec, ZoneIx, ZoneRec,
 };
 use crate::ordered::OrderedSet;
+use crate::seq::{mix64, GOLDEN};
 
 /// A stable 64-bit label from a device id (splitmix64 finalizer over both halves).
 pub(super) fn label_of(id: DeviceId) -> u64 {
     let v = id.as_u128();
-    let mut z = (v as u64) ^ ((v >> 64) as u64).rotate_left(29);
-    z = z.wrapping_add(0x9e37_79b9_7f4a_7c15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
+    mix64(((v as u64) ^ ((v >> 64) as u64).rotate_left(29)).wrapping_add(GOLDEN))
 }
 
 /// Names shared by value: every `/dev/sdb` of the index is one allocation, and a node's

@@ -32,33 +32,33 @@ pub(crate) struct ZoneCanon {
     min_rank: [u64; 3],
 }
 
+/// A node: names, zone, online, tags, devices.
+type NodeCanon = (
+    String,
+    String,
+    (ClusterId, Zone),
+    bool,
+    Tags,
+    BTreeSet<DeviceId>,
+);
+
+/// A cluster: file volumes, zones, zones shared with requests, nodes, volume names.
+type ClusterCanon = (
+    bool,
+    Vec<Zone>,
+    Vec<Zone>,
+    BTreeSet<NodeId>,
+    BTreeSet<String>,
+);
+
 /// The whole index, keyed by model ids.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) struct Canon {
     reserve: u32,
     devices: BTreeMap<DeviceId, DevCanon>,
-    nodes: BTreeMap<
-        NodeId,
-        (
-            String,
-            String,
-            (ClusterId, Zone),
-            bool,
-            Tags,
-            BTreeSet<DeviceId>,
-        ),
-    >,
+    nodes: BTreeMap<NodeId, NodeCanon>,
     zones: BTreeMap<(ClusterId, Zone), ZoneCanon>,
-    clusters: BTreeMap<
-        ClusterId,
-        (
-            bool,
-            Vec<Zone>,
-            Vec<Zone>,
-            BTreeSet<NodeId>,
-            BTreeSet<String>,
-        ),
-    >,
+    clusters: BTreeMap<ClusterId, ClusterCanon>,
 }
 
 impl Index {

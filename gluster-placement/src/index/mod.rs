@@ -210,10 +210,7 @@ impl ZoneRec {
     /// The zone's place among zones tied on everything else under rotation `r`: a stable
     /// mix of the zone number and `r` (splitmix64 finalizer).
     pub(crate) fn rotation(&self, r: u64) -> u64 {
-        let mut z = r ^ u64::from(self.zone.0).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
+        crate::seq::mix64(r ^ u64::from(self.zone.0).wrapping_mul(crate::seq::GOLDEN))
     }
 
     /// The share of a brick of `need(extent)` bytes in the size of every device, when the
