@@ -62,3 +62,31 @@ async fn slow_clients_time_out_and_others_are_served() {
     let _ = stop.send(());
     assert!(server.await.unwrap().unwrap(), "nothing left in flight");
 }
+
+#[tokio::test]
+async fn entries_left_pending_by_an_earlier_run_end_failed_after_a_restart() {
+    use gluster_service::{OperationKind, QueueEntry, QueueId, QueueState, QueueStore};
+    let h = harness(AuthConfig::Disabled, 64);
+    // The queue a durable store would hand back after a crash.
+    let queue = Arc::new(MemoryQueue::new());
+    let id = QueueId::from_u128(42);
+    queue
+        .put(QueueEntry {
+            id,
+            kind: OperationKind::VolumeCreate,
+            state: QueueState::Pending,
+        })
+        .await
+        .unwrap();
+    let app = App::new(
+        h.backend.clone(),
+        queue.clone(),
+        ServiceConfig::new(AuthConfig::Disabled),
+    );
+    assert_eq!(app.fail_interrupted().await.unwrap(), 1);
+    let r = gluster_service::router(app);
+    let a = open(&r, "GET", &format!("/queue/{id}"), "").await;
+    assert_eq!(a.status, axum::http::StatusCode::INTERNAL_SERVER_ERROR);
+    assert!(a.body.contains("interrupted by a restart"), "{}", a.body);
+    assert!(queue.pending().await.unwrap().is_empty());
+}
