@@ -29,13 +29,9 @@ pub(crate) fn mount_root(arg: &Option<String>) -> Result<String, String> {
     let root = arg
         .clone()
         .unwrap_or_else(|| DEFAULT_MOUNT_ROOT.to_string());
-    if root.starts_with('/') {
-        Ok(root)
-    } else {
-        Err(format!(
-            "--brick-mount-root {root:?} must be an absolute path"
-        ))
-    }
+    gluster_model::MountRoot::new(root)
+        .map(String::from)
+        .map_err(|e| format!("--brick-mount-root: {e}"))
 }
 
 pub(crate) fn backend(arg: BackendArg, root: &str) -> Backend {

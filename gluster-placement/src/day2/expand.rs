@@ -230,7 +230,7 @@ pub fn plan_expand(
             })
         }
         Err(PlacementError::Model(e)) => return Err(e.into()),
-        Err(PlacementError::InvalidRequest(m)) => return Err(ExpandError::Invalid(m)),
+        Err(PlacementError::InvalidRequest(m)) => return Err(ExpandError::Invalid(m.to_string())),
     };
     let first_set = vol.brick_sets.len();
     let bricks = plan
