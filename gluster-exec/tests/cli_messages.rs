@@ -70,3 +70,34 @@ fn refusals_name_arbiter_only_and_excluded_space() {
     assert_eq!(capacity["uncounted"]["arbiter_only"], 6u64 << 40);
     assert_eq!(capacity["uncounted"]["excluded"], 12u64 << 40);
 }
+
+/// Issue 15 item 9: decimal units are decimal, a bare number is bytes and says so, zero and
+/// negative sizes are refused (exit 1).
+#[test]
+fn sizes_are_read_as_written() {
+    let out = run(&["plan", "--size", "10GB", "--output", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let plan: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(plan["size_bytes"], 10_000_000_000u64);
+
+    let out = run(&["plan", "--size", "10"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("10 bytes: did you mean 10GiB?"),
+        "{}",
+        stderr(&out)
+    );
+    let out = run(&["plan", "--size=-1GiB"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("negative"), "{}", stderr(&out));
+    let out = run(&["plan", "--size", "10G"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("ambiguous"), "{}", stderr(&out));
+    let out = run(&["plan", "--size", "10GiB", "--device-size", "0"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("greater than zero"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -394,3 +394,16 @@ fn names_and_paths_are_checked_at_load_with_their_json_path() {
         "{err}"
     );
 }
+
+/// Issue 15 item 9: a device size of zero (`--device-size 0`, the C ABI's `"0"`) is refused.
+#[test]
+fn a_zero_device_size_is_refused() {
+    let err = refused(import_heketi_load(
+        LOAD,
+        &HeketiLoadOptions::with_default_size(ByteSize::ZERO),
+    ));
+    assert!(
+        err.contains("clusters[0].nodes[0].devices[0].size") && err.contains("size 0"),
+        "{err}"
+    );
+}

@@ -7,6 +7,24 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use gluster_model::{ByteSize, TagRule, ZoneChecking};
 use gluster_placement::RequestSpec;
 
+/// A size flag: a `ByteSize`, but a bare number too small to be meant as bytes is refused
+/// with a hint, and zero is refused.
+fn parse_size(s: &str) -> Result<ByteSize, String> {
+    let size: ByteSize = s.parse().map_err(|e| format!("{e}"))?;
+    let bare = !s.trim().is_empty() && s.trim().bytes().all(|b| b.is_ascii_digit());
+    if size == ByteSize::ZERO {
+        return Err("must be greater than zero".into());
+    }
+    if bare && size < ByteSize::mib(1) {
+        return Err(format!(
+            "{} bytes: did you mean {}GiB? (a number without a unit is bytes)",
+            s.trim(),
+            s.trim()
+        ));
+    }
+    Ok(size)
+}
+
 /// Plan GlusterFS volumes: choose devices for every brick, zone-aware and balanced.
 #[derive(Debug, Parser)]
 #[command(name = "gluster-plan", version, about)]
@@ -63,7 +81,7 @@ pub(crate) struct PlacementArgs {
     #[arg(long, value_name = "FILE")]
     pub(crate) topology: Option<PathBuf>,
     /// Usable volume size, e.g. 100GiB.
-    #[arg(long)]
+    #[arg(long, value_parser = parse_size)]
     pub(crate) size: ByteSize,
     /// StorageClass volumetype: none, replicate:N, disperse:DATA:REDUNDANCY.
     #[arg(long, default_value = "replicate:3")]
@@ -81,13 +99,13 @@ pub(crate) struct PlacementArgs {
     #[arg(long)]
     pub(crate) snapshot_factor: Option<f64>,
     /// Size of every device of a Heketi load file (which has none); default 1TiB.
-    #[arg(long)]
+    #[arg(long, value_parser = parse_size)]
     pub(crate) device_size: Option<ByteSize>,
     /// Smallest data brick (default 1GiB).
-    #[arg(long)]
+    #[arg(long, value_parser = parse_size)]
     pub(crate) min_brick_size: Option<ByteSize>,
     /// Largest data brick (default 4TiB).
-    #[arg(long)]
+    #[arg(long, value_parser = parse_size)]
     pub(crate) max_brick_size: Option<ByteSize>,
     /// Most bricks per volume (default 32).
     #[arg(long)]
@@ -237,7 +255,7 @@ pub(crate) struct RecoverArgs {
     #[arg(long, value_name = "FILE")]
     pub(crate) topology: Option<PathBuf>,
     /// Size of every device of a Heketi load file.
-    #[arg(long)]
+    #[arg(long, value_parser = parse_size)]
     pub(crate) device_size: Option<ByteSize>,
 }
 
@@ -269,7 +287,7 @@ pub(crate) struct Day2Args {
     #[arg(long, value_name = "FILE")]
     pub(crate) topology: Option<PathBuf>,
     /// Size of every device of a Heketi load file.
-    #[arg(long)]
+    #[arg(long, value_parser = parse_size)]
     pub(crate) device_size: Option<ByteSize>,
     /// Zone policy of the volumes (the model does not store it).
     #[arg(long, value_enum, default_value = "prefer")]
@@ -314,7 +332,7 @@ pub(crate) struct ExpandArgs {
     #[arg(long)]
     pub(crate) volume: String,
     /// Usable size to add (rounded up to whole sets).
-    #[arg(long)]
+    #[arg(long, value_parser = parse_size)]
     pub(crate) size: ByteSize,
     /// Grow every brick in place (pools, LVs, filesystems) instead of adding sets.
     #[arg(long)]

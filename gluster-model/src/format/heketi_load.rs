@@ -199,6 +199,12 @@ pub fn import_heketi_load(json: &str, options: &HeketiLoadOptions) -> Result<Mod
                 let total = own_size.or_else(|| options.size_for(&manage, &name)).ok_or_else(|| {
                     ImportError::invalid(dat(), format!("device {name} of node {manage} has no size: a topology load file carries none, give a default device size"))
                 })?;
+                if total == ByteSize::ZERO {
+                    return Err(ImportError::invalid(
+                        format!("{}.size", dat()),
+                        format!("device {name} of node {manage} has size 0: give its size"),
+                    ));
+                }
                 let id = DeviceId::derived(&["device", &manage, &name]);
                 if m.devices.contains_key(&id) {
                     return Err(ImportError::invalid(
