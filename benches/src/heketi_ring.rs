@@ -1,5 +1,6 @@
 //! A re-implementation of Heketi's allocator, as the baseline of the placement benchmarks
-//! (GLUSTER.md, ANCHORS.md): for every brick set, rebuild a zone- and node-interleaved ring
+//! (Heketi, archived, placed bricks this way; it also decoded every device record from its
+//! database per set, which this baseline leaves out): for every brick set, rebuild a zone- and node-interleaved ring
 //! of all devices, rotate it by a random offset, and take the first devices with room on
 //! nodes the set does not use yet. Free space only decides whether a device fits, never
 //! which device is chosen; zones only shape the ring's order.

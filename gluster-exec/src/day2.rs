@@ -18,10 +18,10 @@ use gluster_placement::{BlockHost, BlockPlan};
 
 use crate::runner::{Cancel, Runner};
 
-use crate::dry_run::brick_request;
 use crate::error::ExecError;
 use crate::executor::Executor;
 use crate::ops::*;
+use crate::plan_requests::brick_request;
 
 /// How long to wait for heals.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -150,7 +150,7 @@ pub fn volume_create(r: &VolumeCreate) -> Result<(), ExecError> {
     volume_name(&r.name)?;
     brick_list(&r.bricks)?;
     let set = r.durability.set_size();
-    if r.bricks.len() % set != 0 {
+    if !r.bricks.len().is_multiple_of(set) {
         return Err(ExecError::InvalidRequest(format!(
             "volume {}: {} bricks are not whole sets of {set}",
             r.name,

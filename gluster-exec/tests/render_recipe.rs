@@ -1,4 +1,4 @@
-//! Rendered commands against GLUSTER.md section 5 (LVM thin), directory bricks and the gluster
+//! Rendered commands against Heketi's LVM thin brick recipe, directory bricks and the gluster
 //! and gluster-block command lines.
 
 use gluster_exec::ops::*;

@@ -258,7 +258,7 @@ impl Durability {
         if bricks == 0 {
             return Err(DurabilityError::NoBricks);
         }
-        if bricks % set_size != 0 {
+        if !bricks.is_multiple_of(set_size) {
             return Err(DurabilityError::BrickCountNotMultiple { bricks, set_size });
         }
         Ok(bricks / set_size)

@@ -295,7 +295,7 @@ impl FromStr for ByteSize {
             let truncated = frac_part.len() > frac_digits.len()
                 && frac_part[frac_digits.len()..].bytes().any(|b| b != b'0');
             let mut v = (num * u128::from(factor)).div_ceil(den);
-            if truncated && (num * u128::from(factor)) % den == 0 {
+            if truncated && (num * u128::from(factor)).is_multiple_of(den) {
                 v += 1;
             }
             u64::try_from(v).map_err(|_| overflow())?

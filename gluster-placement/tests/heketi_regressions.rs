@@ -1,4 +1,5 @@
-//! One test per placement failure users suffered with Heketi (GLUSTER.md section 7): each
+//! One test per placement failure users suffered with Heketi (refusals that hid their cause, "no space" with
+//! space free, uneven fill, zones only a hint, arbiter tags ignored): each
 //! test's doc comment names the failure and the Heketi issues.
 
 mod common;

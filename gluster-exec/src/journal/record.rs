@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
-use crate::runner::Step;
+use crate::steps::Step;
 
 /// One line of the journal.
 ///

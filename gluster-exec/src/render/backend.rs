@@ -11,7 +11,7 @@ use crate::validate;
 /// How bricks are made on a device: a closed set, so an enum.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Backend {
-    /// LVM thin pool and XFS filesystem per brick (GLUSTER.md section 5; needs device-mapper).
+    /// LVM thin pool and XFS filesystem per brick (Heketi's recipe; needs device-mapper).
     LvmThin,
     /// Directories on one already-mounted XFS filesystem per device.
     Directory(DirectoryMounts),

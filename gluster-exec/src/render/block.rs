@@ -10,7 +10,7 @@ use crate::validate;
 /// A size as gluster-block reads it: whole GiB when exact, else bytes.
 fn size_arg(size: ByteSize) -> String {
     const GIB: u64 = 1 << 30;
-    if size.bytes() % GIB == 0 {
+    if size.bytes().is_multiple_of(GIB) {
         format!("{}GiB", size.bytes() / GIB)
     } else {
         size.bytes().to_string()

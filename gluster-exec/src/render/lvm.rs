@@ -1,4 +1,7 @@
-//! The LVM thin recipe of GLUSTER.md section 5: one thin pool, thin LV, XFS filesystem and
+//! The LVM thin brick recipe of Heketi and the Gluster admin guide (pvcreate with 128 MiB
+//! metadata and 256 KiB alignment, vgcreate `vg_<device>`, a thin pool `tp_<brick>` with
+//! 256 KiB chunks and no zeroing, a thin LV `brick_<brick>`, `mkfs.xfs -i size=512 -n
+//! size=8192`, mounted `rw,inode64,noatime,nouuid`): one thin pool, thin LV, XFS filesystem and
 //! mount per brick; the brick is the subdirectory `brick` of the mount.
 
 use gluster_model::ByteSize;

@@ -10,7 +10,6 @@ mod failure;
 mod limits;
 mod progress;
 mod recover;
-mod steps;
 
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -19,11 +18,12 @@ use std::sync::Arc;
 use gluster_placement::Plan;
 use tokio::task::JoinSet;
 
+use crate::steps::plan_steps;
+pub use crate::steps::{Phase, Step, StepKind, StepOp};
 pub use failure::{ApplyError, FailureCause, UndoFailure};
 pub use limits::HostLimits;
 pub use progress::{Cancel, Progress, ProgressFn};
 pub use recover::{Recovered, RecoveryPolicy};
-pub use steps::{plan_steps, Step, StepKind, StepOp};
 
 use crate::error::ExecError;
 use crate::executor::Executor;
@@ -143,7 +143,7 @@ impl Runner {
             volume: h.volume.clone(),
             steps: todo,
         });
-        for phase in 0..=3 {
+        for phase in Phase::ALL {
             let steps: Vec<Step> = h
                 .steps
                 .iter()
@@ -227,7 +227,7 @@ impl Runner {
             steps: pending.len(),
         });
         let mut failures = Vec::new();
-        for phase in (0..=3).rev() {
+        for phase in Phase::ALL.into_iter().rev() {
             let steps: Vec<Step> = pending
                 .iter()
                 .filter(|s| s.op.phase() == phase)

@@ -309,7 +309,7 @@ impl SimState {
         bricks: &[BrickAddress],
     ) -> Result<(), ExecError> {
         let set = durability.set_size();
-        if bricks.is_empty() || bricks.len() % set != 0 {
+        if bricks.is_empty() || !bricks.len().is_multiple_of(set) {
             return Err(gluster_error(
                 host,
                 operation,

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
-use super::local::run_process;
+use super::wrapped::{run_wrapped, Wrapper};
 use super::{CommandOutput, Transport};
 use crate::error::ExecError;
 use crate::validate;
@@ -91,18 +91,19 @@ impl Transport for KubectlTransport {
         argv: &[String],
         timeout: Duration,
     ) -> Result<CommandOutput, ExecError> {
-        let cmd = self.command_for(host, argv)?;
-        let out = run_process(host, &cmd, argv, timeout).await?;
+        run_wrapped(self, host, argv, timeout).await
+    }
+}
+
+impl Wrapper for KubectlTransport {
+    fn wrap(&self, host: &str, argv: &[String]) -> Result<Vec<String>, ExecError> {
+        self.command_for(host, argv)
+    }
+
+    /// kubectl's own errors (no such pod, API server unreachable) start like this.
+    fn wrapper_failed(&self, out: &CommandOutput) -> bool {
         let stderr = out.stderr.trim_start();
-        if !out.success()
-            && (stderr.starts_with("Error from server") || stderr.starts_with("error:"))
-        {
-            return Err(ExecError::Unreachable {
-                host: host.to_string(),
-                message: out.stderr.trim().to_string(),
-            });
-        }
-        Ok(out)
+        !out.success() && (stderr.starts_with("Error from server") || stderr.starts_with("error:"))
     }
 }
 

@@ -47,6 +47,7 @@ mod local;
 mod prefix;
 mod quote;
 mod ssh;
+mod wrapped;
 
 pub use kubectl::KubectlTransport;
 pub use local::LocalTransport;

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
-use super::local::run_process;
+use super::wrapped::{run_wrapped, Wrapper};
 use super::{CommandOutput, Transport};
 use crate::error::ExecError;
 
@@ -58,8 +58,13 @@ impl Transport for PrefixTransport {
         argv: &[String],
         timeout: Duration,
     ) -> Result<CommandOutput, ExecError> {
-        let cmd = self.command_for(host, argv)?;
-        run_process(host, &cmd, argv, timeout).await
+        run_wrapped(self, host, argv, timeout).await
+    }
+}
+
+impl Wrapper for PrefixTransport {
+    fn wrap(&self, host: &str, argv: &[String]) -> Result<Vec<String>, ExecError> {
+        self.command_for(host, argv)
     }
 }
 

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
-use super::local::run_process;
+use super::wrapped::{run_wrapped, Wrapper};
 use super::{quote_command, CommandOutput, Transport};
 use crate::error::ExecError;
 use crate::validate;
@@ -24,6 +24,7 @@ pub struct SshTransport {
     user: Option<String>,
     port: Option<u16>,
     identity: Option<PathBuf>,
+    config: Option<PathBuf>,
     control_dir: PathBuf,
     options: Vec<String>,
 }
@@ -35,6 +36,7 @@ impl SshTransport {
             user: None,
             port: None,
             identity: None,
+            config: None,
             control_dir: control_dir.into(),
             options: Vec::new(),
         }
@@ -58,6 +60,13 @@ impl SshTransport {
         self
     }
 
+    /// Read this ssh client configuration file instead of the user's (`-F`): per-host
+    /// `HostName`, `User`, `IdentityFile`, `UserKnownHostsFile` and the like.
+    pub fn config_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.config = Some(path.into());
+        self
+    }
+
     /// Add an `-o key=value` option (e.g. `StrictHostKeyChecking=accept-new`).
     pub fn option(mut self, option: impl Into<String>) -> Self {
         self.options.push(option.into());
@@ -74,6 +83,10 @@ impl SshTransport {
             return Err(ExecError::InvalidRequest("empty command".into()));
         }
         let mut cmd: Vec<String> = vec!["ssh".into()];
+        if let Some(config) = &self.config {
+            cmd.push("-F".into());
+            cmd.push(config.display().to_string());
+        }
         let mut opt = |o: String| {
             cmd.push("-o".into());
             cmd.push(o);
@@ -114,15 +127,18 @@ impl Transport for SshTransport {
         argv: &[String],
         timeout: Duration,
     ) -> Result<CommandOutput, ExecError> {
-        let cmd = self.command_for(host, argv)?;
-        let out = run_process(host, &cmd, argv, timeout).await?;
-        if out.status == SSH_FAILURE_STATUS {
-            return Err(ExecError::Unreachable {
-                host: host.to_string(),
-                message: out.stderr.trim().to_string(),
-            });
-        }
-        Ok(out)
+        run_wrapped(self, host, argv, timeout).await
+    }
+}
+
+impl Wrapper for SshTransport {
+    fn wrap(&self, host: &str, argv: &[String]) -> Result<Vec<String>, ExecError> {
+        self.command_for(host, argv)
+    }
+
+    /// ssh exits 255 when it cannot reach the host (the command's own 255 is read alike).
+    fn wrapper_failed(&self, out: &CommandOutput) -> bool {
+        out.status == SSH_FAILURE_STATUS
     }
 }
 
@@ -164,6 +180,18 @@ mod tests {
                 "gluster --mode=script volume info 'a b'",
             ])
         );
+    }
+
+    #[test]
+    fn a_config_file_comes_first() {
+        let t = SshTransport::new("/run/ssh")
+            .config_file("/etc/gluster/ssh_config")
+            .identity("/etc/gluster/id_ed25519");
+        let cmd = t.command_for("node1", &argv(&["true"])).unwrap();
+        assert_eq!(cmd[..3], argv(&["ssh", "-F", "/etc/gluster/ssh_config"]));
+        let i = cmd.iter().position(|a| a == "-i").expect("-i");
+        assert_eq!(cmd[i + 1], "/etc/gluster/id_ed25519");
+        assert_eq!(cmd[cmd.len() - 3..], argv(&["node1", "--", "true"]));
     }
 
     #[test]

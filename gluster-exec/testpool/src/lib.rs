@@ -1,4 +1,4 @@
-//! A real GlusterFS pool on one machine, for end-to-end tests (feature `testpool`, root only).
+//! A real GlusterFS pool on one machine, for end-to-end tests (root only; not published).
 //!
 //! [`TestPool::start`] brings up N glusterd nodes, each in its own network namespace (an
 //! address `198.18.<run>.<10+i>` on a private bridge) and its own mount namespace (private
@@ -12,7 +12,7 @@
 //! [`RunTrace::leftovers`] proves that nothing of a run is left.
 //!
 //! ```no_run
-//! use gluster_exec::testpool::{PoolSpec, TestPool};
+//! use gluster_testpool::{PoolSpec, TestPool};
 //!
 //! let pool = TestPool::start(&PoolSpec::new(3, 2))?; // 3 zones x 2 nodes
 //! let model = pool.model()?; // plan with gluster_placement against this
@@ -20,7 +20,7 @@
 //! let trace = pool.trace();
 //! pool.teardown()?;
 //! assert!(trace.leftovers().is_empty());
-//! # Ok::<(), gluster_exec::testpool::PoolError>(())
+//! # Ok::<(), gluster_testpool::PoolError>(())
 //! ```
 
 mod cleanup;
@@ -31,6 +31,7 @@ mod model;
 mod net;
 mod node;
 mod prereq;
+mod ssh;
 mod transport;
 
 use std::fs;
@@ -47,6 +48,7 @@ pub use model::cluster_id;
 pub use net::NAME_PREFIX;
 pub use node::{Node, NodeKiller};
 pub use prereq::check_prerequisites;
+pub use ssh::SshAccess;
 pub use transport::NodeTransport;
 
 use cmd::{poll, run};
@@ -147,6 +149,7 @@ impl TestPool {
             dir: dir.clone(),
             holder: None,
             glusterd: None,
+            sshd: None,
             name,
         });
         let node = self.nodes.last_mut().expect("just pushed");
@@ -203,6 +206,13 @@ impl TestPool {
             let pid = n.ns_pid().unwrap_or(0);
             [(n.name.clone(), pid), (n.address.clone(), pid)]
         }))
+    }
+
+    /// Starts an OpenSSH server in every node (key authentication only, listening on the
+    /// node's address) and returns what a client needs to reach the nodes with strict
+    /// host-key checking. The servers stop with the node's processes.
+    pub fn enable_ssh(&mut self) -> Result<SshAccess, PoolError> {
+        ssh::enable(&mut self.nodes, &self.trace.dir)
     }
 
     /// The pool as a model: one cluster, its zones, nodes and real disk sizes.

@@ -7,10 +7,10 @@
 use gluster_placement::Plan;
 use serde::{Deserialize, Serialize};
 
-use crate::dry_run::plan_requests;
 use crate::error::ExecError;
 use crate::executor::Executor;
 use crate::ops::*;
+use crate::plan_requests::plan_requests;
 
 /// What one step does.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -60,6 +60,30 @@ pub struct Step {
     pub op: StepOp,
 }
 
+/// The phases of a run, in the order they run (rollback undoes them in reverse). Steps of one
+/// phase are independent and run in parallel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Phase {
+    /// Devices prepared (physical volume and volume group, or a mounted filesystem).
+    Devices,
+    /// Bricks carved and mounted.
+    Bricks,
+    /// `gluster volume create`.
+    VolumeCreate,
+    /// `gluster volume start`.
+    VolumeStart,
+}
+
+impl Phase {
+    /// Every phase, in run order.
+    pub const ALL: [Phase; 4] = [
+        Phase::Devices,
+        Phase::Bricks,
+        Phase::VolumeCreate,
+        Phase::VolumeStart,
+    ];
+}
+
 impl StepOp {
     /// The kind of step.
     pub fn kind(&self) -> StepKind {
@@ -81,13 +105,14 @@ impl StepOp {
         }
     }
 
-    /// Steps of a lower phase finish before a higher phase starts.
-    pub fn phase(&self) -> u8 {
+    /// The phase the step belongs to: every step of an earlier phase finishes before a later
+    /// phase starts.
+    pub fn phase(&self) -> Phase {
         match self.kind() {
-            StepKind::DeviceSetup => 0,
-            StepKind::BrickCreate => 1,
-            StepKind::VolumeCreate => 2,
-            StepKind::VolumeStart => 3,
+            StepKind::DeviceSetup => Phase::Devices,
+            StepKind::BrickCreate => Phase::Bricks,
+            StepKind::VolumeCreate => Phase::VolumeCreate,
+            StepKind::VolumeStart => Phase::VolumeStart,
         }
     }
 
@@ -144,7 +169,7 @@ impl StepOp {
 }
 
 /// The steps that carry out `plan`, phase after phase.
-pub fn plan_steps(plan: &Plan) -> Result<Vec<Step>, ExecError> {
+pub(crate) fn plan_steps(plan: &Plan) -> Result<Vec<Step>, ExecError> {
     let requests = plan_requests(plan)?;
     let start = requests.start();
     let ops = requests

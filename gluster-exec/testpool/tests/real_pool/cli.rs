@@ -6,15 +6,15 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use gluster_exec::dry_run::plan_requests;
 use gluster_exec::ops::{PeerRequest, VolumeRef};
-use gluster_exec::testpool::{NodeTransport, BRICK_ROOT};
+use gluster_exec::plan_requests::plan_requests;
 use gluster_exec::{
     Backend, Cancel, CommandExecutor, CommandOutput, DirectoryMounts, Executor, FileJournal,
     HostLimits, Runner, Transport,
 };
 use gluster_model::BrickRole;
 use gluster_placement::Plan;
+use gluster_testpool::{NodeTransport, BRICK_ROOT};
 
 use super::xml;
 
@@ -22,18 +22,23 @@ use super::xml;
 pub struct Cli {
     rt: tokio::runtime::Runtime,
     transport: NodeTransport,
-    executor: Arc<CommandExecutor<NodeTransport>>,
+    executor: Arc<dyn Executor>,
     journal_dir: tempfile::TempDir,
 }
 
 impl Cli {
     pub fn new(transport: NodeTransport) -> Cli {
+        let backend = Backend::Directory(DirectoryMounts::under_root(BRICK_ROOT));
+        let executor = Arc::new(CommandExecutor::new(transport.clone(), backend));
+        Cli::with_executor(transport, executor)
+    }
+
+    /// Checks through `transport` (inside the nodes); plans carried out by `executor`.
+    pub fn with_executor(transport: NodeTransport, executor: Arc<dyn Executor>) -> Cli {
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .expect("tokio runtime");
-        let backend = Backend::Directory(DirectoryMounts::under_root(BRICK_ROOT));
-        let executor = Arc::new(CommandExecutor::new(transport.clone(), backend));
         Cli {
             rt,
             transport,
@@ -48,7 +53,7 @@ impl Cli {
     }
 
     /// The command executor (directory bricks).
-    pub fn executor(&self) -> Arc<CommandExecutor<NodeTransport>> {
+    pub fn executor(&self) -> Arc<dyn Executor> {
         self.executor.clone()
     }
 

@@ -1,5 +1,4 @@
 //! `gluster-plan forecast`: how many more volumes fit and why the rest is stranded.
-#![cfg(feature = "cli")]
 
 use std::process::Command;
 

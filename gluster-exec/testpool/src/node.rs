@@ -34,6 +34,7 @@ pub struct Node {
     pub(crate) dir: PathBuf,
     pub(crate) holder: Option<Child>,
     pub(crate) glusterd: Option<Child>,
+    pub(crate) sshd: Option<Child>,
 }
 
 impl Node {
@@ -141,7 +142,10 @@ impl Node {
     /// power loss would; the namespaces stay, so the node can be started again.
     pub fn kill_processes(&mut self) -> Result<(), PoolError> {
         self.killer().kill()?;
-        if let Some(mut child) = self.glusterd.take() {
+        for mut child in [self.glusterd.take(), self.sshd.take()]
+            .into_iter()
+            .flatten()
+        {
             let _ = child.wait();
         }
         Ok(())

@@ -1,5 +1,4 @@
 //! `gluster-plan commands`: the dry run of a plan, per host and in order.
-#![cfg(feature = "cli")]
 
 use std::collections::BTreeSet;
 use std::process::{Command, Output};

@@ -2,9 +2,9 @@
 
 use std::fmt::Write;
 
-use crate::dry_run::{plan_commands, PlannedCommand};
-use crate::render::Guard;
-use crate::transport::quote_command;
+use gluster_exec::dry_run::{plan_commands, PlannedCommand};
+use gluster_exec::render::Guard;
+use gluster_exec::transport::quote_command;
 use gluster_placement::plan_volume;
 
 use super::apply::{backend, mount_root};

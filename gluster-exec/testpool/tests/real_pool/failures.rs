@@ -9,10 +9,10 @@ use std::time::{Duration, Instant};
 use gluster_exec::conformance::{self, Fixture, FixtureHost};
 use gluster_exec::journal::RunOutcome;
 use gluster_exec::ops::DeviceSetup;
-use gluster_exec::testpool::BRICK_ROOT;
 use gluster_exec::{Cancel, DirectoryMounts, Progress, RecoveryPolicy};
 use gluster_model::{ByteSize, Durability, ZoneChecking};
 use gluster_placement::{plan_volume, Plan, VolumeRequest};
+use gluster_testpool::BRICK_ROOT;
 
 use super::cli::delete_volume_with_executor;
 use super::scenario::{check_deleted, check_volume_info, wait_all_connected, Env};

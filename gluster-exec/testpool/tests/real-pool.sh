@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Proof on a real GlusterFS pool: runs tests/real_pool.rs (root; glusterfs-server, xfsprogs,
 # /dev/fuse), then checks that the machine holds nothing of the pool any more.
-# Called by .ci/run; run it by hand the same way: gluster-exec/tests/real-pool.sh
+# Called by .ci/run; run it by hand the same way: gluster-exec/testpool/tests/real-pool.sh
 set -euo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../../.."
 if [ "$(id -u)" -ne 0 ]; then
   echo "real-pool.sh: must run as root (network namespaces, loop devices, mounts)" >&2
   exit 1
@@ -11,7 +11,7 @@ fi
 daemons() { pgrep '^gluster' | sort || true; }  # glusterd, glusterfsd, glusterfs
 before=$(daemons)
 
-cargo test -p gluster-exec --features testpool --test real_pool -- --test-threads=1 --nocapture
+cargo test -p gluster-testpool --test real_pool -- --test-threads=1 --nocapture
 
 left=0
 report() { # what, output

@@ -1,6 +1,5 @@
 //! What `gluster-plan` says, and how it survives where its output goes: closed pipes,
 //! refusals that name their cause, sizes a reader can read.
-#![cfg(feature = "cli")]
 
 use std::process::{Command, Output, Stdio};
 

@@ -1,6 +1,5 @@
 //! `gluster-plan apply` and `recover` on the simulated transport: progress, exit status,
 //! the journal, and recovery from a journal cut short by a crash.
-#![cfg(feature = "cli")]
 
 use std::path::Path;
 use std::process::{Command, Output};

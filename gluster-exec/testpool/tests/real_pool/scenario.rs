@@ -4,9 +4,9 @@
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
-use gluster_exec::testpool::TestPool;
 use gluster_model::{BrickRole, ByteSize, Durability, ZoneChecking};
 use gluster_placement::{plan_volume, Plan, VolumeRequest};
+use gluster_testpool::TestPool;
 
 use super::cli::{
     apply_plan_with_executor, delete_volume_with_executor, planned_bricks, volume_bricks, Cli,

@@ -2,8 +2,8 @@
 //! 10 in network namespaces, and the failures the layouts promise to survive, survived.
 //!
 //! Needs root, glusterfs-server, xfsprogs, /dev/fuse (the harness fails loudly otherwise):
-//! `cargo test -p gluster-exec --features testpool --test real_pool -- --test-threads=1 --nocapture`
-//! (or `gluster-exec/tests/real-pool.sh`). One pool of 3 zones x 2 nodes serves every step;
+//! `cargo test -p gluster-testpool --test real_pool -- --test-threads=1 --nocapture`
+//! (or `gluster-exec/testpool/tests/real-pool.sh`). One pool of 3 zones x 2 nodes serves every step;
 //! each step prints its run time.
 
 #[path = "real_pool/cli.rs"]
@@ -16,13 +16,15 @@ mod failures;
 mod files;
 #[path = "real_pool/scenario.rs"]
 mod scenario;
+#[path = "real_pool/ssh.rs"]
+mod ssh;
 #[path = "real_pool/xml.rs"]
 mod xml;
 
 use std::time::{Duration, Instant};
 
-use gluster_exec::testpool::{clean_stale_runs, PoolSpec, TestPool};
 use gluster_model::{ByteSize, Durability, ZoneChecking};
+use gluster_testpool::{clean_stale_runs, PoolSpec, TestPool};
 
 use cli::Cli;
 use scenario::{Env, Loss, VolumeCase};
@@ -110,6 +112,15 @@ fn real_gluster_pool() {
     let t = Instant::now();
     failures::conformance(&env);
     timed("executor conformance suite against glusterd", t);
+
+    let t = Instant::now();
+    for (step, took) in ssh::over_ssh(&mut env) {
+        eprintln!("[real_pool]   ssh: {step}: {:.1} s", took.as_secs_f64());
+    }
+    timed(
+        "sshd in every node: conformance and a replica-3 plan over ssh",
+        t,
+    );
 
     let t = Instant::now();
     for (step, took) in failures::node_killed_mid_apply(&mut env) {

@@ -7,9 +7,9 @@ use std::sync::Arc;
 use gluster_model::Model;
 use gluster_placement::plan_volume;
 
-use crate::journal::RunOutcome;
-use crate::simulated::{Fault, SimulatedExecutor};
-use crate::{
+use gluster_exec::journal::RunOutcome;
+use gluster_exec::simulated::{Fault, SimulatedExecutor};
+use gluster_exec::{
     Backend, Cancel, CommandExecutor, DirectoryMounts, Executor, FileJournal, HostLimits,
     KubectlTransport, LocalTransport, Progress, RecoveryPolicy, Runner, SshTransport,
 };

@@ -1,5 +1,4 @@
 //! `gluster-plan evacuate`, `expand` and `rebalance` on the sample `topology info` dump.
-#![cfg(feature = "cli")]
 
 use std::process::{Command, Output};
 

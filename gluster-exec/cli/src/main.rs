@@ -1,4 +1,5 @@
-//! The `gluster-plan` command-line program (feature `cli`).
+//! `gluster-plan`: plan GlusterFS volumes on a topology, rehearse or carry them out, and
+//! recover interrupted runs, from the command line.
 //!
 //! Exit status: 0 when placed (and, for `apply`, carried out), 2 when infeasible (reasons on
 //! stderr, and as JSON on stdout with `--output json`), 1 on bad input (a message naming the
@@ -8,14 +9,14 @@
 /// `println!` through [`stdout::write`]: a closed pipe stops output instead of panicking.
 macro_rules! outln {
     ($($arg:tt)*) => {
-        $crate::cli::stdout::write(format_args!("{}\n", format_args!($($arg)*)))
+        $crate::stdout::write(format_args!("{}\n", format_args!($($arg)*)))
     };
 }
 
 /// `print!` through [`stdout::write`].
 macro_rules! out {
     ($($arg:tt)*) => {
-        $crate::cli::stdout::write(format_args!($($arg)*))
+        $crate::stdout::write(format_args!($($arg)*))
     };
 }
 
@@ -36,16 +37,19 @@ use gluster_placement::{forecast, plan_volume, simulate, PlacementError};
 use args::{Cli, Command, OutputFormat, PlacementArgs};
 
 /// Exit status when a plan was made.
-pub const EXIT_PLACED: i32 = 0;
+const EXIT_PLACED: i32 = 0;
 /// Exit status on bad input.
-pub const EXIT_BAD_INPUT: i32 = 1;
+const EXIT_BAD_INPUT: i32 = 1;
 /// Exit status when no placement exists.
-pub const EXIT_INFEASIBLE: i32 = 2;
-pub use apply::{EXIT_ROLLBACK_INCOMPLETE, EXIT_ROLLED_BACK};
+const EXIT_INFEASIBLE: i32 = 2;
+
+fn main() {
+    std::process::exit(main_with_args(std::env::args_os()));
+}
 
 /// Runs the program with these arguments (the first is the program name) and returns the exit
 /// status. Output goes to stdout and stderr.
-pub fn main_with_args(args: impl IntoIterator<Item = OsString>) -> i32 {
+fn main_with_args(args: impl IntoIterator<Item = OsString>) -> i32 {
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(e) => {

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
-use crate::{CommandOutput, ExecError, Transport};
+use gluster_exec::{CommandOutput, ExecError, Transport};
 
 /// Runs `nsenter -t <pid> -m -n <argv>`, where `<pid>` holds the named node's namespaces.
 ///

@@ -1,5 +1,4 @@
 //! The `gluster-plan` program end to end: exit codes, JSON fields scripts rely on, messages.
-#![cfg(feature = "cli")]
 
 use std::collections::BTreeSet;
 use std::process::{Command, Output};
