@@ -26,16 +26,21 @@ fn setup(args: &Day2Args) -> Result<(Model, Day2Settings), String> {
 }
 
 fn steps_table(out: &mut String, steps: &[ReplaceStep]) {
+    let width = |f: &dyn Fn(&ReplaceStep) -> usize, min: usize| {
+        steps.iter().map(f).max().unwrap_or(0).max(min)
+    };
+    let vol = width(&|s| s.volume_name.len(), 6);
+    let old = width(&|s| s.old.host_path.len(), 9);
     let _ = writeln!(
         out,
-        "{:<4} {:<24} {:>3} {:>3}  {:<48} -> new brick on (node, device, zone)",
+        "{:<4} {:<vol$} {:>3} {:>3}  {:<old$} -> new brick on (node, device, zone)",
         "wave", "volume", "set", "pos", "old brick"
     );
     for s in steps {
         let _ = writeln!(
             out,
-            "{:<4} {:<24} {:>3} {:>3}  {:<48} -> {}, {}, zone {}{}",
-            s.wave,
+            "{:<4} {:<vol$} {:>3} {:>3}  {:<old$} -> {}, {}, zone {}{}",
+            s.wave + 1,
             s.volume_name,
             s.set,
             s.position,
@@ -91,11 +96,13 @@ pub(crate) fn evacuate(args: &EvacuateArgs) -> Result<i32, String> {
                 OutputFormat::Json => outln!("{}", to_json(&plan)),
                 OutputFormat::Table => {
                     let mut out = format!(
-                        "{} bricks move in {} waves ({} degraded, solver {:?})\n",
+                        "{} {} in {} {} ({} degraded; solver: {})\n",
                         plan.steps.len(),
+                        plural(plan.steps.len(), "brick moves", "bricks move"),
                         plan.waves,
+                        plural(plan.waves, "wave", "waves"),
                         plan.degraded,
-                        plan.solver
+                        format!("{:?}", plan.solver).to_lowercase()
                     );
                     steps_table(&mut out, &plan.steps);
                     out!("{out}");
@@ -212,15 +219,28 @@ pub(crate) fn rebalance(args: &RebalanceArgs) -> Result<i32, String> {
     match args.common.output {
         OutputFormat::Json => outln!("{}", to_json(&plan)),
         OutputFormat::Table => {
+            let status = if plan.reached {
+                format!(
+                    "reached; any plan needs at least {} moves",
+                    plan.lower_bound_moves
+                )
+            } else if plan.stopped_at_max_moves {
+                format!(
+                    "not reached: stopped at --max-moves {} (any plan needs at least {} moves)",
+                    args.max_moves, plan.lower_bound_moves
+                )
+            } else {
+                "not reached: no valid move is left".to_string()
+            };
             let mut out = format!(
-                "{} moves in {} waves: max/mean {:.3} -> {:.3} (target {:.2}, {}); any plan needs at least {} moves\n",
+                "{} {} in {} {}: max/mean {:.3} -> {:.3} (target {:.2}, {status})\n",
                 plan.steps.len(),
+                plural(plan.steps.len(), "move", "moves"),
                 plan.waves,
+                plural(plan.waves, "wave", "waves"),
                 plan.before,
                 plan.after,
                 plan.target,
-                if plan.reached { "reached" } else { "not reached: no valid move is left" },
-                plan.lower_bound_moves
             );
             steps_table(&mut out, &plan.steps);
             out!("{out}");
@@ -268,5 +288,14 @@ fn grow(
             Ok(EXIT_INFEASIBLE)
         }
         Err(e) => Err(e.to_string()),
+    }
+}
+
+/// `word` or `words` by count.
+fn plural(n: usize, one: &'static str, many: &'static str) -> &'static str {
+    if n == 1 {
+        one
+    } else {
+        many
     }
 }
