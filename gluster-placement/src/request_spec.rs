@@ -126,9 +126,20 @@ impl RequestSpec {
         if self.arbiter {
             options.arbiter = Some(true);
         }
-        let durability = options
-            .durability_for(volumetype)
-            .map_err(|e| invalid("arbiter", &e))?;
+        let durability = options.durability_for(volumetype).map_err(|e| {
+            if self.arbiter {
+                // The flag, not a `user.heketi.arbiter` option the user never wrote.
+                invalid(
+                    "arbiter",
+                    &format!(
+                        "an arbiter volume is replica 3 arbiter 1: it needs volumetype replicate:3, got {}",
+                        self.volumetype
+                    ),
+                )
+            } else {
+                invalid("arbiter", &e)
+            }
+        })?;
         let mut request = VolumeRequest::new(self.size, durability);
         request.name = self.name.clone();
         request.zone_checking = self

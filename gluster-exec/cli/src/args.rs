@@ -25,9 +25,20 @@ fn parse_size(s: &str) -> Result<ByteSize, String> {
     Ok(size)
 }
 
+/// `--option KEY=VALUE`.
+fn parse_option(s: &str) -> Result<(String, String), String> {
+    s.split_once('=')
+        .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+        .ok_or_else(|| format!("{s:?}: expected KEY=VALUE, e.g. performance.cache-size=64MB"))
+}
+
 /// Plan GlusterFS volumes: choose devices for every brick, zone-aware and balanced.
 #[derive(Debug, Parser)]
-#[command(name = "gluster-plan", version, about)]
+#[command(
+    name = "gluster-plan",
+    version,
+    about = "Plan GlusterFS volumes on a topology (zone-aware, capacity-balanced, deterministic), rehearse or carry them out, and recover interrupted runs"
+)]
 pub(crate) struct Cli {
     #[command(subcommand)]
     pub(crate) command: Command,
@@ -122,6 +133,12 @@ pub(crate) struct PlacementArgs {
     /// Volume name (default vol_<id>).
     #[arg(long)]
     pub(crate) name: Option<String>,
+    /// Gluster volume option KEY=VALUE, set after create (repeatable).
+    #[arg(long = "option", value_name = "KEY=VALUE", value_parser = parse_option)]
+    pub(crate) options: Vec<(String, String)>,
+    /// Group id of the volume root (0: none).
+    #[arg(long, default_value_t = 0)]
+    pub(crate) gid: u64,
     /// Seed for tie-breaking: the same topology, request and seed give the same plan.
     #[arg(long, default_value_t = 0)]
     pub(crate) seed: u64,
@@ -135,7 +152,7 @@ pub(crate) struct PlacementArgs {
 pub(crate) struct SimulateArgs {
     #[command(flatten)]
     pub(crate) placement: PlacementArgs,
-    /// Volumes to place (default: until the first refusal).
+    /// Volumes to place (default, or 0: until the first refusal, as the C ABI's 0).
     #[arg(long)]
     pub(crate) count: Option<usize>,
 }
@@ -178,6 +195,8 @@ impl PlacementArgs {
         spec.name = self.name.clone();
         spec.allowed_zones = self.allowed_zones.clone();
         spec.preferred_zones = self.preferred_zones.clone();
+        spec.options = self.options.clone();
+        spec.gid = self.gid;
         spec
     }
 }
@@ -210,9 +229,9 @@ pub(crate) struct ExecArgs {
     /// Root of brick mounts (default /var/lib/heketi/mounts).
     #[arg(long, value_name = "ROOT")]
     pub(crate) brick_mount_root: Option<String>,
-    /// Most steps at a time on one host.
-    #[arg(long, default_value_t = 4)]
-    pub(crate) host_limit: usize,
+    /// Most steps at a time on one host (at least 1).
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..))]
+    pub(crate) host_limit: u16,
     /// ssh: remote user.
     #[arg(long)]
     pub(crate) ssh_user: Option<String>,
@@ -228,9 +247,9 @@ pub(crate) struct ExecArgs {
     /// kubectl: container that runs gluster and LVM commands.
     #[arg(long, default_value = "glusterfs")]
     pub(crate) kubectl_container: String,
-    /// simulated: fail the Nth changing call, to watch a rollback.
-    #[arg(long, value_name = "N")]
-    pub(crate) simulate_failure_at: Option<usize>,
+    /// simulated: fail the Nth changing call (from 1), to watch a rollback.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub(crate) simulate_failure_at: Option<u16>,
 }
 
 /// Flags of `apply`.
@@ -337,6 +356,9 @@ pub(crate) struct ExpandArgs {
     /// Grow every brick in place (pools, LVs, filesystems) instead of adding sets.
     #[arg(long)]
     pub(crate) in_place: bool,
+    /// Most bricks the volume may have after growing (default 32).
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+    pub(crate) max_bricks: Option<u16>,
 }
 
 /// Flags of `rebalance`.

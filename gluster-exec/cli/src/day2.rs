@@ -161,7 +161,10 @@ fn no_degraded_refusal(steps: &[ReplaceStep], output: OutputFormat) -> Result<i3
 }
 
 pub(crate) fn expand(args: &ExpandArgs) -> Result<i32, String> {
-    let (model, settings) = setup(&args.common)?;
+    let (model, mut settings) = setup(&args.common)?;
+    if let Some(n) = args.max_bricks {
+        settings.placement.max_bricks_per_volume = usize::from(n);
+    }
     let volume = model
         .volume_by_name(&args.volume)
         .ok_or_else(|| format!("--volume: no volume named {:?}", args.volume))?;
@@ -200,6 +203,16 @@ pub(crate) fn expand(args: &ExpandArgs) -> Result<i32, String> {
             PlacementError::Infeasible(Infeasible { reasons }),
             args.common.output,
         ),
+        Err(e @ ExpandError::TooManyBricks { .. }) => {
+            eprintln!("gluster-plan: cannot expand: {e} (--max-bricks)");
+            if args.common.output == OutputFormat::Json {
+                outln!(
+                    "{}",
+                    serde_json::json!({"error": "infeasible", "message": e.to_string()})
+                );
+            }
+            Ok(EXIT_INFEASIBLE)
+        }
         Err(e) => Err(e.to_string()),
     }
 }

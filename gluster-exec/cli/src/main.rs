@@ -62,12 +62,34 @@ fn main_with_args(args: impl IntoIterator<Item = OsString>) -> i32 {
             return code;
         }
     };
+    let output = output_of(&cli.command);
     match run(cli) {
         Ok(code) => code,
         Err(message) => {
             eprintln!("gluster-plan: {message}");
+            if output == OutputFormat::Json {
+                outln!(
+                    "{}",
+                    serde_json::json!({"error": "invalid", "message": message})
+                );
+            }
             EXIT_BAD_INPUT
         }
+    }
+}
+
+/// The `--output` of a command (`recover` has none: table).
+fn output_of(command: &Command) -> OutputFormat {
+    match command {
+        Command::Plan(p) => p.output,
+        Command::Simulate(s) => s.placement.output,
+        Command::Forecast(f) => f.placement.output,
+        Command::Commands(c) => c.placement.output,
+        Command::Apply(a) => a.placement.output,
+        Command::Evacuate(e) => e.common.output,
+        Command::Expand(e) => e.common.output,
+        Command::Rebalance(r) => r.common.output,
+        Command::Recover(_) => OutputFormat::Table,
     }
 }
 
@@ -108,13 +130,20 @@ fn run(cli: Cli) -> Result<i32, String> {
         Command::Recover(args) => apply::recover(&args),
         Command::Simulate(sim) => {
             let (model, request, settings) = resolve(&sim.placement)?;
-            match simulate(&model, &request, &settings, sim.placement.seed, sim.count) {
+            // 0 means "until refused", as the C ABI's count 0 does.
+            let count = sim.count.filter(|&c| c > 0);
+            match simulate(&model, &request, &settings, sim.placement.seed, count) {
                 Ok(report) => {
                     match sim.placement.output {
                         OutputFormat::Json => outln!("{}", to_json(&report)),
                         OutputFormat::Table => out!("{}", output::simulation_table(&report)),
                     }
-                    Ok(EXIT_PLACED)
+                    // Not one volume fits: the request is infeasible, whatever the count.
+                    Ok(if report.placed == 0 {
+                        EXIT_INFEASIBLE
+                    } else {
+                        EXIT_PLACED
+                    })
                 }
                 Err(e) => refusal(e, sim.placement.output),
             }

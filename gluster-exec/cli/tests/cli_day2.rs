@@ -198,3 +198,25 @@ fn the_evacuate_table_is_aligned() {
     assert!(columns.len() >= 2, "{text}");
     assert!(columns.windows(2).all(|w| w[0] == w[1]), "{text}");
 }
+
+/// Issue 15 item 16: expanding past the brick limit is infeasible (exit 2), and the limit
+/// is a flag.
+#[test]
+fn expand_past_the_brick_limit_exits_2() {
+    let doc = sample();
+    let volume = doc["clusters"][0]["volumes"][0]["name"].as_str().unwrap();
+    let out = run(&[
+        "expand",
+        "--topology",
+        SAMPLE,
+        "--volume",
+        volume,
+        "--size",
+        "10GiB",
+        "--max-bricks",
+        "3",
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("--max-bricks"), "{err}");
+}
