@@ -179,7 +179,9 @@ pub(crate) fn expand(args: &ExpandArgs) -> Result<i32, String> {
                 OutputFormat::Table => {
                     let mut out = format!(
                         "volume {}: add {} as {} set(s)\n",
-                        plan.volume_name, plan.added_size, plan.added_sets
+                        plan.volume_name,
+                        plan.added_size.human(),
+                        plan.added_sets
                     );
                     for b in &plan.bricks {
                         let _ = writeln!(
@@ -191,7 +193,7 @@ pub(crate) fn expand(args: &ExpandArgs) -> Result<i32, String> {
                             b.zone.0,
                             b.node,
                             b.device,
-                            b.size_bytes
+                            b.size_bytes.human()
                         );
                     }
                     out!("{out}");
@@ -276,8 +278,8 @@ fn grow(
                     let mut out = format!(
                         "volume {}: {} -> {} in place, {} bricks grown\n",
                         plan.volume_name,
-                        plan.old_size,
-                        plan.new_size,
+                        plan.old_size.human(),
+                        plan.new_size.human(),
                         plan.bricks.len()
                     );
                     for b in &plan.bricks {
@@ -286,9 +288,9 @@ fn grow(
                             "{:<32} {:<12} {} -> {} (device gives {})",
                             b.brick.node,
                             b.brick.device,
-                            b.brick.size_bytes,
-                            b.size_bytes,
-                            b.extra_bytes
+                            b.brick.size_bytes.human(),
+                            b.size_bytes.human(),
+                            b.extra_bytes.human()
                         );
                     }
                     out!("{out}");

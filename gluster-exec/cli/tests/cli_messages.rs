@@ -227,3 +227,32 @@ fn top_level_help_describes_the_program() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.starts_with("Plan GlusterFS volumes"), "{text}");
 }
+
+/// Issue 15 item 14: tables print sizes with the largest unit and two decimals, and the
+/// device table is sorted by zone, node, device.
+#[test]
+fn tables_print_readable_sizes_sorted_by_zone() {
+    let out = run(&["simulate", "--size", "100GiB", "--topology", LOAD]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    let rows: Vec<Vec<&str>> = text
+        .lines()
+        .skip_while(|l| !l.starts_with("node "))
+        .skip(1)
+        .map(|l| l.split_whitespace().collect())
+        .collect();
+    assert_eq!(rows.len(), 18, "{text}");
+    assert!(
+        rows.iter().all(|r| r[3] == "1.00" && r[4] == "TiB"),
+        "{text}"
+    );
+    let keys: Vec<(u32, &str, &str)> = rows
+        .iter()
+        .map(|r| (r[2].parse().unwrap(), r[0], r[1]))
+        .collect();
+    let mut sorted = keys.clone();
+    sorted.sort();
+    assert_eq!(keys, sorted, "{text}");
+    let plan = run(&["plan", "--size", "10292MiB"]);
+    let head = String::from_utf8_lossy(&plan.stdout);
+    assert!(head.lines().next().unwrap().contains("10.05 GiB"), "{head}");
+}
