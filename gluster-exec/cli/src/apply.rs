@@ -144,7 +144,7 @@ fn outcome_name(outcome: RunOutcome) -> &'static str {
     match outcome {
         RunOutcome::Completed => "completed",
         RunOutcome::RolledBack => "rolled back",
-        RunOutcome::RollbackFailed => "rollback incomplete (run `gluster-plan recover`)",
+        RunOutcome::RollbackFailed => "rollback incomplete",
     }
 }
 
@@ -193,6 +193,12 @@ pub(crate) fn apply(args: &ApplyArgs) -> Result<i32, String> {
         }
         Err(e) => {
             eprintln!("gluster-plan: apply failed: {e}");
+            if !e.rolled_back_cleanly() {
+                eprintln!(
+                    "gluster-plan: run `gluster-plan recover --journal {}` to finish the rollback",
+                    args.exec.journal.display()
+                );
+            }
             Ok(if e.rolled_back_cleanly() {
                 EXIT_ROLLED_BACK
             } else {
