@@ -130,7 +130,7 @@ pub(crate) struct PlacementArgs {
     /// Zone to favour (repeatable, in order).
     #[arg(long = "preferred-zone", value_name = "ZONE")]
     pub(crate) preferred_zones: Vec<u32>,
-    /// Volume name (default vol_<id>).
+    /// Volume name (default vol_ID).
     #[arg(long)]
     pub(crate) name: Option<String>,
     /// Gluster volume option KEY=VALUE, set after create (repeatable).
@@ -162,7 +162,7 @@ pub(crate) struct SimulateArgs {
 pub(crate) enum BackendArg {
     /// LVM thin pool, XFS and mount per brick.
     Lvm,
-    /// Directories on an XFS filesystem already mounted per device at ROOT/vg_<device-id>.
+    /// Directories on an XFS filesystem already mounted per device at ROOT/vg_DEVICE-ID.
     Directory,
 }
 
@@ -175,7 +175,7 @@ pub(crate) struct CommandsArgs {
     #[arg(long, value_enum, default_value = "lvm")]
     pub(crate) backend: BackendArg,
     /// Root of brick mounts (default /var/lib/heketi/mounts); the directory backend expects
-    /// each device's XFS filesystem mounted at ROOT/vg_<device-id>.
+    /// each device's XFS filesystem mounted at ROOT/vg_DEVICE-ID.
     #[arg(long, value_name = "ROOT")]
     pub(crate) brick_mount_root: Option<String>,
 }
