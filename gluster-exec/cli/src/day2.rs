@@ -86,7 +86,10 @@ fn target(model: &Model, args: &EvacuateArgs) -> Result<EvacuationTarget, String
 pub(crate) fn evacuate(args: &EvacuateArgs) -> Result<i32, String> {
     let (model, settings) = setup(&args.common)?;
     let target = target(&model, args)?;
-    match plan_evacuation(&model, target, &settings, args.common.seed) {
+    let result = super::progress::while_running("planning the evacuation", || {
+        plan_evacuation(&model, target, &settings, args.common.seed)
+    });
+    match result {
         // `allow_degraded` binds strict volumes only; `--no-degraded` binds every volume.
         Ok(plan) if args.common.no_degraded && plan.degraded > 0 => {
             no_degraded_refusal(&plan.steps, args.common.output)
@@ -224,13 +227,15 @@ pub(crate) fn rebalance(args: &RebalanceArgs) -> Result<i32, String> {
     if args.target.is_nan() || args.target < 1.0 {
         return Err(format!("--target {}: must be at least 1.0", args.target));
     }
-    let plan = plan_rebalance(
-        &model,
-        args.target,
-        &settings,
-        args.common.seed,
-        args.max_moves,
-    );
+    let plan = super::progress::while_running("planning the rebalance", || {
+        plan_rebalance(
+            &model,
+            args.target,
+            &settings,
+            args.common.seed,
+            args.max_moves,
+        )
+    });
     match args.common.output {
         OutputFormat::Json => outln!("{}", to_json(&plan)),
         OutputFormat::Table => {

@@ -25,6 +25,7 @@ mod args;
 mod commands;
 mod day2;
 mod output;
+mod progress;
 mod stdout;
 mod topology;
 
@@ -112,7 +113,10 @@ fn run(cli: Cli) -> Result<i32, String> {
         Command::Forecast(f) => {
             let (model, request, settings) = resolve(&f.placement)?;
             let limit = f.limit.unwrap_or(usize::MAX);
-            match forecast(&model, &request, &settings, f.placement.seed, limit) {
+            let result = progress::while_running("forecasting", || {
+                forecast(&model, &request, &settings, f.placement.seed, limit)
+            });
+            match result {
                 Ok(report) => {
                     match f.placement.output {
                         OutputFormat::Json => outln!("{}", to_json(&report)),
@@ -132,7 +136,10 @@ fn run(cli: Cli) -> Result<i32, String> {
             let (model, request, settings) = resolve(&sim.placement)?;
             // 0 means "until refused", as the C ABI's count 0 does.
             let count = sim.count.filter(|&c| c > 0);
-            match simulate(&model, &request, &settings, sim.placement.seed, count) {
+            let result = progress::while_running("simulating", || {
+                simulate(&model, &request, &settings, sim.placement.seed, count)
+            });
+            match result {
                 Ok(report) => {
                     match sim.placement.output {
                         OutputFormat::Json => outln!("{}", to_json(&report)),

@@ -256,3 +256,12 @@ fn tables_print_readable_sizes_sorted_by_zone() {
     let head = String::from_utf8_lossy(&plan.stdout);
     assert!(head.lines().next().unwrap().contains("10.05 GiB"), "{head}");
 }
+
+/// Issue 15 item 15: progress goes to a terminal's stderr only; piped, stderr stays clean
+/// (a terminal cannot be had in a test: the spinner itself is not covered here).
+#[test]
+fn no_progress_output_when_stderr_is_not_a_terminal() {
+    let out = run(&["simulate", "--size", "100GiB", "--output", "json"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(out.stderr.is_empty(), "{}", stderr(&out));
+}
