@@ -218,3 +218,15 @@ fn errors_number_steps_as_progress_does() {
     let err = stderr(&out);
     assert!(err.contains(&format!("step {} (", failed + 1)), "{err}");
 }
+
+/// Issue 15 item 16: `--journal /dev/null` is bad input, not a "rolled back" run.
+#[test]
+fn a_journal_that_keeps_nothing_is_refused() {
+    let out = apply(Path::new("/dev/null"), &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("not a regular file"),
+        "{}",
+        stderr(&out)
+    );
+}
