@@ -195,10 +195,9 @@ impl Model {
             });
         }
         if device.used != ByteSize::ZERO {
-            return Err(ModelError::UsedAboveTotal {
+            return Err(ModelError::DeviceNotEmpty {
                 device: device.id,
                 used: device.used,
-                total: ByteSize::ZERO,
             });
         }
         self.node_devices
@@ -345,9 +344,10 @@ impl Model {
             .get(&volume)
             .ok_or(ModelError::UnknownVolume(volume))?;
         if new_size < v.size {
-            return Err(ModelError::BrickMismatch {
-                brick: growths.first().map_or(BrickId::from_u128(0), |g| g.brick),
-                problem: format!("volume {volume} would shrink from {} to {new_size}", v.size),
+            return Err(ModelError::VolumeShrinks {
+                volume,
+                from: v.size,
+                to: new_size,
             });
         }
         let mut extra: BTreeMap<DeviceId, ByteSize> = BTreeMap::new();

@@ -407,3 +407,26 @@ fn a_zero_device_size_is_refused() {
         "{err}"
     );
 }
+
+/// Issue 16: errors say what happened, not a neighbouring variant (a device added with space
+/// used is not "used above a total of 0"; a shrink is not a mismatch of brick 0).
+#[test]
+fn refusals_use_the_variant_that_names_the_cause() {
+    let mut m = import_heketi_info(INFO).unwrap();
+    let mut device = m.devices().next().unwrap().clone();
+    device.id = DeviceId::derived(&["new-device"]);
+    device.name = "/dev/sdz".into();
+    device.used = ByteSize::gib(1);
+    let err = m.add_device(device).unwrap_err();
+    assert!(
+        matches!(err, ModelError::DeviceNotEmpty { used, .. } if used == ByteSize::gib(1)),
+        "{err:?}"
+    );
+    let v = m.volumes().next().unwrap().clone();
+    let smaller = v.size.saturating_sub(ByteSize::b(1));
+    let err = m.grow_bricks(v.id, &[], smaller).unwrap_err();
+    assert!(
+        matches!(err, ModelError::VolumeShrinks { volume, .. } if volume == v.id),
+        "{err:?}"
+    );
+}
