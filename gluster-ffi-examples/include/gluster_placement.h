@@ -69,10 +69,11 @@ typedef uint32_t gp_result;
 #endif // __cplusplus
 
 // A cluster model: every node, device, volume and brick of one topology, and the volumes
-// committed to it since. Create it with `gp_cluster_new`, release it with `gp_cluster_free`.
+// committed to it since, with the placement index kept in step (built once, when the
+// cluster is created). Create it with `gp_cluster_new`, release it with `gp_cluster_free`.
 //
-// Planning and simulating only read the model, so they may run on one handle from several
-// threads at once; `gp_cluster_commit` takes an internal write lock.
+// One handle may be used from several threads at once: calls on it take turns (an
+// internal lock; a plan takes microseconds). Planning and simulating never change it.
 typedef struct gp_cluster gp_cluster;
 
 // A UTF-8, NUL-terminated string owned by the library (plans, reports, reasons).
@@ -122,10 +123,16 @@ gp_result gp_cluster_free(struct gp_cluster *cluster);
 // Commits a plan made by `gp_plan` to the cluster, so that later plans see its bricks and
 // the space they take. All or nothing: on failure the cluster is unchanged.
 //
-// Errors: `GP_RESULT_MODEL_REFUSED` when the plan no longer fits (its volume or brick ids or
-// name exist already, a device lacks the space, a node or device is gone),
-// `GP_RESULT_INVALID_JSON`, `GP_RESULT_INVALID_PLAN` (JSON but not a plan),
-// `GP_RESULT_INVALID_HANDLE`, `GP_RESULT_INVALID_UTF8`, `GP_RESULT_NULL_ARGUMENT`.
+// The plan is not trusted: every size is derived again (the data brick from the volume
+// size and set count, pool and metadata from the brick size, snapshot factor and device
+// extent), every brick checked against its device (node, names, zone, the `arbiter` tag
+// allowing its role, room), the volume name and brick paths checked to be plain.
+//
+// Errors: `GP_RESULT_INVALID_PLAN` when the plan is not a plan or does not hold (the
+// message names the field, e.g. `bricks[0].pool_bytes`), `GP_RESULT_MODEL_REFUSED` when it
+// no longer fits (its name or ids exist already, a device lacks the space, a node or device
+// is not online), `GP_RESULT_INVALID_JSON`, `GP_RESULT_INVALID_HANDLE`,
+// `GP_RESULT_INVALID_UTF8`, `GP_RESULT_NULL_ARGUMENT`.
 //
 // Ownership: `cluster` stays the caller's; `plan_json` is borrowed for the call only (the
 // caller still frees the `gp_string` it came from).

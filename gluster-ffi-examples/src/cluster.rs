@@ -1,10 +1,11 @@
-//! The cluster handle: a model loaded from a topology document, changed by committed plans.
+//! The cluster handle: one placement engine (a model loaded from a topology document and
+//! its index), changed by committed plans.
 
 use std::ffi::c_char;
-use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{Mutex, MutexGuard};
 
 use gluster_model::{import_any, to_native_json, ByteSize, HeketiLoadOptions, Model};
-use gluster_placement::Plan;
+use gluster_placement::{Engine, PlacementSettings, Plan};
 
 use crate::boundary::{boundary, str_arg, utf8_bytes_arg, Out, Record};
 use crate::error::FfiError;
@@ -13,12 +14,13 @@ use crate::result::gp_result;
 use crate::string::{gp_string, new_string};
 
 /// A cluster model: every node, device, volume and brick of one topology, and the volumes
-/// committed to it since. Create it with `gp_cluster_new`, release it with `gp_cluster_free`.
+/// committed to it since, with the placement index kept in step (built once, when the
+/// cluster is created). Create it with `gp_cluster_new`, release it with `gp_cluster_free`.
 ///
-/// Planning and simulating only read the model, so they may run on one handle from several
-/// threads at once; `gp_cluster_commit` takes an internal write lock.
+/// One handle may be used from several threads at once: calls on it take turns (an
+/// internal lock; a plan takes microseconds). Planning and simulating never change it.
 pub struct gp_cluster {
-    model: RwLock<Model>,
+    engine: Mutex<Engine>,
 }
 
 impl Handle for gp_cluster {
@@ -34,12 +36,19 @@ fn poisoned() -> FfiError {
 }
 
 impl gp_cluster {
-    pub(crate) fn read(&self) -> Result<RwLockReadGuard<'_, Model>, FfiError> {
-        self.model.read().map_err(|_| poisoned())
+    /// The engine, planning with `settings` (re-indexed only when the device reserve
+    /// changes).
+    pub(crate) fn engine_with(
+        &self,
+        settings: &PlacementSettings,
+    ) -> Result<MutexGuard<'_, Engine>, FfiError> {
+        let mut engine = self.engine()?;
+        engine.set_settings(settings);
+        Ok(engine)
     }
 
-    fn write(&self) -> Result<RwLockWriteGuard<'_, Model>, FfiError> {
-        self.model.write().map_err(|_| poisoned())
+    fn engine(&self) -> Result<MutexGuard<'_, Engine>, FfiError> {
+        self.engine.lock().map_err(|_| poisoned())
     }
 }
 
@@ -98,7 +107,7 @@ pub unsafe extern "C" fn gp_cluster_new(
         };
         let model = load(json, size)?;
         out.set(handle::into_handle(gp_cluster {
-            model: RwLock::new(model),
+            engine: Mutex::new(Engine::new(model, PlacementSettings::default())),
         }));
         Ok(())
     })
@@ -125,10 +134,16 @@ pub unsafe extern "C" fn gp_cluster_free(cluster: *mut gp_cluster) -> gp_result 
 /// Commits a plan made by `gp_plan` to the cluster, so that later plans see its bricks and
 /// the space they take. All or nothing: on failure the cluster is unchanged.
 ///
-/// Errors: `GP_RESULT_MODEL_REFUSED` when the plan no longer fits (its volume or brick ids or
-/// name exist already, a device lacks the space, a node or device is gone),
-/// `GP_RESULT_INVALID_JSON`, `GP_RESULT_INVALID_PLAN` (JSON but not a plan),
-/// `GP_RESULT_INVALID_HANDLE`, `GP_RESULT_INVALID_UTF8`, `GP_RESULT_NULL_ARGUMENT`.
+/// The plan is not trusted: every size is derived again (the data brick from the volume
+/// size and set count, pool and metadata from the brick size, snapshot factor and device
+/// extent), every brick checked against its device (node, names, zone, the `arbiter` tag
+/// allowing its role, room), the volume name and brick paths checked to be plain.
+///
+/// Errors: `GP_RESULT_INVALID_PLAN` when the plan is not a plan or does not hold (the
+/// message names the field, e.g. `bricks[0].pool_bytes`), `GP_RESULT_MODEL_REFUSED` when it
+/// no longer fits (its name or ids exist already, a device lacks the space, a node or device
+/// is not online), `GP_RESULT_INVALID_JSON`, `GP_RESULT_INVALID_HANDLE`,
+/// `GP_RESULT_INVALID_UTF8`, `GP_RESULT_NULL_ARGUMENT`.
 ///
 /// Ownership: `cluster` stays the caller's; `plan_json` is borrowed for the call only (the
 /// caller still frees the `gp_string` it came from).
@@ -147,19 +162,28 @@ pub unsafe extern "C" fn gp_cluster_commit(
         let cluster = unsafe { handle::borrow(cluster.cast_const(), "cluster") }?;
         // SAFETY: NUL-terminated by the caller's contract.
         let json = unsafe { str_arg(plan_json, "plan_json") }?;
-        let value: serde_json::Value = serde_json::from_str(json).map_err(|e| {
+        // One pass: a syntax error is "not JSON", anything else "not a plan".
+        let not_json = |e| {
             FfiError::new(
                 gp_result::InvalidJson,
                 format!("plan_json is not JSON: {e}"),
             )
+        };
+        let mut reader = serde_json::Deserializer::from_str(json);
+        let plan: Plan = serde_path_to_error::deserialize(&mut reader).map_err(|e| {
+            if e.inner().is_syntax() || e.inner().is_eof() {
+                not_json(e.into_inner())
+            } else {
+                FfiError::new(gp_result::InvalidPlan, format!("plan_json: {e}"))
+            }
         })?;
-        let plan: Plan = serde_path_to_error::deserialize(value)
-            .map_err(|e| FfiError::new(gp_result::InvalidPlan, format!("plan_json: {e}")))?;
-        let mut model = cluster.write()?;
-        plan.apply(&mut model).map_err(|e| {
+        reader.end().map_err(not_json)?;
+        let mut engine = cluster.engine()?;
+        engine.commit(&plan).map_err(|e| {
+            let error = FfiError::from(e);
             FfiError::new(
-                gp_result::ModelRefused,
-                format!("commit of volume {}: {e}", plan.volume_name),
+                error.code,
+                format!("commit of volume {}: {}", plan.volume_name, error.message),
             )
         })
     })
@@ -185,7 +209,7 @@ pub unsafe extern "C" fn gp_cluster_export_json(
         let out = unsafe { Out::new(out, "out") }?;
         // SAFETY: the caller guarantees no concurrent free.
         let cluster = unsafe { handle::borrow(cluster, "cluster") }?;
-        let json = to_native_json(&*cluster.read()?);
+        let json = to_native_json(cluster.engine()?.model());
         out.set(new_string(json)?);
         Ok(())
     })

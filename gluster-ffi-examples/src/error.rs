@@ -57,6 +57,9 @@ impl From<PlacementError> for FfiError {
                 reasons: infeasible.reasons,
             },
             PlacementError::Model(m) => FfiError::new(gp_result::ModelRefused, m.to_string()),
+            PlacementError::InvalidPlan { .. } => {
+                FfiError::new(gp_result::InvalidPlan, e.to_string())
+            }
             other => FfiError::new(gp_result::Internal, other.to_string()),
         }
     }

@@ -61,8 +61,7 @@ pub unsafe extern "C" fn gp_plan(
         // SAFETY: NUL-terminated by the caller's contract.
         let json = unsafe { str_arg(request_json, "request_json") }?;
         let (request, settings) = parse_request(json)?;
-        let model = cluster.read()?;
-        let plan = gluster_placement::plan_volume(&model, &request, &settings, seed)?;
+        let plan = cluster.engine_with(&settings)?.plan(&request, seed)?;
         out.set(new_string(to_json(&plan, "plan")?)?);
         Ok(())
     })
@@ -99,8 +98,9 @@ pub unsafe extern "C" fn gp_simulate(
         let json = unsafe { str_arg(request_json, "request_json") }?;
         let (request, settings) = parse_request(json)?;
         let count = (count != 0).then_some(count);
-        let model = cluster.read()?;
-        let report = gluster_placement::simulate(&model, &request, &settings, seed, count)?;
+        let report = cluster
+            .engine_with(&settings)?
+            .simulate(&request, seed, count)?;
         out.set(new_string(to_json(&report, "simulation report")?)?);
         Ok(())
     })

@@ -69,6 +69,7 @@ mod model;
 mod shared_str;
 mod size;
 mod sizing;
+mod small_map;
 mod state;
 mod storageclass;
 mod tags;

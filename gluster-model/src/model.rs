@@ -1,11 +1,12 @@
 //! The model: every entity of one or more clusters, kept consistent by its operations.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use crate::entity::{BlockVolume, Brick, Cluster, Device, Node, Volume};
 use crate::error::ModelError;
 use crate::id::{BlockVolumeId, BrickId, ClusterId, DeviceId, NodeId, VolumeId};
 use crate::size::ByteSize;
+use crate::small_map::SmallMap;
 use crate::state::EntityState;
 
 /// Clusters, nodes, devices, volumes, bricks and block volumes, with exact capacity
@@ -24,6 +25,9 @@ pub struct Model {
     pub(crate) block_volumes: BTreeMap<BlockVolumeId, BlockVolume>,
     /// The devices of every node (derived from `devices`; see [`Model::reindex_devices`]).
     pub(crate) node_devices: BTreeMap<NodeId, BTreeSet<DeviceId>>,
+    /// Every volume's cluster and name (derived from `volumes`): a commit checks that a
+    /// name is free without a scan of every volume.
+    pub(crate) volume_names: HashSet<(ClusterId, String)>,
 }
 
 /// New sizes of one brick grown in place (its thin pool and LV extended, its XFS grown).
@@ -128,12 +132,18 @@ impl Model {
             .filter_map(|id| self.devices.get(id))
     }
 
-    /// Rebuilds the per-node device index after `devices` was filled directly (imports).
+    /// Rebuilds the per-node device index and the volume names after `devices` and
+    /// `volumes` were filled directly (imports).
     pub(crate) fn reindex_devices(&mut self) {
         self.node_devices.clear();
         for d in self.devices.values() {
             self.node_devices.entry(d.node).or_default().insert(d.id);
         }
+        self.volume_names = self
+            .volumes
+            .values()
+            .map(|v| (v.cluster, v.name.clone()))
+            .collect();
     }
     /// The bricks on a device, by id.
     pub fn bricks_on(&self, device: DeviceId) -> impl Iterator<Item = &Brick> + '_ {
@@ -277,13 +287,14 @@ impl Model {
         if self.volumes.contains_key(&volume.id) {
             return Err(dup("volume", volume.id));
         }
-        if self
-            .volumes
-            .values()
-            .any(|v| v.cluster == volume.cluster && v.name == volume.name)
-        {
-            return Err(ModelError::DuplicateVolumeName(volume.name));
+        let key = (volume.cluster, volume.name);
+        if self.volume_names.contains(&key) {
+            return Err(ModelError::DuplicateVolumeName(key.1));
         }
+        let volume = Volume {
+            name: key.1,
+            ..volume
+        };
         let by_id = self.check_new_bricks(&volume, &bricks, true)?;
         check_sets(&volume, &by_id)?;
         let usage = self.usage_of(&bricks)?;
@@ -291,6 +302,8 @@ impl Model {
         for b in bricks {
             self.bricks.insert(b.id, b);
         }
+        self.volume_names
+            .insert((volume.cluster, volume.name.clone()));
         self.volumes.insert(volume.id, volume);
         Ok(())
     }
@@ -350,7 +363,7 @@ impl Model {
                 to: new_size,
             });
         }
-        let mut extra: BTreeMap<DeviceId, ByteSize> = BTreeMap::new();
+        let mut extra: SmallMap<DeviceId, ByteSize> = SmallMap::with_capacity(growths.len());
         let mut seen = BTreeSet::new();
         for g in growths {
             let b = self
@@ -378,7 +391,7 @@ impl Model {
             if new < old || g.size < b.size || g.pool_size < b.pool_size {
                 return Err(mismatch(format!("would shrink from {old} to {new}")));
             }
-            let e = extra.entry(b.device).or_default();
+            let e = extra.get_or_insert_with(b.device, ByteSize::default);
             *e = e
                 .checked_add(new.saturating_sub(old))
                 .ok_or(ModelError::Overflow("device usage"))?;
@@ -429,7 +442,7 @@ impl Model {
         let mut by_id = self.check_new_bricks(&replaced, std::slice::from_ref(&new), false)?;
         for id in replaced.brick_ids() {
             if let Some(b) = self.bricks.get(&id) {
-                by_id.entry(id).or_insert(b);
+                by_id.get_or_insert_with(id, || b);
             }
         }
         check_sets(&replaced, &by_id)?;
@@ -469,9 +482,13 @@ impl Model {
         for b in &bricks {
             self.bricks.remove(&b.id);
         }
-        self.volumes
+        let volume = self
+            .volumes
             .remove(&id)
-            .ok_or(ModelError::UnknownVolume(id))
+            .ok_or(ModelError::UnknownVolume(id))?;
+        self.volume_names
+            .remove(&(volume.cluster, volume.name.clone()));
+        Ok(volume)
     }
 
     /// Adds a block volume to its hosting volume, taking its size from the host's free size.
@@ -534,9 +551,10 @@ impl Model {
         volume: &Volume,
         bricks: &'a [Brick],
         require_all: bool,
-    ) -> Result<BTreeMap<BrickId, &'a Brick>, ModelError> {
-        let listed: BTreeSet<BrickId> = volume.brick_ids().collect();
-        let mut by_id = BTreeMap::new();
+    ) -> Result<SmallMap<BrickId, &'a Brick>, ModelError> {
+        let mut listed: Vec<BrickId> = volume.brick_ids().collect();
+        listed.sort_unstable();
+        let mut by_id = SmallMap::with_capacity(listed.len());
         for b in bricks {
             let mismatch = |problem: String| ModelError::BrickMismatch {
                 brick: b.id,
@@ -551,7 +569,7 @@ impl Model {
                     b.volume, volume.id
                 )));
             }
-            if !listed.contains(&b.id) {
+            if listed.binary_search(&b.id).is_err() {
                 return Err(mismatch("is not in any brick set of its volume".into()));
             }
             let device = self
@@ -600,11 +618,11 @@ impl Model {
     }
 
     /// Space per device that `bricks` take.
-    fn usage_of(&self, bricks: &[Brick]) -> Result<BTreeMap<DeviceId, ByteSize>, ModelError> {
-        let mut usage: BTreeMap<DeviceId, ByteSize> = BTreeMap::new();
+    fn usage_of(&self, bricks: &[Brick]) -> Result<SmallMap<DeviceId, ByteSize>, ModelError> {
+        let mut usage = SmallMap::with_capacity(bricks.len());
         for b in bricks {
             let space = b.space().ok_or(ModelError::Overflow("brick space"))?;
-            let entry = usage.entry(b.device).or_default();
+            let entry = usage.get_or_insert_with(b.device, ByteSize::default);
             *entry = entry
                 .checked_add(space)
                 .ok_or(ModelError::Overflow("device usage"))?;
@@ -612,7 +630,7 @@ impl Model {
         Ok(usage)
     }
 
-    fn take_space(&mut self, usage: &BTreeMap<DeviceId, ByteSize>) -> Result<(), ModelError> {
+    fn take_space(&mut self, usage: &SmallMap<DeviceId, ByteSize>) -> Result<(), ModelError> {
         for (id, need) in usage {
             let d = self.devices.get(id).ok_or(ModelError::UnknownDevice(*id))?;
             if d.free() < *need {
@@ -634,7 +652,7 @@ impl Model {
         Ok(())
     }
 
-    fn release_space(&mut self, usage: &BTreeMap<DeviceId, ByteSize>) -> Result<(), ModelError> {
+    fn release_space(&mut self, usage: &SmallMap<DeviceId, ByteSize>) -> Result<(), ModelError> {
         for (id, give) in usage {
             let d = self.devices.get(id).ok_or(ModelError::UnknownDevice(*id))?;
             if d.used < *give {
@@ -651,7 +669,7 @@ impl Model {
 }
 
 /// Checks set sizes, roles and node separation of every set of `volume`.
-fn check_sets(volume: &Volume, bricks: &BTreeMap<BrickId, &Brick>) -> Result<(), ModelError> {
+fn check_sets(volume: &Volume, bricks: &SmallMap<BrickId, &Brick>) -> Result<(), ModelError> {
     volume
         .durability
         .check_brick_count(volume.brick_sets.iter().map(Vec::len).sum())
@@ -660,6 +678,7 @@ fn check_sets(volume: &Volume, bricks: &BTreeMap<BrickId, &Brick>) -> Result<(),
             source,
         })?;
     let want = volume.durability.set_size();
+    let mut nodes: Vec<NodeId> = Vec::with_capacity(want);
     for (set, ids) in volume.brick_sets.iter().enumerate() {
         if ids.len() != want {
             return Err(ModelError::SetSize {
@@ -669,16 +688,17 @@ fn check_sets(volume: &Volume, bricks: &BTreeMap<BrickId, &Brick>) -> Result<(),
                 want,
             });
         }
-        let mut nodes = BTreeSet::new();
+        nodes.clear();
         for (position, id) in ids.iter().enumerate() {
             let b = bricks.get(id).ok_or(ModelError::UnknownBrick(*id))?;
-            if !nodes.insert(b.node) {
+            if nodes.contains(&b.node) {
                 return Err(ModelError::SetOnOneNode {
                     volume: volume.id,
                     set,
                     node: b.node,
                 });
             }
+            nodes.push(b.node);
             let role = volume.durability.role_at(position);
             if b.role != role {
                 return Err(ModelError::BrickRole {

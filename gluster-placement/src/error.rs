@@ -269,6 +269,16 @@ pub enum PlacementError {
     /// The request is valid but no placement exists.
     #[error("{0}")]
     Infeasible(Infeasible),
+    /// A plan given to a commit does not hold: a size that does not follow from the sizing
+    /// rules, a brick on a device that does not take its role, a name or path that is not
+    /// plain.
+    #[error("invalid plan: {field}: {problem}")]
+    InvalidPlan {
+        /// The plan's field, e.g. `bricks[2].pool_bytes`.
+        field: String,
+        /// What does not hold.
+        problem: String,
+    },
     /// The model refused the plan.
     #[error(transparent)]
     Model(#[from] ModelError),

@@ -80,7 +80,16 @@ pub fn forecast(
     seed: u64,
     limit: usize,
 ) -> Result<Forecast, PlacementError> {
-    let mut planner = Planner::new(model, settings);
+    run(Planner::new(model, settings), request, seed, limit)
+}
+
+/// The forecast on a planner of its own (a fresh index or an engine's snapshot).
+pub(crate) fn run(
+    mut planner: Planner,
+    request: &VolumeRequest,
+    seed: u64,
+    limit: usize,
+) -> Result<Forecast, PlacementError> {
     let free_before = free_total(&planner);
     let mut request = request.clone();
     let base = request.name.clone();

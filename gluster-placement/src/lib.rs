@@ -87,6 +87,7 @@ pub mod block;
 mod choose;
 pub mod day2;
 mod diagnose;
+mod engine;
 mod error;
 mod filter;
 pub mod forecast;
@@ -99,8 +100,10 @@ mod request_spec;
 mod seq;
 mod simulate;
 mod sizing;
+mod verify;
 
 pub use block::{plan_block_volume, BlockHost, BlockPlan, BlockRequest};
+pub use engine::Engine;
 pub use error::{Infeasible, InvalidField, PlacementError, Reason, Uncounted};
 pub use forecast::{forecast, Forecast, StrandCause, Stranded};
 pub use plan::{Plan, PlanNote, PlannedBrick};

@@ -1,11 +1,11 @@
 //! The planner: an index built once over a model snapshot, plans made against it, and
 //! commits that keep it in step.
 
-use std::collections::BTreeSet;
+use rustc_hash::FxHashSet as HashSet;
 
 use gluster_model::{
     Brick, BrickId, BrickRole, ByteSize, ClusterId, DeviceId, Model, ModelError, NodeId,
-    SnapshotFactor, SnapshotSettings, VolumeId, ZoneChecking,
+    SnapshotFactor, SnapshotSettings, Volume, VolumeId, ZoneChecking,
 };
 
 use crate::choose::{Scratch, SetChooser};
@@ -61,7 +61,9 @@ pub struct Planner {
     undo: Vec<(DevIx, u64)>,
     /// Volume and brick ids of the snapshot and of committed plans: new ids skip them, so a
     /// seed used twice on one snapshot cannot give a plan whose ids collide.
-    taken_ids: BTreeSet<u128>,
+    /// (Low 64 bits of each id: a clash of two ids there only makes a new id skip one more
+    /// value, and halves what every id check reads.)
+    taken_ids: HashSet<u64>,
     /// The devices of the sets being placed, set by set (reused between plans).
     chosen: Vec<DevIx>,
     /// Buffers of the set choice (reused between plans).
@@ -70,6 +72,8 @@ pub struct Planner {
     candidates: Vec<ClusterIx>,
     /// The chosen devices with their nodes and ids, gathered before a plan is built.
     gathered: Vec<(DevIx, NodeIx, DeviceId, NodeId)>,
+    /// Space per device of the plan being committed (reused between commits).
+    usage: Vec<(DevIx, u64)>,
 }
 
 impl std::fmt::Debug for Planner {
@@ -94,10 +98,11 @@ impl Planner {
             scratch: Scratch::default(),
             candidates: Vec::new(),
             gathered: Vec::new(),
+            usage: Vec::new(),
             taken_ids: model
                 .volumes()
-                .map(|v| v.id.as_u128())
-                .chain(model.bricks().map(|b| b.id.as_u128()))
+                .map(|v| v.id.as_u128() as u64)
+                .chain(model.bricks().map(|b| b.id.as_u128() as u64))
                 .collect(),
         }
     }
@@ -105,6 +110,69 @@ impl Planner {
     /// The settings the planner was built with.
     pub fn settings(&self) -> &PlacementSettings {
         &self.settings
+    }
+
+    /// Plans with `settings` from now on (the device reserve must be the index's).
+    pub(crate) fn set_settings(&mut self, settings: PlacementSettings) {
+        debug_assert_eq!(
+            settings.device_reserve_per_mille,
+            self.index.reserve_per_mille
+        );
+        self.settings = settings;
+    }
+
+    /// A copy of the index and the taken names and ids, with buffers of its own.
+    pub(crate) fn snapshot(&self) -> Planner {
+        Planner {
+            index: self.index.clone(),
+            settings: self.settings.clone(),
+            undo: Vec::new(),
+            chosen: Vec::new(),
+            scratch: Scratch::default(),
+            candidates: Vec::new(),
+            gathered: Vec::new(),
+            usage: Vec::new(),
+            taken_ids: self.taken_ids.clone(),
+        }
+    }
+
+    /// Records a verified plan whose space per device is `usage` (each device once).
+    pub(crate) fn record(&mut self, plan: &Plan, usage: &[(DevIx, u64)]) {
+        for &(dx, need) in usage {
+            let used = self.index.devs[dx.ix()].used.saturating_add(need);
+            self.index.set_used(dx, used);
+        }
+        if let Some(c) = self.index.cluster_by_id.get(&plan.cluster) {
+            self.index.clusters[c.ix()]
+                .names
+                .insert(plan.volume_name.clone());
+        }
+        self.taken_ids.insert(plan.volume_id.as_u128() as u64);
+        self.taken_ids
+            .extend(plan.bricks.iter().map(|b| b.id.as_u128() as u64));
+    }
+
+    /// Forgets a deleted volume's name and its and its bricks' ids (their devices' space is
+    /// synchronized by the caller).
+    pub(crate) fn forget(&mut self, volume: &Volume, bricks: impl IntoIterator<Item = BrickId>) {
+        if let Some(c) = self.index.cluster_by_id.get(&volume.cluster) {
+            self.index.clusters[c.ix()].names.remove(&volume.name);
+        }
+        self.taken_ids.remove(&(volume.id.as_u128() as u64));
+        self.free_ids(bricks);
+    }
+
+    /// Marks brick ids as taken.
+    pub(crate) fn take_ids(&mut self, ids: impl IntoIterator<Item = BrickId>) {
+        self.taken_ids
+            .extend(ids.into_iter().map(|b| b.as_u128() as u64));
+    }
+
+    /// Marks brick ids as free again.
+    pub(crate) fn free_ids(&mut self, ids: impl IntoIterator<Item = BrickId>) {
+        for id in ids {
+            self.taken_ids.remove(&(id.as_u128() as u64));
+        }
     }
 
     /// Answers every device query with a plain scan of the zone instead of the ordered index.
@@ -327,7 +395,7 @@ impl Planner {
         let mut ids = SplitMix64::new(seed ^ ID_SEQUENCE);
         let mut next_id = || loop {
             let id = ids.next_id();
-            if !self.taken_ids.contains(&id) {
+            if !self.taken_ids.contains(&(id as u64)) {
                 break id;
             }
         };
@@ -433,10 +501,25 @@ impl Planner {
     /// Records a plan in the index (its bricks take their space; its name is taken). All or
     /// nothing: a plan that would over-book a device or names an unknown one is refused.
     pub fn commit(&mut self, plan: &Plan) -> Result<(), PlacementError> {
-        let cluster = (0..self.index.clusters.len())
-            .find(|&c| self.index.clusters[c].id == plan.cluster)
-            .ok_or(ModelError::UnknownCluster(plan.cluster))?;
-        let mut usage: Vec<(DevIx, u64)> = Vec::with_capacity(plan.bricks.len());
+        let cluster = self
+            .index
+            .cluster_by_id
+            .get(&plan.cluster)
+            .ok_or(ModelError::UnknownCluster(plan.cluster))?
+            .ix();
+        let mut usage = std::mem::take(&mut self.usage);
+        usage.clear();
+        let result = self.commit_with(cluster, plan, &mut usage);
+        self.usage = usage;
+        result
+    }
+
+    fn commit_with(
+        &mut self,
+        cluster: usize,
+        plan: &Plan,
+        usage: &mut Vec<(DevIx, u64)>,
+    ) -> Result<(), PlacementError> {
         for b in &plan.bricks {
             let dx = *self
                 .index
@@ -456,7 +539,7 @@ impl Planner {
                 None => usage.push((dx, space)),
             }
         }
-        for &(dx, need) in &usage {
+        for &(dx, need) in usage.iter() {
             let dev = &self.index.devs[dx.ix()];
             let free = dev.total.saturating_sub(dev.used);
             if need > free {
@@ -468,24 +551,25 @@ impl Planner {
                 .into());
             }
         }
-        for (dx, need) in usage {
+        for &(dx, need) in usage.iter() {
             let used = self.index.devs[dx.ix()].used + need;
             self.index.set_used(dx, used);
         }
         self.index.clusters[cluster]
             .names
             .insert(plan.volume_name.clone());
-        self.taken_ids.insert(plan.volume_id.as_u128());
+        self.taken_ids.insert(plan.volume_id.as_u128() as u64);
         self.taken_ids
-            .extend(plan.bricks.iter().map(|b| b.id.as_u128()));
+            .extend(plan.bricks.iter().map(|b| b.id.as_u128() as u64));
         Ok(())
     }
 
     /// Every device with its current use, in the model's device order.
     pub fn device_usage(&self) -> Vec<DeviceUsage> {
-        self.index
-            .devs
-            .iter()
+        let mut devs: Vec<&crate::index::Dev> =
+            self.index.devs.iter().filter(|d| !d.removed).collect();
+        devs.sort_by_key(|d| d.id);
+        devs.into_iter()
             .map(|d| DeviceUsage {
                 node: self.index.nodes[d.node.ix()].manage.to_string(),
                 device: d.name.to_string(),

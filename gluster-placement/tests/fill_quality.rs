@@ -207,3 +207,90 @@ fn mixed_sizes_with_coarse_bricks_fill_evenly() {
         u.max
     );
 }
+
+/// A deterministic stream of numbers for the churn (SplitMix64).
+struct Stream(u64);
+
+impl Stream {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+/// Quality after churn, through the long-lived engine: on 1,000 devices, random creates and
+/// deletes of mixed sizes and layouts (kept near half full), then 1 GiB replica-3 volumes
+/// until the first refusal: at least 99 % of the raw capacity is used, as on a fresh
+/// cluster. Release builds run the full case (100,000 operations on 1 TiB devices); debug
+/// builds 10,000 operations on 256 GiB devices unless `GP_CHURN_OPS` says otherwise.
+#[test]
+fn churn_then_fill_uses_the_capacity() {
+    let full = !cfg!(debug_assertions);
+    let ops: u64 = std::env::var("GP_CHURN_OPS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(if full { 100_000 } else { 10_000 });
+    let device = if full {
+        ByteSize::tib(1)
+    } else {
+        ByteSize::gib(256)
+    };
+    let model = uniform(10, 10, 10, device);
+    let raw_total = 1000 * device.bytes();
+    let mut engine = gluster_placement::Engine::new(model, PlacementSettings::default());
+    let layouts = [
+        (Durability::replicate(3).unwrap(), ZoneChecking::Strict),
+        (Durability::replicate(2).unwrap(), ZoneChecking::Prefer),
+        (Durability::Arbiter, ZoneChecking::Strict),
+        (Durability::disperse(4, 2).unwrap(), ZoneChecking::Prefer),
+    ];
+    let sizes_gib = [1, 2, 5, 10, 20, 50, 100];
+    let mut rng = Stream(7);
+    let mut live: Vec<(VolumeId, u64)> = Vec::new();
+    let (mut used, mut created, mut deleted) = (0u64, 0u64, 0u64);
+    for op in 0..ops {
+        let fill = used as f64 / raw_total as f64;
+        let create = rng.below(100) < if fill < 0.5 { 70 } else { 30 };
+        if create || live.is_empty() {
+            let (durability, zones) = layouts[rng.below(4) as usize];
+            let gib = sizes_gib[rng.below(sizes_gib.len() as u64) as usize];
+            // Data bricks of `gib` whatever the layout.
+            let req = request(gib * durability.data_share() as u64, durability, zones);
+            let plan = engine.plan(&req, op).expect("room at half fill");
+            let space: u64 = plan.bricks.iter().map(|b| b.space().unwrap().bytes()).sum();
+            engine.commit(&plan).unwrap();
+            live.push((plan.volume_id, space));
+            used += space;
+            created += 1;
+        } else {
+            let (id, space) = live.swap_remove(rng.below(live.len() as u64) as usize);
+            engine.delete_volume(id).unwrap();
+            used -= space;
+            deleted += 1;
+        }
+    }
+    let churned = used as f64 / raw_total as f64;
+    let one = request(1, Durability::replicate(3).unwrap(), ZoneChecking::Strict);
+    let mut filled = 0u64;
+    while let Ok(plan) = engine.plan(&one, ops + filled) {
+        engine.commit(&plan).unwrap();
+        filled += 1;
+    }
+    let raw_used: u64 = engine.model().devices().map(|d| d.used.bytes()).sum();
+    let raw = raw_used as f64 / raw_total as f64;
+    eprintln!(
+        "churn: {ops} operations ({created} creates, {deleted} deletes) on 1000 x {device} \
+         left {:.2} % used; then {filled} 1 GiB volumes: raw use {:.4}",
+        churned * 100.0,
+        raw
+    );
+    assert!(engine.model().check().is_empty());
+    assert!(raw >= 0.99, "raw use {raw:.4} after churn");
+}

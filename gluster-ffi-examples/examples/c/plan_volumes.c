@@ -4,7 +4,10 @@
  * Loads a Heketi topology load file (argv[1]) with a default device size, plans a replica-3
  * volume and an arbiter volume, commits both to the cluster, prints the plans, then makes
  * requests that must fail (no device matches a tag rule; an unknown request field) and
- * prints why. Exits 0 when everything behaved as expected, 1 otherwise.
+ * prints why. Then times the two calls a provisioning service makes, on a generated cluster of
+ * 10 zones x 100 nodes x 10 devices: gp_plan alone (request parsing, planning, plan JSON) and
+ * gp_plan + gp_cluster_commit per volume (GP_TIMING_ITERATIONS calls each, default 2000).
+ * Exits 0 when everything behaved as expected, 1 otherwise.
  *
  * Output lines start with a keyword so that tests can check them:
  *   VERSION <version>
@@ -13,15 +16,19 @@
  *   FAILED <name> <result code name>
  *   MESSAGE <line of the error message>     (one per line of the message)
  *   REASONS <json array of reasons>
+ *   TIMING <what> <nanoseconds> ns per call (<devices> devices)
  *
  * Build (see run-examples.sh):
  *   gcc -I include examples/c/plan_volumes.c target/debug/libgluster_placement_ffi.a \
  *       -lpthread -ldl -lm -o plan_volumes
  */
 
+#define _POSIX_C_SOURCE 199309L
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "gluster_placement.h"
 
@@ -128,6 +135,100 @@ static int expect_failure(gp_cluster *cluster, const char *name, const char *req
     return 1;
 }
 
+/* Appends formatted text to a growing buffer; returns 0 when out of memory. */
+static int append(char **buf, size_t *len, size_t *cap, const char *text) {
+    size_t n = strlen(text);
+    if (*len + n + 1 > *cap) {
+        size_t grown_cap = (*cap + n + 1) * 2;
+        char *grown = realloc(*buf, grown_cap);
+        if (grown == NULL) {
+            return 0;
+        }
+        *buf = grown;
+        *cap = grown_cap;
+    }
+    memcpy(*buf + *len, text, n + 1);
+    *len += n;
+    return 1;
+}
+
+/* A Heketi load file of `zones` x `nodes` x `devices`; the caller frees it. */
+static char *generated_topology(int zones, int nodes, int devices, size_t *len) {
+    char *buf = NULL;
+    size_t cap = 0;
+    char part[160];
+    *len = 0;
+    int ok = append(&buf, len, &cap, "{\"clusters\":[{\"nodes\":[");
+    for (int z = 1; z <= zones && ok; z++) {
+        for (int n = 0; n < nodes && ok; n++) {
+            snprintf(part, sizeof part,
+                     "%s{\"node\":{\"hostnames\":{\"manage\":[\"z%d-n%d\"],"
+                     "\"storage\":[\"10.%d.%d.%d\"]},\"zone\":%d},\"devices\":[",
+                     (z == 1 && n == 0) ? "" : ",", z, n, z, n / 250, n % 250, z);
+            ok = append(&buf, len, &cap, part);
+            for (int d = 0; d < devices && ok; d++) {
+                snprintf(part, sizeof part, "%s\"/dev/vd%d\"", d == 0 ? "" : ",", d);
+                ok = append(&buf, len, &cap, part);
+            }
+            ok = ok && append(&buf, len, &cap, "]}");
+        }
+    }
+    ok = ok && append(&buf, len, &cap, "]}]}");
+    if (!ok) {
+        free(buf);
+        return NULL;
+    }
+    return buf;
+}
+
+static double now_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+/* Times gp_plan, then gp_plan + gp_cluster_commit, on 10 zones x 100 nodes x 10 devices. */
+static int time_calls(long iterations) {
+    size_t len = 0;
+    char *topology = generated_topology(10, 100, 10, &len);
+    if (topology == NULL) {
+        return 0;
+    }
+    gp_cluster *cluster = NULL;
+    gp_result rc = gp_cluster_new((const unsigned char *)topology, len, "4TiB", &cluster);
+    free(topology);
+    if (rc != GP_RESULT_OK) {
+        print_last_error("timing topology", rc);
+        return 0;
+    }
+    const char *request = "{\"size\":\"10GiB\",\"volumetype\":\"replicate:3\"}";
+    int ok = 1;
+    double start = now_ns();
+    for (long i = 0; i < iterations && ok; i++) {
+        gp_string *plan = NULL;
+        rc = gp_plan(cluster, request, (uint64_t)i, &plan);
+        ok = rc == GP_RESULT_OK;
+        gp_string_free(plan);
+    }
+    double plan_ns = (now_ns() - start) / (double)iterations;
+    start = now_ns();
+    for (long i = 0; i < iterations && ok; i++) {
+        gp_string *plan = NULL;
+        rc = gp_plan(cluster, request, (uint64_t)i, &plan);
+        ok = rc == GP_RESULT_OK && gp_cluster_commit(cluster, gp_string_ptr(plan)) == GP_RESULT_OK;
+        gp_string_free(plan);
+    }
+    double commit_ns = (now_ns() - start) / (double)iterations;
+    if (!ok) {
+        print_last_error("timing", gp_last_error_code());
+    } else {
+        printf("TIMING gp_plan %.0f ns per call (10000 devices)\n", plan_ns);
+        printf("TIMING gp_plan+gp_cluster_commit %.0f ns per call (10000 devices)\n", commit_ns);
+    }
+    gp_cluster_free(cluster);
+    return ok;
+}
+
 int main(int argc, char **argv) {
     if (argc != 2) {
         fprintf(stderr, "usage: %s HEKETI_TOPOLOGY.json\n", argv[0]);
@@ -172,6 +273,12 @@ int main(int argc, char **argv) {
     if (rc != GP_RESULT_OK) {
         print_last_error("free", rc);
         ok = 0;
+    }
+
+    const char *iterations = getenv("GP_TIMING_ITERATIONS");
+    long n = iterations != NULL ? strtol(iterations, NULL, 10) : 2000;
+    if (n > 0) {
+        ok &= time_calls(n);
     }
     printf("%s\n", ok ? "OK" : "NOT OK");
     return ok ? 0 : 1;

@@ -231,6 +231,9 @@ pub fn plan_expand(
         }
         Err(PlacementError::Model(e)) => return Err(e.into()),
         Err(PlacementError::InvalidRequest(m)) => return Err(ExpandError::Invalid(m.to_string())),
+        Err(e @ PlacementError::InvalidPlan { .. }) => {
+            return Err(ExpandError::Invalid(e.to_string()))
+        }
     };
     let first_set = vol.brick_sets.len();
     let bricks = plan

@@ -10,9 +10,14 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use crate::ordered::OrderedSet;
 
+mod build;
+mod canon;
+mod update;
+
+use build::Interner;
+
 use gluster_model::{
-    ArbiterTag, ByteSize, ClusterId, DeviceId, Model, NodeId, SharedStr, Tags, Zone,
-    DEFAULT_EXTENT_SIZE,
+    ArbiterTag, ByteSize, ClusterId, DeviceId, NodeId, SharedStr, Tags, Zone, DEFAULT_EXTENT_SIZE,
 };
 
 macro_rules! dense {
@@ -98,6 +103,7 @@ pub(crate) struct Probe {
 /// A device. Laid out so that what a plan copies out of it (id, name, node, zone, extent)
 /// fills the first cache line and records never straddle lines: on large clusters each
 /// planned brick then misses one line here, not two.
+#[derive(Clone)]
 #[repr(C, align(64))]
 pub(crate) struct Dev {
     pub(crate) id: DeviceId,
@@ -116,6 +122,9 @@ pub(crate) struct Dev {
     pub(crate) device_online: bool,
     /// The device and its node are online.
     pub(crate) online: bool,
+    /// The device was removed from the model: its slot stays (dense indices are stable),
+    /// empty, offline and in no order.
+    pub(crate) removed: bool,
     pub(crate) tags: Tags,
 }
 
@@ -165,6 +174,7 @@ impl Dev {
 }
 
 /// A node; what a plan copies out of it (id and names) fills the first cache line.
+#[derive(Clone)]
 #[repr(C, align(64))]
 pub(crate) struct NodeRec {
     pub(crate) id: NodeId,
@@ -176,6 +186,7 @@ pub(crate) struct NodeRec {
     pub(crate) devices: Vec<DevIx>,
 }
 
+#[derive(Clone)]
 pub(crate) struct ZoneRec {
     pub(crate) zone: Zone,
     pub(crate) nodes: Vec<NodeIx>,
@@ -253,6 +264,7 @@ impl ZoneRec {
     }
 }
 
+#[derive(Clone)]
 pub(crate) struct ClusterRec {
     pub(crate) id: ClusterId,
     pub(crate) file: bool,
@@ -266,12 +278,20 @@ pub(crate) struct ClusterRec {
 
 /// The index. Queries are two binary searches per zone; an update moves at most a chunk of
 /// a zone order plus, on a split or merge, its chunk list (see `ordered.rs`).
+#[derive(Clone)]
 pub(crate) struct Index {
     pub(crate) devs: Vec<Dev>,
     pub(crate) nodes: Vec<NodeRec>,
     pub(crate) zones: Vec<ZoneRec>,
     pub(crate) clusters: Vec<ClusterRec>,
     pub(crate) dev_by_id: HashMap<DeviceId, DevIx>,
+    pub(crate) node_by_id: HashMap<NodeId, NodeIx>,
+    pub(crate) cluster_by_id: HashMap<ClusterId, ClusterIx>,
+    zone_by: HashMap<(ClusterIx, Zone), ZoneIx>,
+    /// Per mille of every device kept free (what `cap` is derived with).
+    pub(crate) reserve_per_mille: u32,
+    /// The shared names, for devices and nodes added later.
+    names: Interner,
     /// Per device, what queries read (kept in step with `devs` by `set_used`).
     pub(crate) probes: Vec<Probe>,
     /// Answer queries by scanning every device of the zone (the reference oracle).
@@ -281,162 +301,7 @@ pub(crate) struct Index {
 /// Most devices [`Index::refine_after`] looks at per query (bounds its cost on large zones).
 const REFINE_CAP: usize = 32;
 
-/// A stable 64-bit label from a device id (splitmix64 finalizer over both halves).
-fn label_of(id: DeviceId) -> u64 {
-    let v = id.as_u128();
-    let mut z = (v as u64) ^ ((v >> 64) as u64).rotate_left(29);
-    z = z.wrapping_add(0x9e37_79b9_7f4a_7c15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
-}
-
-/// Names shared by value: every `/dev/sdb` of the index is one allocation, and a node's
-/// manage and storage names are one when equal. Plans copy names into every brick; a
-/// shared name's reference count stays in cache where a name per device or node would miss
-/// it on large clusters.
-#[derive(Default)]
-struct Interner(HashSet<SharedStr>);
-
-impl Interner {
-    fn get(&mut self, name: &str) -> SharedStr {
-        if let Some(shared) = self.0.get(name) {
-            return shared.clone();
-        }
-        let shared = SharedStr::from(name);
-        self.0.insert(shared.clone());
-        shared
-    }
-}
-
-/// What a device of `total` bytes may fill to with `reserve_per_mille` kept free.
-pub(crate) fn fill_cap(total: u64, reserve_per_mille: u32) -> u64 {
-    let keep = u128::from(total) * u128::from(reserve_per_mille.min(1000));
-    total - (keep.div_ceil(1000) as u64)
-}
-
 impl Index {
-    /// Builds the index of every cluster of `model`.
-    pub(crate) fn build(model: &Model, reserve_per_mille: u32) -> Index {
-        let mut index = Index {
-            devs: Vec::with_capacity(model.devices().len()),
-            nodes: Vec::with_capacity(model.nodes().len()),
-            zones: Vec::new(),
-            clusters: Vec::new(),
-            dev_by_id: HashMap::with_capacity_and_hasher(model.devices().len(), Default::default()),
-            probes: Vec::with_capacity(model.devices().len()),
-            scan: false,
-        };
-        let mut cluster_ix: HashMap<ClusterId, ClusterIx> = HashMap::default();
-        for c in model.clusters() {
-            cluster_ix.insert(c.id, ClusterIx(index.clusters.len() as u32));
-            index.clusters.push(ClusterRec {
-                id: c.id,
-                file: c.file,
-                zones: Vec::new(),
-                all_zones: Arc::from([]),
-                nodes: Vec::new(),
-                names: HashSet::default(),
-            });
-        }
-        for v in model.volumes() {
-            if let Some(c) = cluster_ix.get(&v.cluster) {
-                index.clusters[c.ix()].names.insert(v.name.clone());
-            }
-        }
-        let mut names = Interner::default();
-        let mut zone_ix: HashMap<(ClusterIx, Zone), ZoneIx> = HashMap::default();
-        let mut node_ix: HashMap<NodeId, NodeIx> =
-            HashMap::with_capacity_and_hasher(model.nodes().len(), Default::default());
-        for n in model.nodes() {
-            let Some(&c) = cluster_ix.get(&n.cluster) else {
-                continue;
-            };
-            let z = *zone_ix.entry((c, n.zone)).or_insert_with(|| {
-                index.zones.push(ZoneRec {
-                    zone: n.zone,
-                    nodes: Vec::new(),
-                    sets: Default::default(),
-                    uniform: true,
-                    first_size: None,
-                    min_rank: [u64::MAX; 3],
-                });
-                ZoneIx(index.zones.len() as u32 - 1)
-            });
-            let nx = NodeIx(index.nodes.len() as u32);
-            node_ix.insert(n.id, nx);
-            index.zones[z.ix()].nodes.push(nx);
-            index.clusters[c.ix()].nodes.push(nx);
-            index.nodes.push(NodeRec {
-                id: n.id,
-                manage: names.get(&n.manage_hostname),
-                storage: names.get(&n.storage_hostname),
-                zone: z,
-                online: n.state.is_online(),
-                tags: n.tags.clone(),
-                devices: Vec::new(),
-            });
-        }
-        for ((c, _), z) in &zone_ix {
-            index.clusters[c.ix()].zones.push(*z);
-        }
-        for c in &mut index.clusters {
-            let zones = &index.zones;
-            c.zones.sort_by_key(|z| zones[z.ix()].zone);
-            c.all_zones = Arc::from(c.zones.as_slice());
-        }
-        for d in model.devices() {
-            let Some(&nx) = node_ix.get(&d.node) else {
-                continue;
-            };
-            let node = &index.nodes[nx.ix()];
-            let dx = DevIx(index.devs.len() as u32);
-            let dev = Dev {
-                id: d.id,
-                name: names.get(&d.name),
-                node: nx,
-                zone: node.zone,
-                total: d.total.bytes(),
-                used: d.used.bytes(),
-                cap: fill_cap(d.total.bytes(), reserve_per_mille),
-                extent: d.extent_size,
-                label: label_of(d.id),
-                arbiter: ArbiterTag::of(&node.tags, &d.tags),
-                device_online: d.state.is_online(),
-                online: d.state.is_online() && node.online,
-                tags: d.tags.clone(),
-            };
-            let zone = &mut index.zones[node.zone.ix()];
-            let size = (dev.total, dev.extent);
-            if *zone.first_size.get_or_insert(size) != size {
-                zone.uniform = false;
-            }
-            index.dev_by_id.insert(d.id, dx);
-            index.nodes[nx.ix()].devices.push(dx);
-            index.probes.push(dev.probe());
-            index.devs.push(dev);
-        }
-        // The ordered sets are built from sorted runs at the end: inserting devices one by
-        // one into random places was a tenth of loading a 10,000-device file.
-        let mut runs: Vec<[Vec<Entry>; 3]> = vec![Default::default(); index.zones.len()];
-        for (i, dev) in index.devs.iter().enumerate() {
-            let entry = dev.entry(DevIx(i as u32));
-            for class in [Class::Data, Class::ArbRequired, Class::ArbSupported] {
-                if dev.in_class(class) {
-                    runs[dev.zone.ix()][class as usize].push(entry);
-                }
-            }
-        }
-        for (zone, zone_runs) in index.zones.iter_mut().zip(runs) {
-            for (set, mut run) in zone.sets.iter_mut().zip(zone_runs) {
-                run.sort_unstable();
-                *set = OrderedSet::from_sorted(run);
-            }
-            zone.refresh_min_rank();
-        }
-        index
-    }
-
     fn insert(&mut self, dx: DevIx) {
         let dev = &self.devs[dx.ix()];
         let entry = dev.entry(dx);
@@ -453,8 +318,10 @@ impl Index {
         let dev = &self.devs[dx.ix()];
         let entry = dev.entry(dx);
         let zone = &mut self.zones[dev.zone.ix()];
-        for set in &mut zone.sets {
-            set.remove(&entry);
+        for class in [Class::Data, Class::ArbRequired, Class::ArbSupported] {
+            if dev.in_class(class) {
+                zone.sets[class as usize].remove(&entry);
+            }
         }
         zone.refresh_min_rank();
     }
@@ -605,20 +472,5 @@ mod tests {
         assert_eq!(std::mem::offset_of!(Dev, extent) + 8, 56);
         assert_eq!(std::mem::align_of::<NodeRec>(), 64);
         assert!(std::mem::offset_of!(NodeRec, storage) + std::mem::size_of::<SharedStr>() <= 64);
-    }
-
-    #[test]
-    fn reserve_caps_the_fill() {
-        assert_eq!(fill_cap(1000, 0), 1000);
-        assert_eq!(fill_cap(1000, 100), 900);
-        assert_eq!(fill_cap(1001, 100), 900);
-        assert_eq!(fill_cap(u64::MAX, 1), u64::MAX - u64::MAX.div_ceil(1000));
-    }
-
-    #[test]
-    fn labels_are_stable() {
-        let a = label_of(DeviceId::from_u128(1));
-        assert_eq!(a, label_of(DeviceId::from_u128(1)));
-        assert_ne!(a, label_of(DeviceId::from_u128(2)));
     }
 }

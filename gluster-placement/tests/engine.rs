@@ -1,0 +1,334 @@
+//! The long-lived engine after arbitrary interleavings of commits, deletes, expansions,
+//! brick replacements, state changes and device changes: after every step its index equals
+//! one rebuilt from its model, the model is consistent, a refused change changes nothing, and
+//! its plans equal those of a fresh planner and of the reference scan (the oracles).
+
+mod common;
+
+use common::*;
+use gluster_model::*;
+use gluster_placement::day2::{
+    plan_evacuation, plan_expand, Day2Settings, EvacuationTarget, ExpandBy,
+};
+use gluster_placement::{
+    plan_volume, Engine, PlacementError, PlacementSettings, Planner, VolumeRequest,
+};
+use proptest::prelude::*;
+
+fn settings() -> PlacementSettings {
+    PlacementSettings {
+        min_brick_size: ByteSize::mib(256),
+        max_brick_size: ByteSize::gib(8),
+        max_bricks_per_volume: 12,
+        ..PlacementSettings::default()
+    }
+}
+
+#[derive(Debug, Clone)]
+enum Op {
+    Create(VolumeRequest, u64),
+    Delete(usize),
+    Expand(usize, u64),
+    Evacuate(usize, u64),
+    NodeState(usize, EntityState),
+    DeviceState(usize, EntityState),
+    AddDevice(usize, u64),
+    RemoveDevice(usize),
+    /// A committed-looking plan with one field corrupted (must be refused).
+    Corrupt(VolumeRequest, u64, u8),
+}
+
+fn state() -> impl Strategy<Value = EntityState> {
+    prop_oneof![
+        3 => Just(EntityState::Online),
+        2 => Just(EntityState::Offline),
+        1 => Just(EntityState::Failed),
+    ]
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        6 => (request(1..=30), any::<u64>()).prop_map(|(r, s)| Op::Create(r, s)),
+        3 => any::<usize>().prop_map(Op::Delete),
+        1 => (any::<usize>(), any::<u64>()).prop_map(|(v, s)| Op::Expand(v, s)),
+        1 => (any::<usize>(), any::<u64>()).prop_map(|(d, s)| Op::Evacuate(d, s)),
+        1 => (any::<usize>(), state()).prop_map(|(n, s)| Op::NodeState(n, s)),
+        1 => (any::<usize>(), state()).prop_map(|(d, s)| Op::DeviceState(d, s)),
+        1 => (any::<usize>(), 1u64..=4).prop_map(|(n, t)| Op::AddDevice(n, t)),
+        1 => any::<usize>().prop_map(Op::RemoveDevice),
+        1 => (request(1..=30), any::<u64>(), any::<u8>()).prop_map(|(r, s, k)| Op::Corrupt(r, s, k)),
+    ]
+}
+
+fn nth<T: Copy>(items: impl ExactSizeIterator<Item = T>, k: usize) -> Option<T> {
+    let n = items.len();
+    let mut items = items;
+    (n > 0).then(|| items.nth(k % n)).flatten()
+}
+
+/// Runs one step; `Err` when the engine refused it.
+fn step(engine: &mut Engine, op: &Op, added: &mut u32) -> Result<(), String> {
+    let day2 = Day2Settings {
+        placement: settings(),
+        ..Day2Settings::default()
+    };
+    let e = |e: PlacementError| e.to_string();
+    match op {
+        Op::Create(request, seed) => {
+            let plan = engine.plan(request, *seed).map_err(e)?;
+            engine.commit(&plan).map_err(e)
+        }
+        Op::Delete(k) => {
+            let id = nth(engine.model().volumes().map(|v| v.id), *k).ok_or("no volume")?;
+            engine.delete_volume(id).map(|_| ()).map_err(e)
+        }
+        Op::Expand(k, seed) => {
+            let id = nth(engine.model().volumes().map(|v| v.id), *k).ok_or("no volume")?;
+            let plan = plan_expand(engine.model(), id, ExpandBy::Sets(1), &day2, *seed)
+                .map_err(|e| e.to_string())?;
+            engine.commit_expand(&plan).map_err(e)
+        }
+        Op::Evacuate(k, seed) => {
+            let id = nth(engine.model().devices().map(|d| d.id), *k).ok_or("no device")?;
+            let plan = plan_evacuation(engine.model(), EvacuationTarget::Device(id), &day2, *seed)
+                .map_err(|e| e.to_string())?;
+            engine.commit_replace_steps(&plan.steps).map_err(e)
+        }
+        Op::NodeState(k, s) => {
+            let id = nth(engine.model().nodes().map(|n| n.id), *k).ok_or("no node")?;
+            engine.set_node_state(id, *s).map_err(e)
+        }
+        Op::DeviceState(k, s) => {
+            let id = nth(engine.model().devices().map(|d| d.id), *k).ok_or("no device")?;
+            engine.set_device_state(id, *s).map_err(e)
+        }
+        Op::AddDevice(k, tib) => {
+            let node = nth(engine.model().nodes().map(|n| n.id), *k).ok_or("no node")?;
+            *added += 1;
+            engine
+                .add_device(Device {
+                    id: DeviceId::derived(&["added", &added.to_string()]),
+                    node,
+                    name: format!("/dev/added{added}"),
+                    total: ByteSize::tib(*tib),
+                    used: ByteSize::ZERO,
+                    extent_size: DEFAULT_EXTENT_SIZE,
+                    tags: Tags::new(),
+                    state: EntityState::Online,
+                })
+                .map_err(e)
+        }
+        Op::RemoveDevice(k) => {
+            let id = nth(engine.model().devices().map(|d| d.id), *k).ok_or("no device")?;
+            engine.remove_device(id).map(|_| ()).map_err(e)
+        }
+        Op::Corrupt(request, seed, kind) => {
+            let mut plan = engine.plan(request, *seed).map_err(e)?;
+            let at = usize::from(*kind) % plan.bricks.len();
+            let b = &mut plan.bricks[at];
+            match kind % 5 {
+                0 => b.pool_bytes = ByteSize::b(1),
+                1 => b.size_bytes = ByteSize::b(b.size_bytes.bytes() + 1024),
+                2 => b.path = format!("/mnt/$(reboot){}", b.path),
+                3 => plan.volume_name = "vol;rm -rf /".into(),
+                _ => plan.data_brick_bytes = ByteSize::tib(1024),
+            }
+            match engine.commit(&plan) {
+                Ok(()) => panic!("a corrupted plan was committed: {plan:?}"),
+                Err(err) => Err(err.to_string()),
+            }
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(config(96))]
+
+    #[test]
+    fn every_interleaving_keeps_the_index_exact(
+        world in prop_oneof![small_world(), arbiter_world()],
+        ops in prop::collection::vec(op(), 1..=24),
+        probe in request(1..=30),
+        seed in any::<u64>(),
+    ) {
+        let settings = settings();
+        let mut engine = Engine::new(build(&world), settings.clone());
+        let mut added = 0;
+        for op in &ops {
+            let before = engine.model().clone();
+            let result = step(&mut engine, op, &mut added);
+            if result.is_err() && !matches!(op, Op::Evacuate(..)) {
+                // Refused: nothing changed (an evacuation keeps the steps before a refusal).
+                prop_assert_eq!(engine.model(), &before, "refused {:?} changed the model", op);
+            }
+            if let Err(d) = engine.check_index() {
+                return Err(TestCaseError::fail(format!("after {op:?}: {d}")));
+            }
+            let problems = engine.model().check();
+            prop_assert!(problems.is_empty(), "after {:?}: {:?}", op, problems);
+            // The oracles: a planner built from the model now, and the reference scan.
+            let fresh = plan_volume(engine.model(), &probe, &settings, seed);
+            let mut scan = Planner::new(engine.model(), &settings);
+            scan.use_reference_scan(true);
+            let by_scan = scan.plan(&probe, seed);
+            let kept = engine.plan(&probe, seed);
+            prop_assert_eq!(&kept, &fresh, "after {:?}", op);
+            prop_assert_eq!(&kept, &by_scan, "after {:?}", op);
+        }
+    }
+}
+
+/// Issue 15 item 5: a commit re-derives sizes and refuses what does not hold.
+#[test]
+fn commit_refuses_forged_plans() {
+    let mut world = vec![];
+    for zone in 1..=3 {
+        for _ in 0..2 {
+            world.push(NodeSpec {
+                zone,
+                state: EntityState::Online,
+                tags: Tags::new(),
+                devices: vec![
+                    DeviceSpec {
+                        total: ByteSize::tib(1),
+                        used_pct: 0,
+                        state: EntityState::Online,
+                        tags: Tags::new(),
+                    },
+                    DeviceSpec {
+                        total: ByteSize::tib(1),
+                        used_pct: 0,
+                        state: EntityState::Online,
+                        tags: tags(&[("arbiter", "required")]),
+                    },
+                ],
+            });
+        }
+    }
+    let mut engine = Engine::new(build(&world), PlacementSettings::default());
+    let request = VolumeRequest::new(ByteSize::gib(1000), Durability::replicate(3).unwrap());
+    let good = engine.plan(&request, 1).unwrap();
+    let before = engine.model().clone();
+    let arbiter_device = engine
+        .model()
+        .devices()
+        .find(|d| d.tags.get("arbiter").map(String::as_str) == Some("required"))
+        .unwrap()
+        .clone();
+    let arbiter_node = engine.model().node(arbiter_device.node).unwrap().clone();
+    let forgeries: Vec<(&str, Box<dyn Fn(&mut gluster_placement::Plan)>)> = vec![
+        (
+            "pool_bytes",
+            Box::new(|p| p.bricks[0].pool_bytes = ByteSize::b(1)),
+        ),
+        (
+            "size_bytes",
+            Box::new(|p| {
+                for b in &mut p.bricks {
+                    b.size_bytes = ByteSize::tib(1024);
+                }
+            }),
+        ),
+        (
+            "data_brick_bytes",
+            Box::new(|p| p.data_brick_bytes = ByteSize::tib(1024)),
+        ),
+        (
+            "free",
+            Box::new(|p| {
+                // A 1 PB brick, consistent in itself, on a 1 TiB device.
+                p.size_bytes = ByteSize::tib(1024);
+                p.data_brick_bytes = ByteSize::tib(1024);
+                for b in &mut p.bricks {
+                    b.size_bytes = ByteSize::tib(1024);
+                    let s = BrickSpace::for_brick(
+                        b.size_bytes,
+                        SnapshotFactor::ONE,
+                        DEFAULT_EXTENT_SIZE,
+                    )
+                    .unwrap();
+                    (b.pool_bytes, b.metadata_bytes) = (s.pool, s.metadata);
+                }
+            }),
+        ),
+        (
+            "role",
+            Box::new(move |p| {
+                let b = &mut p.bricks[0];
+                b.device_id = arbiter_device.id;
+                b.device = arbiter_device.name.as_str().into();
+                b.node_id = arbiter_node.id;
+                b.node = arbiter_node.manage_hostname.as_str().into();
+                b.storage_host = arbiter_node.storage_hostname.as_str().into();
+                b.zone = arbiter_node.zone;
+                b.path = Brick::heketi_path("/var/lib/heketi/mounts", b.device_id, b.id);
+            }),
+        ),
+        (
+            "volume_name",
+            Box::new(|p| p.volume_name = "x; rm -rf /".into()),
+        ),
+        ("volume_name", Box::new(|p| p.volume_name = "$(id)".into())),
+        (
+            "path",
+            Box::new(|p| p.bricks[1].path = "/tmp/`id`/x".into()),
+        ),
+        (
+            "path",
+            Box::new(|p| {
+                p.bricks[1].path = format!(
+                    "/a/../b{}",
+                    Brick::heketi_path("", p.bricks[1].device_id, p.bricks[1].id)
+                )
+            }),
+        ),
+        (
+            "node",
+            Box::new(|p| p.bricks[2].storage_host = "evil.example;reboot".into()),
+        ),
+        ("set", Box::new(|p| p.bricks.swap(0, 1))),
+        (
+            "options",
+            Box::new(|p| p.options.push(("a b".into(), "x".into()))),
+        ),
+    ];
+    for (field, forge) in forgeries {
+        let mut plan = good.clone();
+        forge(&mut plan);
+        let err = engine.commit(&plan).expect_err(field);
+        assert!(err.to_string().contains(field), "{field}: {err}");
+        assert_eq!(engine.model(), &before, "{field}: refused but changed");
+        engine.check_index().unwrap();
+    }
+    engine.commit(&good).unwrap();
+    // Committed once: the same plan again is refused (name and ids taken).
+    let err = engine.commit(&good).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            PlacementError::Model(ModelError::DuplicateVolumeName(_))
+        ),
+        "{err}"
+    );
+    assert!(engine.model().check().is_empty());
+}
+
+/// What-if questions run on a snapshot: the engine is unchanged.
+#[test]
+fn simulate_and_forecast_leave_the_engine_alone() {
+    let model = uniform(3, 2, 2, ByteSize::tib(1));
+    let mut engine = Engine::new(model.clone(), settings());
+    let request = VolumeRequest::new(ByteSize::gib(10), Durability::replicate(3).unwrap());
+    let plan = engine.plan(&request, 3).unwrap();
+    engine.commit(&plan).unwrap();
+    let after_commit = engine.model().clone();
+    let report = engine.simulate(&request, 9, None).unwrap();
+    assert!(report.placed > 10, "{report:?}");
+    let forecast = engine.forecast(&request, 9, usize::MAX).unwrap();
+    assert_eq!(forecast.fits, report.placed);
+    assert_eq!(engine.model(), &after_commit);
+    engine.check_index().unwrap();
+    // The snapshot's simulation equals one over a fresh copy of the model.
+    let fresh = gluster_placement::simulate(&after_commit, &request, &settings(), 9, None).unwrap();
+    assert_eq!(report, fresh);
+}
