@@ -356,8 +356,11 @@ pub fn plan_sequence(data: &[u8]) {
                     "refusal without reasons for {request:?}"
                 );
             }
-            Err(PlacementError::InvalidRequest(msg)) => {
-                assert!(!msg.is_empty(), "invalid request without a message");
+            Err(PlacementError::InvalidRequest(invalid)) => {
+                assert!(
+                    !invalid.field.is_empty() && !invalid.reason.is_empty(),
+                    "invalid request without a field or reason"
+                );
             }
             Err(e) => panic!("unexpected error {e:?} for {request:?}"),
         }

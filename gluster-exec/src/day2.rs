@@ -96,12 +96,11 @@ async fn wait_healed(
         } else {
             let pending: u64 = heal.bricks.iter().filter_map(|b| b.pending).sum();
             let down = heal.bricks.iter().filter(|b| !b.connected).count();
-            return Err(ExecError::Timeout {
+            return Err(ExecError::HealTimeout {
                 host: volume.host.clone(),
-                command: format!(
-                    "waiting for volume {} to heal ({pending} entries pending, {down} bricks down)",
-                    volume.name
-                ),
+                volume: volume.name.clone(),
+                pending,
+                down,
                 seconds: wait.poll.as_secs() * wait.attempts as u64,
             });
         }

@@ -51,6 +51,20 @@ pub enum ExecError {
         /// The timeout that expired.
         seconds: u64,
     },
+    /// A volume did not heal within the wait (entries pending or bricks down at the end).
+    #[error("{host}: volume {volume} did not heal in {seconds} s ({pending} entries pending, {down} bricks down)")]
+    HealTimeout {
+        /// Host whose glusterd was asked.
+        host: String,
+        /// The volume.
+        volume: String,
+        /// Entries still to heal at the last look.
+        pending: u64,
+        /// Bricks not connected at the last look.
+        down: usize,
+        /// How long it waited.
+        seconds: u64,
+    },
     /// A resource the operation needs does not exist (device, volume, brick).
     #[error("{host}: {what} not found")]
     NotFound {
@@ -90,7 +104,9 @@ impl ExecError {
     pub fn is_transient(&self) -> bool {
         matches!(
             self,
-            ExecError::Unreachable { .. } | ExecError::Timeout { .. }
+            ExecError::Unreachable { .. }
+                | ExecError::Timeout { .. }
+                | ExecError::HealTimeout { .. }
         )
     }
 }

@@ -4,70 +4,39 @@
 //! also keep names from being read as options (a leading `-`), from escaping a directory
 //! (`..`), from changing meaning in Gluster's `host:/path` syntax (`:`) and from reaching a
 //! remote shell unquoted. A name that fails is [`ExecError::InvalidRequest`]: nothing runs.
+//! The rules of names and paths are the family's one set, gluster-model's validated types
+//! ([`gluster_model::VolumeName`], [`gluster_model::HostName`], ...); this module applies
+//! them to every field of a request, with the exec-only rules (ssh users, kubernetes names).
 
 use crate::error::ExecError;
 use crate::ops::*;
 
-/// Longest volume or block volume name accepted.
-pub const MAX_NAME_LEN: usize = 128;
-/// Longest path accepted.
-pub const MAX_PATH_LEN: usize = 1024;
-/// Words the gluster CLI reserves and refuses as volume names.
-const RESERVED_NAMES: [&str; 5] = ["all", "help", "volume", "peer", "pool"];
+use gluster_model::{
+    BrickPath, DevicePath, HostName, InvalidValue, OptionKey, OptionValue, VolumeName,
+};
+pub use gluster_model::{MAX_NAME_LEN, MAX_PATH_LEN};
 
 fn invalid(what: &str, value: &str, why: &str) -> ExecError {
     let shown: String = value.chars().take(80).collect();
     ExecError::InvalidRequest(format!("{what} {shown:?} {why}"))
 }
 
+fn refused(e: InvalidValue) -> ExecError {
+    ExecError::InvalidRequest(e.to_string())
+}
+
 fn only(value: &str, allowed: impl Fn(u8) -> bool) -> bool {
     value.bytes().all(allowed)
 }
 
-/// A Gluster volume name: `[A-Za-z0-9_-]`, not starting with `-`, not reserved.
+/// A Gluster volume name: the family's one rule ([`gluster_model::VolumeName`]).
 pub fn volume_name(name: &str) -> Result<(), ExecError> {
-    if name.is_empty() || name.len() > MAX_NAME_LEN {
-        return Err(invalid("volume name", name, "must be 1 to 128 characters"));
-    }
-    if !only(name, |b| {
-        b.is_ascii_alphanumeric() || b == b'_' || b == b'-'
-    }) {
-        return Err(invalid(
-            "volume name",
-            name,
-            "may hold only A-Z a-z 0-9 _ -",
-        ));
-    }
-    if name.starts_with('-') {
-        return Err(invalid("volume name", name, "must not start with -"));
-    }
-    if RESERVED_NAMES.contains(&name.to_ascii_lowercase().as_str()) {
-        return Err(invalid("volume name", name, "is reserved by gluster"));
-    }
-    Ok(())
+    VolumeName::check(name).map_err(refused)
 }
 
-/// A hostname or IPv4 address: dot-separated labels of `[A-Za-z0-9-]` not starting or
-/// ending with `-` (IPv6 literals are not accepted: they clash with `host:/path`).
+/// A hostname or IPv4 address ([`gluster_model::HostName`]).
 pub fn hostname(host: &str) -> Result<(), ExecError> {
-    if host.is_empty() || host.len() > 253 {
-        return Err(invalid("hostname", host, "must be 1 to 253 characters"));
-    }
-    for label in host.split('.') {
-        let ok = !label.is_empty()
-            && label.len() <= 63
-            && only(label, |b| b.is_ascii_alphanumeric() || b == b'-')
-            && !label.starts_with('-')
-            && !label.ends_with('-');
-        if !ok {
-            return Err(invalid(
-                "hostname",
-                host,
-                "must be dot-separated labels of A-Z a-z 0-9 - (not at a label's ends)",
-            ));
-        }
-    }
-    Ok(())
+    HostName::check(host).map_err(refused)
 }
 
 /// A login name for ssh: `[a-z_][a-z0-9_-]*`.
@@ -107,86 +76,25 @@ pub fn kube_name(name: &str) -> Result<(), ExecError> {
     }
 }
 
-fn path_segment_ok(seg: &str, extra: &[u8]) -> bool {
-    !seg.is_empty()
-        && seg != "."
-        && seg != ".."
-        && !seg.starts_with('-')
-        && only(seg, |b| {
-            b.is_ascii_alphanumeric() || b"_.+@-".contains(&b) || extra.contains(&b)
-        })
-}
-
-/// An absolute path without `.`/`..`, empty or hidden-option segments, and of
-/// `[A-Za-z0-9_.+@-]` only (no `:`, which would break `host:/path`).
+/// An absolute path by the rule of brick paths ([`gluster_model::BrickPath`]), named
+/// `what` in the error.
 pub fn abs_path(what: &str, path: &str) -> Result<(), ExecError> {
-    if path.len() > MAX_PATH_LEN {
-        return Err(invalid(what, path, "is too long"));
-    }
-    let Some(rest) = path.strip_prefix('/') else {
-        return Err(invalid(what, path, "must be an absolute path"));
-    };
-    if rest.is_empty() || !rest.split('/').all(|s| path_segment_ok(s, b"")) {
-        return Err(invalid(
-            what,
-            path,
-            "must be /-separated segments of A-Z a-z 0-9 _ . + @ - (no ., .., //, leading -)",
-        ));
-    }
-    Ok(())
+    BrickPath::check(path).map_err(|e| invalid(what, path, e.rule))
 }
 
-/// A block device path under `/dev/` (`:` allowed, as in `/dev/disk/by-path/...`).
+/// A block device path under `/dev/` ([`gluster_model::DevicePath`]).
 pub fn device_path(path: &str) -> Result<(), ExecError> {
-    let ok = path.len() <= MAX_PATH_LEN
-        && path
-            .strip_prefix("/dev/")
-            .is_some_and(|rest| rest.split('/').all(|s| path_segment_ok(s, b":")));
-    if ok {
-        Ok(())
-    } else {
-        Err(invalid(
-            "device",
-            path,
-            "must be a path under /dev/ of A-Z a-z 0-9 _ . + @ : -",
-        ))
-    }
+    DevicePath::check(path).map_err(refused)
 }
 
-/// A volume option key: `[A-Za-z0-9_.-]`, starting with a letter or digit.
+/// A volume option key ([`gluster_model::OptionKey`]).
 pub fn option_key(key: &str) -> Result<(), ExecError> {
-    let ok = !key.is_empty()
-        && key.len() <= 256
-        && key.as_bytes()[0].is_ascii_alphanumeric()
-        && only(key, |b| b.is_ascii_alphanumeric() || b"_.-".contains(&b));
-    if ok {
-        Ok(())
-    } else {
-        Err(invalid(
-            "option key",
-            key,
-            "must match [A-Za-z0-9][A-Za-z0-9_.-]*",
-        ))
-    }
+    OptionKey::check(key).map_err(refused)
 }
 
-/// A volume option value: `[A-Za-z0-9_.,:/*@=+%-]`, not starting with `-`.
+/// A volume option value ([`gluster_model::OptionValue`]).
 pub fn option_value(value: &str) -> Result<(), ExecError> {
-    let ok = !value.is_empty()
-        && value.len() <= 1024
-        && !value.starts_with('-')
-        && only(value, |b| {
-            b.is_ascii_alphanumeric() || b"_.,:/*@=+%-".contains(&b)
-        });
-    if ok {
-        Ok(())
-    } else {
-        Err(invalid(
-            "option value",
-            value,
-            "must be A-Z a-z 0-9 _ . , : / * @ = + % - and not start with -",
-        ))
-    }
+    OptionValue::check(value).map_err(refused)
 }
 
 /// Every key and value of an option list.

@@ -1,7 +1,7 @@
 //! The request JSON: the fields of `gluster-plan plan`, turned into a `VolumeRequest` and
 //! `PlacementSettings`. Safe code only.
 
-use gluster_placement::{PlacementSettings, RequestSpec, VolumeRequest};
+use gluster_placement::{PlacementError, PlacementSettings, RequestSpec, VolumeRequest};
 
 use crate::error::FfiError;
 use crate::result::gp_result;
@@ -34,11 +34,9 @@ pub(crate) fn parse_request(json: &str) -> Result<(VolumeRequest, PlacementSetti
             invalid(format!("request field {path}: {inner}"))
         }
     })?;
-    spec.resolve().map_err(|e| {
-        invalid(format!(
-            "request field {}",
-            e.to_string().trim_start_matches("invalid request: ")
-        ))
+    spec.resolve().map_err(|e| match e {
+        PlacementError::InvalidRequest(field) => invalid(format!("request field {field}")),
+        other => invalid(format!("request: {other}")),
     })
 }
 

@@ -201,6 +201,17 @@ impl Durability {
         Durability::disperse(data, redundancy)
     }
 
+    /// The layout if it keeps Gluster's rules (the variants' fields are public, so a value
+    /// built by hand, e.g. `Replicate { replica: 0 }`, is checked here); every entry point
+    /// of the engine calls it.
+    pub fn validate(self) -> Result<Self, DurabilityError> {
+        match self {
+            Durability::None | Durability::Arbiter => Ok(self),
+            Durability::Replicate { replica } => Durability::replicate(replica),
+            Durability::Disperse { data, redundancy } => Durability::disperse(data, redundancy),
+        }
+    }
+
     /// Bricks in one set (the group size Gluster forms from consecutive bricks).
     pub fn set_size(self) -> usize {
         match self {
@@ -235,7 +246,7 @@ impl Durability {
         match self {
             Durability::None => 0,
             // Client quorum (auto) keeps writing with a majority.
-            Durability::Replicate { replica } => (usize::from(replica) - 1) / 2,
+            Durability::Replicate { replica } => usize::from(replica).saturating_sub(1) / 2,
             Durability::Arbiter => 1,
             Durability::Disperse { redundancy, .. } => usize::from(redundancy),
         }

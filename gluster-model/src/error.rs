@@ -151,6 +151,25 @@ pub enum ModelError {
         /// What still depends on it.
         reason: String,
     },
+    /// A device given to `add_device` already has space taken (space is taken by committing
+    /// bricks).
+    #[error("device {device} is added with {used} used: a new device starts empty")]
+    DeviceNotEmpty {
+        /// Device.
+        device: DeviceId,
+        /// The space it claims used.
+        used: ByteSize,
+    },
+    /// A volume would get smaller (bricks and volumes only grow).
+    #[error("volume {volume} would shrink from {from} to {to}")]
+    VolumeShrinks {
+        /// Volume.
+        volume: VolumeId,
+        /// Its size now.
+        from: ByteSize,
+        /// The size asked for.
+        to: ByteSize,
+    },
     /// A device's size is inconsistent (used above total).
     #[error("device {device}: used {used} exceeds total {total}")]
     UsedAboveTotal {

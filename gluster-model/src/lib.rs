@@ -75,6 +75,7 @@ mod small_map;
 mod state;
 mod storageclass;
 mod tags;
+mod valid;
 
 pub use check::Inconsistency;
 pub use durability::{
@@ -103,4 +104,9 @@ pub use state::{EntityState, StateTransitionError};
 pub use storageclass::{parse_volumetype, HeketiOptions, StorageClassError, ZoneChecking};
 pub use tags::{
     effective_tag, merged_tags, ArbiterTag, TagOp, TagRule, TagRuleError, Tags, ARBITER_TAG,
+};
+pub use valid::{
+    check_options, check_tags, BlockVolumeName, BrickPath, DevicePath, HostName, InvalidValue,
+    MountRoot, OptionKey, OptionValue, TagKey, TagValue, ValueKind, VolumeName, MAX_NAME_LEN,
+    MAX_PATH_LEN,
 };

@@ -205,10 +205,9 @@ impl Model {
             });
         }
         if device.used != ByteSize::ZERO {
-            return Err(ModelError::UsedAboveTotal {
+            return Err(ModelError::DeviceNotEmpty {
                 device: device.id,
                 used: device.used,
-                total: ByteSize::ZERO,
             });
         }
         self.node_devices
@@ -397,9 +396,10 @@ impl Model {
             .get(&volume)
             .ok_or(ModelError::UnknownVolume(volume))?;
         if new_size < v.size {
-            return Err(ModelError::BrickMismatch {
-                brick: growths.first().map_or(BrickId::from_u128(0), |g| g.brick),
-                problem: format!("volume {volume} would shrink from {} to {new_size}", v.size),
+            return Err(ModelError::VolumeShrinks {
+                volume,
+                from: v.size,
+                to: new_size,
             });
         }
         let mut extra: SmallMap<DeviceId, ByteSize> = SmallMap::with_capacity(growths.len());

@@ -324,3 +324,109 @@ fn nodes_sharing_an_address_are_refused_in_every_format() {
         "{err:?}"
     );
 }
+
+fn refused(result: Result<Model, ImportError>) -> String {
+    result.map(|_| ()).unwrap_err().to_string()
+}
+
+/// Issue 15 item 7 (and the zone 0 and `arbiter: requird` of item 16): names and paths are
+/// checked at load by the family's one rule set, naming the JSON path.
+#[test]
+fn names_and_paths_are_checked_at_load_with_their_json_path() {
+    let opts = HeketiLoadOptions::with_default_size(ByteSize::tib(1));
+    let load = |edit: &dyn Fn(&mut serde_json::Value)| {
+        let mut doc = load_json();
+        edit(&mut doc);
+        refused(import_heketi_load(&doc.to_string(), &opts))
+    };
+    let node = "clusters[0].nodes[0].node";
+    let err = load(&|d| {
+        d["clusters"][0]["nodes"][0]["node"]["hostnames"]["manage"][0] = "a;reboot".into()
+    });
+    assert!(
+        err.contains(&format!("{node}.hostnames.manage")) && err.contains("hostname"),
+        "{err}"
+    );
+    let err = load(&|d| d["clusters"][0]["nodes"][0]["node"]["zone"] = 0.into());
+    assert!(
+        err.contains(&format!("{node}.zone")) && err.contains("zone 0"),
+        "{err}"
+    );
+    let err = load(&|d| d["clusters"][0]["nodes"][0]["devices"][0] = "/dev/../etc/passwd".into());
+    assert!(
+        err.contains("clusters[0].nodes[0].devices[0].name"),
+        "{err}"
+    );
+    let err = load(&|d| {
+        d["clusters"][0]["nodes"][0]["devices"][0] =
+            serde_json::json!({"name": "/dev/sdb", "tags": {"arbiter": "requird"}})
+    });
+    assert!(
+        err.contains("devices[0].tags.arbiter") && err.contains("requird"),
+        "{err}"
+    );
+    let err =
+        load(&|d| d["clusters"][0]["nodes"][0]["node"]["tags"] = serde_json::json!({"a b": "x"}));
+    assert!(
+        err.contains(&format!("{node}.tags")) && err.contains("tag key"),
+        "{err}"
+    );
+
+    let info = |edit: &dyn Fn(&mut serde_json::Value)| {
+        let mut doc = info_json();
+        edit(&mut doc);
+        refused(import_heketi_info(&doc.to_string()))
+    };
+    let err = info(&|d| d["clusters"][0]["volumes"][0]["name"] = "-x".into());
+    assert!(
+        err.contains("clusters[0].volumes[0].name") && err.contains("must not start with -"),
+        "{err}"
+    );
+    let err = info(&|d| d["clusters"][0]["volumes"][0]["bricks"][0]["path"] = "/a/../b".into());
+    assert!(err.contains("bricks[0].path"), "{err}");
+
+    let m = import_heketi_info(INFO).unwrap();
+    let mut native: serde_json::Value = serde_json::from_str(&to_native_json(&m)).unwrap();
+    native["volumes"][0]["name"] = "all".into();
+    let err = refused(from_native_json(&native.to_string()));
+    assert!(
+        err.contains("volumes[0].name") && err.contains("reserved"),
+        "{err}"
+    );
+}
+
+/// Issue 15 item 9: a device size of zero (`--device-size 0`, the C ABI's `"0"`) is refused.
+#[test]
+fn a_zero_device_size_is_refused() {
+    let err = refused(import_heketi_load(
+        LOAD,
+        &HeketiLoadOptions::with_default_size(ByteSize::ZERO),
+    ));
+    assert!(
+        err.contains("clusters[0].nodes[0].devices[0].size") && err.contains("size 0"),
+        "{err}"
+    );
+}
+
+/// Issue 16: errors say what happened, not a neighbouring variant (a device added with space
+/// used is not "used above a total of 0"; a shrink is not a mismatch of brick 0).
+#[test]
+fn refusals_use_the_variant_that_names_the_cause() {
+    let mut m = import_heketi_info(INFO).unwrap();
+    let mut device = m.devices().next().unwrap().clone();
+    device.id = DeviceId::derived(&["new-device"]);
+    device.name = "/dev/sdz".into();
+    device.used = ByteSize::gib(1);
+    let err = m.add_device(device).unwrap_err();
+    assert!(
+        matches!(err, ModelError::DeviceNotEmpty { used, .. } if used == ByteSize::gib(1)),
+        "{err:?}"
+    );
+    let v = m.volumes().next().unwrap().clone();
+    let smaller = v.size.saturating_sub(ByteSize::b(1));
+    let err = m.grow_bricks(v.id, &[], smaller).unwrap_err();
+    assert!(
+        matches!(err, ModelError::VolumeShrinks { volume, .. } if volume == v.id),
+        "{err:?}"
+    );
+}

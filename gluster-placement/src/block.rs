@@ -141,15 +141,19 @@ pub fn plan_block_volume(
     seed: u64,
 ) -> Result<BlockPlan, PlacementError> {
     if request.size == ByteSize::ZERO {
-        return Err(PlacementError::InvalidRequest(
-            "size: must be greater than zero".into(),
-        ));
+        return Err(PlacementError::invalid("size", "must be greater than zero"));
     }
     if request.ha == 0 {
-        return Err(PlacementError::InvalidRequest(
-            "ha: must be at least 1".into(),
-        ));
+        return Err(PlacementError::invalid("ha", "must be at least 1"));
     }
+    if let Some(name) = &request.name {
+        gluster_model::BlockVolumeName::check(name)
+            .map_err(|e| crate::InvalidField::rule("name", e))?;
+    }
+    request
+        .hosting_durability
+        .validate()
+        .map_err(|e| PlacementError::invalid("hosting_durability", e))?;
     let mut ids = crate::seq::SplitMix64::new(seed);
     let id = loop {
         let id = BlockVolumeId::from_u128(ids.next_id());
@@ -203,7 +207,7 @@ pub fn plan_block_volume(
     let needed = request
         .size
         .mul_ratio_ceil(1000, 1000 - BLOCK_RESERVE_PER_MILLE)
-        .ok_or_else(|| PlacementError::InvalidRequest("size: too large".into()))?;
+        .ok_or_else(|| PlacementError::invalid("size", "too large"))?;
     let size = request.hosting_size.max(needed);
     let mut hosting = VolumeRequest::new(size, request.hosting_durability);
     hosting.options = vec![("group".into(), "gluster-block".into())];

@@ -225,13 +225,47 @@ impl fmt::Display for Infeasible {
     }
 }
 
+/// A request or settings field that was refused: which field, why, and the rule it broke
+/// when a validated type refused it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {reason}")]
+pub struct InvalidField {
+    /// The field, as the request's JSON names it (`name`, `options[2]`, `settings.max_bricks_per_volume`).
+    pub field: String,
+    /// Why it was refused.
+    pub reason: String,
+    /// The rule of a validated type that refused it.
+    #[source]
+    pub rule: Option<gluster_model::InvalidValue>,
+}
+
+impl InvalidField {
+    /// A refused field.
+    pub fn new(field: impl Into<String>, reason: impl fmt::Display) -> Self {
+        InvalidField {
+            field: field.into(),
+            reason: reason.to_string(),
+            rule: None,
+        }
+    }
+
+    /// A field a validated type refused.
+    pub fn rule(field: impl Into<String>, rule: gluster_model::InvalidValue) -> Self {
+        InvalidField {
+            field: field.into(),
+            reason: rule.to_string(),
+            rule: Some(rule),
+        }
+    }
+}
+
 /// Errors of the placement engine.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum PlacementError {
-    /// The request itself is invalid (a field named in the message).
+    /// The request itself is invalid: the field, why, and the rule.
     #[error("invalid request: {0}")]
-    InvalidRequest(String),
+    InvalidRequest(#[from] InvalidField),
     /// The request is valid but no placement exists.
     #[error("{0}")]
     Infeasible(Infeasible),
@@ -251,6 +285,11 @@ pub enum PlacementError {
 }
 
 impl PlacementError {
+    /// An invalid request: `field` refused because `reason`.
+    pub fn invalid(field: impl Into<String>, reason: impl fmt::Display) -> Self {
+        PlacementError::InvalidRequest(InvalidField::new(field, reason))
+    }
+
     /// The reasons, when infeasible.
     pub fn reasons(&self) -> &[Reason] {
         match self {

@@ -9,88 +9,13 @@ use crate::error::PlacementError;
 use crate::index::{ClusterIx, DevIx, Index, ZoneIx};
 use crate::request::{PlacementSettings, VolumeRequest};
 
-/// Gluster's reserved volume names.
-const RESERVED_NAMES: [&str; 3] = ["all", "volume", "help"];
-/// Longest volume name accepted (glusterd's limit is below the file-name limit).
-const MAX_NAME_LEN: usize = 200;
-
-fn invalid(field: &str, message: impl std::fmt::Display) -> PlacementError {
-    PlacementError::InvalidRequest(format!("{field}: {message}"))
-}
-
-/// Checks what can be checked without the model.
+/// Checks what can be checked without the model (the checks live with the types).
 pub(crate) fn validate(
     request: &VolumeRequest,
     settings: &PlacementSettings,
 ) -> Result<(), PlacementError> {
-    if request.size == ByteSize::ZERO {
-        return Err(invalid("size", "must be greater than zero"));
-    }
-    if let Some(name) = &request.name {
-        check_name(name)?;
-    }
-    if request.average_file_size == ByteSize::ZERO {
-        return Err(invalid("average_file_size", "must be greater than zero"));
-    }
-    if settings.min_brick_size > settings.max_brick_size {
-        return Err(invalid(
-            "settings.min_brick_size",
-            format!(
-                "{} is larger than max_brick_size {}",
-                settings.min_brick_size, settings.max_brick_size
-            ),
-        ));
-    }
-    if settings.max_brick_size == ByteSize::ZERO {
-        return Err(invalid(
-            "settings.max_brick_size",
-            "must be greater than zero",
-        ));
-    }
-    if settings.max_bricks_per_volume == 0 {
-        return Err(invalid(
-            "settings.max_bricks_per_volume",
-            "must be at least 1",
-        ));
-    }
-    if settings.device_reserve_per_mille >= 1000 {
-        return Err(invalid(
-            "settings.device_reserve_per_mille",
-            "must be below 1000",
-        ));
-    }
-    if !settings.brick_mount_root.starts_with('/') {
-        return Err(invalid(
-            "settings.brick_mount_root",
-            "must be an absolute path",
-        ));
-    }
-    Ok(())
-}
-
-/// Gluster's volume name rule: `[A-Za-z0-9_-]`, not empty, not reserved.
-pub(crate) fn check_name(name: &str) -> Result<(), PlacementError> {
-    if name.is_empty() {
-        return Err(invalid("name", "must not be empty"));
-    }
-    if name.len() > MAX_NAME_LEN {
-        return Err(invalid(
-            "name",
-            format!("longer than {MAX_NAME_LEN} characters"),
-        ));
-    }
-    if let Some(c) = name
-        .chars()
-        .find(|c| !(c.is_ascii_alphanumeric() || *c == '_' || *c == '-'))
-    {
-        return Err(invalid(
-            "name",
-            format!("{name:?} has the character {c:?}; use letters, digits, '_' and '-'"),
-        ));
-    }
-    if RESERVED_NAMES.contains(&name) {
-        return Err(invalid("name", format!("{name:?} is reserved by Gluster")));
-    }
+    request.check()?;
+    settings.check()?;
     Ok(())
 }
 
@@ -238,10 +163,19 @@ mod tests {
 
     #[test]
     fn names_follow_gluster_rules() {
-        assert!(check_name("vol_1-a").is_ok());
-        for bad in ["", "a b", "a/b", "all", "vol.1", "é"] {
-            let e = check_name(bad).unwrap_err().to_string();
-            assert!(e.contains("name"), "{bad}: {e}");
+        let mut request = VolumeRequest::new(ByteSize::gib(1), gluster_model::Durability::None);
+        let settings = PlacementSettings::default();
+        request.name = Some("vol_1-a".into());
+        assert!(validate(&request, &settings).is_ok());
+        for bad in ["", "a b", "a/b", "all", "vol.1", "é", "-x", "POOL"] {
+            request.name = Some(bad.into());
+            match validate(&request, &settings) {
+                Err(PlacementError::InvalidRequest(e)) => {
+                    assert_eq!(e.field, "name", "{bad}: {e}");
+                    assert!(e.rule.is_some(), "{bad}: {e}");
+                }
+                other => panic!("{bad}: {other:?}"),
+            }
         }
     }
 }

@@ -143,11 +143,11 @@ mod verify;
 
 pub use block::{plan_block_volume, BlockHost, BlockPlan, BlockRequest};
 pub use engine::Engine;
-pub use error::{Infeasible, PlacementError, Reason, Uncounted};
+pub use error::{Infeasible, InvalidField, PlacementError, Reason, Uncounted};
 pub use forecast::{forecast, Forecast, StrandCause, Stranded};
 pub use plan::{Plan, PlanNote, PlannedBrick};
 pub use planner::Planner;
-pub use request::{PlacementSettings, VolumeRequest};
+pub use request::{PlacementSettings, VolumeRequest, MAX_BRICKS_LIMIT};
 pub use request_spec::RequestSpec;
 pub use simulate::{DeviceUsage, SimulationReport, Utilization};
 

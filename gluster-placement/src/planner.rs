@@ -294,9 +294,10 @@ impl Planner {
         let mut all = (0..self.index.clusters.len() as u32).map(ClusterIx);
         if let Some(id) = request.cluster {
             let Some(c) = all.find(|c| self.index.clusters[c.ix()].id == id) else {
-                return Err(PlacementError::InvalidRequest(format!(
-                    "cluster: unknown cluster {id}"
-                )));
+                return Err(PlacementError::invalid(
+                    "cluster",
+                    format!("unknown cluster {id}"),
+                ));
             };
             if named(c) {
                 return Err(duplicate_name(request, id));
@@ -593,8 +594,11 @@ impl Planner {
 }
 
 fn duplicate_name(request: &VolumeRequest, cluster: ClusterId) -> PlacementError {
-    PlacementError::InvalidRequest(format!(
-        "name: a volume named {:?} exists in cluster {cluster}",
-        request.name.as_deref().unwrap_or_default()
-    ))
+    PlacementError::invalid(
+        "name",
+        format!(
+            "a volume named {:?} exists in cluster {cluster}",
+            request.name.as_deref().unwrap_or_default()
+        ),
+    )
 }

@@ -3,9 +3,11 @@
 use serde::{Deserialize, Serialize};
 
 use gluster_model::{
-    ByteSize, ClusterId, Durability, SnapshotFactor, TagRule, Zone, ZoneChecking,
-    DEFAULT_AVERAGE_FILE_SIZE, MIN_ARBITER_BRICK,
+    check_options, ByteSize, ClusterId, Durability, MountRoot, SnapshotFactor, TagKey, TagRule,
+    TagValue, VolumeName, Zone, ZoneChecking, DEFAULT_AVERAGE_FILE_SIZE, MIN_ARBITER_BRICK,
 };
+
+use crate::error::InvalidField;
 
 /// A request for one volume.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -99,5 +101,91 @@ impl Default for PlacementSettings {
             device_reserve_per_mille: 0,
             brick_mount_root: "/var/lib/heketi/mounts".to_string(),
         }
+    }
+}
+
+/// The most bricks per volume a setting may allow: sizing tries every set count up to
+/// `max_bricks_per_volume`, so an unbounded value would make a refusal take forever.
+pub const MAX_BRICKS_LIMIT: usize = 10_000;
+
+/// The checks of a request and of settings: the one place they are written. The planner,
+/// [`crate::RequestSpec::resolve`] (and so the C ABI and `gluster-plan`) run them.
+impl VolumeRequest {
+    /// Check every field that can be checked without a model.
+    pub fn check(&self) -> Result<(), InvalidField> {
+        if self.size == ByteSize::ZERO {
+            return Err(InvalidField::new("size", "must be greater than zero"));
+        }
+        if let Some(name) = &self.name {
+            VolumeName::check(name).map_err(|e| InvalidField::rule("name", e))?;
+        }
+        self.durability
+            .validate()
+            .map_err(|e| InvalidField::new("durability", e))?;
+        if self.average_file_size == ByteSize::ZERO {
+            return Err(InvalidField::new(
+                "average_file_size",
+                "must be greater than zero",
+            ));
+        }
+        check_options(&self.options)
+            .map_err(|(i, e)| InvalidField::rule(format!("options[{i}]"), e))?;
+        for (i, rule) in self.device_tag_match.iter().enumerate() {
+            TagKey::check(&rule.key)
+                .and_then(|()| TagValue::check(&rule.value))
+                .map_err(|e| InvalidField::rule(format!("device_tag_match[{i}]"), e))?;
+        }
+        if let Some(z) = self
+            .allowed_zones
+            .iter()
+            .chain(&self.preferred_zones)
+            .find(|z| z.0 == 0)
+        {
+            let field = if self.allowed_zones.contains(z) {
+                "allowed_zones"
+            } else {
+                "preferred_zones"
+            };
+            return Err(InvalidField::new(
+                field,
+                "zone 0 does not exist: zones count from 1",
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl PlacementSettings {
+    /// Check the settings; errors name the field as `settings.<field>`.
+    pub fn check(&self) -> Result<(), InvalidField> {
+        if self.max_brick_size == ByteSize::ZERO {
+            return Err(InvalidField::new(
+                "settings.max_brick_size",
+                "must be greater than zero",
+            ));
+        }
+        if self.min_brick_size > self.max_brick_size {
+            return Err(InvalidField::new(
+                "settings.min_brick_size",
+                format!(
+                    "{} is larger than max_brick_size {}",
+                    self.min_brick_size, self.max_brick_size
+                ),
+            ));
+        }
+        if self.max_bricks_per_volume == 0 || self.max_bricks_per_volume > MAX_BRICKS_LIMIT {
+            return Err(InvalidField::new(
+                "settings.max_bricks_per_volume",
+                format!("must be 1 to {MAX_BRICKS_LIMIT} (sizing tries every set count up to it)"),
+            ));
+        }
+        if self.device_reserve_per_mille >= 1000 {
+            return Err(InvalidField::new(
+                "settings.device_reserve_per_mille",
+                "must be below 1000",
+            ));
+        }
+        MountRoot::check(&self.brick_mount_root)
+            .map_err(|e| InvalidField::rule("settings.brick_mount_root", e))
     }
 }

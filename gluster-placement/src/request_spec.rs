@@ -115,9 +115,7 @@ impl RequestSpec {
 
     /// The engine's request and settings; errors name the field.
     pub fn resolve(&self) -> Result<(VolumeRequest, PlacementSettings), PlacementError> {
-        let invalid = |field: &str, e: &dyn std::fmt::Display| {
-            PlacementError::InvalidRequest(format!("{field}: {e}"))
-        };
+        let invalid = |field: &str, e: &dyn std::fmt::Display| PlacementError::invalid(field, e);
         let volumetype =
             parse_volumetype(&self.volumetype).map_err(|e| invalid("volumetype", &e))?;
         let options = match &self.volumeoptions {
@@ -128,9 +126,20 @@ impl RequestSpec {
         if self.arbiter {
             options.arbiter = Some(true);
         }
-        let durability = options
-            .durability_for(volumetype)
-            .map_err(|e| invalid("arbiter", &e))?;
+        let durability = options.durability_for(volumetype).map_err(|e| {
+            if self.arbiter {
+                // The flag, not a `user.heketi.arbiter` option the user never wrote.
+                invalid(
+                    "arbiter",
+                    &format!(
+                        "an arbiter volume is replica 3 arbiter 1: it needs volumetype replicate:3, got {}",
+                        self.volumetype
+                    ),
+                )
+            } else {
+                invalid("arbiter", &e)
+            }
+        })?;
         let mut request = VolumeRequest::new(self.size, durability);
         request.name = self.name.clone();
         request.zone_checking = self
@@ -146,9 +155,6 @@ impl RequestSpec {
                 SnapshotFactor::new(f).map_err(|e| invalid("snapshot_factor", &e))?;
         }
         if let Some(avg) = self.average_file_size.or(options.average_file_size) {
-            if avg == ByteSize::ZERO {
-                return Err(invalid("average_file_size", &"must be positive"));
-            }
             request.average_file_size = avg;
         }
         request.options = options.gluster_options.clone();
@@ -164,34 +170,32 @@ impl RequestSpec {
         if let Some(s) = self.max_brick_size {
             settings.max_brick_size = s;
         }
-        if settings.min_brick_size > settings.max_brick_size {
-            return Err(invalid(
-                "min_brick_size",
-                &format!(
-                    "{} is larger than max_brick_size {}",
-                    settings.min_brick_size, settings.max_brick_size
-                ),
-            ));
-        }
         if let Some(n) = self.max_bricks {
-            if n == 0 {
-                return Err(invalid("max_bricks", &"must be at least 1"));
-            }
             settings.max_bricks_per_volume = n;
         }
         if let Some(r) = self.device_reserve_per_mille {
-            if r >= 1000 {
-                return Err(invalid("device_reserve_per_mille", &"must be below 1000"));
-            }
             settings.device_reserve_per_mille = r;
         }
         if let Some(root) = &self.brick_mount_root {
-            if !root.starts_with('/') {
-                return Err(invalid("brick_mount_root", &"must be an absolute path"));
-            }
             settings.brick_mount_root = root.clone();
         }
+        request.check()?;
+        settings.check().map_err(|mut e| {
+            e.field = spec_field(&e.field).to_string();
+            e
+        })?;
         Ok((request, settings))
+    }
+}
+
+/// The spec's name of a settings field `PlacementSettings::check` names.
+fn spec_field(settings_field: &str) -> &str {
+    let field = settings_field
+        .strip_prefix("settings.")
+        .unwrap_or(settings_field);
+    match field {
+        "max_bricks_per_volume" => "max_bricks",
+        other => other,
     }
 }
 

@@ -7,11 +7,11 @@
 use gluster_model::{Brick, BrickRole, BrickSpace, ByteSize, ModelError, SnapshotFactor};
 
 use crate::error::PlacementError;
-use crate::filter::check_name;
 use crate::index::{DevIx, Index};
 use crate::plan::Plan;
 use crate::request::PlacementSettings;
 use crate::sizing::data_brick;
+use gluster_model::VolumeName;
 
 /// Bricks are sized in whole KiB (as in `sizing.rs`).
 const BRICK_UNIT: u64 = 1024;
@@ -32,7 +32,7 @@ pub(crate) fn check_plan(
     usage: &mut Vec<(DevIx, u64)>,
 ) -> Result<(), PlacementError> {
     usage.clear();
-    check_name(&plan.volume_name).map_err(|e| invalid("volume_name", e.to_string()))?;
+    VolumeName::check(&plan.volume_name).map_err(|e| invalid("volume_name", e.to_string()))?;
     let cluster = index
         .cluster_by_id
         .get(&plan.cluster)

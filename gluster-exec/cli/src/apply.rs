@@ -29,13 +29,9 @@ pub(crate) fn mount_root(arg: &Option<String>) -> Result<String, String> {
     let root = arg
         .clone()
         .unwrap_or_else(|| DEFAULT_MOUNT_ROOT.to_string());
-    if root.starts_with('/') {
-        Ok(root)
-    } else {
-        Err(format!(
-            "--brick-mount-root {root:?} must be an absolute path"
-        ))
-    }
+    gluster_model::MountRoot::new(root)
+        .map(String::from)
+        .map_err(|e| format!("--brick-mount-root: {e}"))
 }
 
 pub(crate) fn backend(arg: BackendArg, root: &str) -> Backend {
@@ -45,17 +41,30 @@ pub(crate) fn backend(arg: BackendArg, root: &str) -> Backend {
     }
 }
 
-fn executor(args: &ExecArgs, model: &Model, root: &str) -> Result<Arc<dyn Executor>, String> {
+/// Whether `--simulate-failure-at N` asked for a call the run never made.
+fn missed_fault(sim: &SimulatedExecutor, args: &ExecArgs) -> bool {
+    args.simulate_failure_at
+        .is_some_and(|n| usize::from(n) > sim.calls())
+}
+
+/// The executor, and the simulated one when that is it.
+type Exec = (Arc<dyn Executor>, Option<Arc<SimulatedExecutor>>);
+
+fn executor(args: &ExecArgs, model: &Model, root: &str) -> Result<Exec, String> {
     let backend = backend(args.backend, root);
+    let real = |e: Arc<dyn Executor>| (e, None);
     Ok(match args.transport {
         TransportArg::Simulated => {
-            let sim = SimulatedExecutor::from_model(model, false);
+            let sim = Arc::new(SimulatedExecutor::from_model(model, false));
             if let Some(n) = args.simulate_failure_at {
-                sim.inject(Fault::FailCall(n));
+                sim.inject(Fault::FailCall(usize::from(n)));
             }
-            Arc::new(sim)
+            (sim.clone(), Some(sim))
         }
-        TransportArg::Local => Arc::new(CommandExecutor::new(LocalTransport::new(), backend)),
+        TransportArg::Local => real(Arc::new(CommandExecutor::new(
+            LocalTransport::new(),
+            backend,
+        ))),
         TransportArg::Ssh => {
             let dir = args
                 .ssh_control_dir
@@ -68,7 +77,7 @@ fn executor(args: &ExecArgs, model: &Model, root: &str) -> Result<Arc<dyn Execut
             if let Some(key) = &args.ssh_identity {
                 ssh = ssh.identity(key.clone());
             }
-            Arc::new(CommandExecutor::new(ssh, backend))
+            real(Arc::new(CommandExecutor::new(ssh, backend)))
         }
         TransportArg::Kubectl => {
             let namespace = args
@@ -76,14 +85,19 @@ fn executor(args: &ExecArgs, model: &Model, root: &str) -> Result<Arc<dyn Execut
                 .clone()
                 .ok_or_else(|| "--transport kubectl needs --kubectl-namespace".to_string())?;
             let kubectl = KubectlTransport::new(namespace, args.kubectl_container.clone());
-            Arc::new(CommandExecutor::new(kubectl, backend))
+            real(Arc::new(CommandExecutor::new(kubectl, backend)))
         }
     })
 }
 
 /// The runner of `apply` (which creates the journal if missing) or `recover` (which needs
 /// it to exist).
-fn runner(args: &ExecArgs, model: &Model, root: &str, create: bool) -> Result<Runner, String> {
+fn runner(
+    args: &ExecArgs,
+    model: &Model,
+    root: &str,
+    create: bool,
+) -> Result<(Runner, Option<Arc<SimulatedExecutor>>), String> {
     let journal = if create {
         FileJournal::open(&args.journal)
     } else {
@@ -92,12 +106,14 @@ fn runner(args: &ExecArgs, model: &Model, root: &str, create: bool) -> Result<Ru
     .map_err(|e| e.to_string())?;
     let done = Arc::new(AtomicUsize::new(0));
     let total = Arc::new(AtomicUsize::new(0));
-    Ok(Runner::new(
-        executor(args, model, root)?,
+    let (executor, sim) = executor(args, model, root)?;
+    let runner = Runner::new(
+        executor,
         Arc::new(journal),
-        HostLimits::new(args.host_limit),
+        HostLimits::new(usize::from(args.host_limit)),
     )
-    .with_progress(move |p| print_progress(p, &done, &total)))
+    .with_progress(move |p| print_progress(p, &done, &total));
+    Ok((runner, sim))
 }
 
 /// One line per event on stderr: `[ 3/11] done brick create brick_... on node1`.
@@ -128,7 +144,7 @@ fn outcome_name(outcome: RunOutcome) -> &'static str {
     match outcome {
         RunOutcome::Completed => "completed",
         RunOutcome::RolledBack => "rolled back",
-        RunOutcome::RollbackFailed => "rollback incomplete (run `gluster-plan recover`)",
+        RunOutcome::RollbackFailed => "rollback incomplete",
     }
 }
 
@@ -157,12 +173,17 @@ pub(crate) fn apply(args: &ApplyArgs) -> Result<i32, String> {
         Ok(plan) => plan,
         Err(e) => return refusal(e, args.placement.output),
     };
-    let runner = runner(&args.exec, &model, &root, true)?;
+    let (runner, sim) = runner(&args.exec, &model, &root, true)?;
     let cancel = Cancel::new();
     rehearsal_note(&args.exec);
     let result = runtime()?.block_on(runner.apply(&plan, &cancel));
     rehearsal_note(&args.exec);
     match result {
+        Ok(_) if sim.as_ref().is_some_and(|s| missed_fault(s, &args.exec)) => Err(format!(
+            "--simulate-failure-at {}: the run made only {} changing calls, so nothing failed",
+            args.exec.simulate_failure_at.unwrap_or_default(),
+            sim.map_or(0, |s| s.calls())
+        )),
         Ok(_) => {
             match args.placement.output {
                 OutputFormat::Json => outln!("{}", to_json(&plan)),
@@ -172,6 +193,12 @@ pub(crate) fn apply(args: &ApplyArgs) -> Result<i32, String> {
         }
         Err(e) => {
             eprintln!("gluster-plan: apply failed: {e}");
+            if !e.rolled_back_cleanly() {
+                eprintln!(
+                    "gluster-plan: run `gluster-plan recover --journal {}` to finish the rollback",
+                    args.exec.journal.display()
+                );
+            }
             Ok(if e.rolled_back_cleanly() {
                 EXIT_ROLLED_BACK
             } else {
@@ -189,7 +216,7 @@ pub(crate) fn recover(args: &RecoverArgs) -> Result<i32, String> {
     } else {
         RecoveryPolicy::RollBack
     };
-    let runner = runner(&args.exec, &model, &root, false)?;
+    let (runner, _) = runner(&args.exec, &model, &root, false)?;
     if std::fs::metadata(&args.exec.journal).is_ok_and(|m| m.len() == 0) {
         eprintln!(
             "nothing to recover: the journal {} is empty",

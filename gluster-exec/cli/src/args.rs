@@ -7,9 +7,38 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use gluster_model::{ByteSize, TagRule, ZoneChecking};
 use gluster_placement::RequestSpec;
 
+/// A size flag: a `ByteSize`, but a bare number too small to be meant as bytes is refused
+/// with a hint, and zero is refused.
+fn parse_size(s: &str) -> Result<ByteSize, String> {
+    let size: ByteSize = s.parse().map_err(|e| format!("{e}"))?;
+    let bare = !s.trim().is_empty() && s.trim().bytes().all(|b| b.is_ascii_digit());
+    if size == ByteSize::ZERO {
+        return Err("must be greater than zero".into());
+    }
+    if bare && size < ByteSize::mib(1) {
+        return Err(format!(
+            "{} bytes: did you mean {}GiB? (a number without a unit is bytes)",
+            s.trim(),
+            s.trim()
+        ));
+    }
+    Ok(size)
+}
+
+/// `--option KEY=VALUE`.
+fn parse_option(s: &str) -> Result<(String, String), String> {
+    s.split_once('=')
+        .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+        .ok_or_else(|| format!("{s:?}: expected KEY=VALUE, e.g. performance.cache-size=64MB"))
+}
+
 /// Plan GlusterFS volumes: choose devices for every brick, zone-aware and balanced.
 #[derive(Debug, Parser)]
-#[command(name = "gluster-plan", version, about)]
+#[command(
+    name = "gluster-plan",
+    version,
+    about = "Plan GlusterFS volumes on a topology (zone-aware, capacity-balanced, deterministic), rehearse or carry them out, and recover interrupted runs"
+)]
 pub(crate) struct Cli {
     #[command(subcommand)]
     pub(crate) command: Command,
@@ -66,7 +95,7 @@ pub(crate) struct PlacementArgs {
     #[arg(long, value_name = "FILE")]
     pub(crate) topology: Option<PathBuf>,
     /// Usable volume size, e.g. 100GiB.
-    #[arg(long)]
+    #[arg(long, value_parser = parse_size)]
     pub(crate) size: ByteSize,
     /// StorageClass volumetype: none, replicate:N, disperse:DATA:REDUNDANCY.
     #[arg(long, default_value = "replicate:3")]
@@ -84,13 +113,13 @@ pub(crate) struct PlacementArgs {
     #[arg(long)]
     pub(crate) snapshot_factor: Option<f64>,
     /// Size of every device of a Heketi load file (which has none); default 1TiB.
-    #[arg(long)]
+    #[arg(long, value_parser = parse_size)]
     pub(crate) device_size: Option<ByteSize>,
     /// Smallest data brick (default 1GiB).
-    #[arg(long)]
+    #[arg(long, value_parser = parse_size)]
     pub(crate) min_brick_size: Option<ByteSize>,
     /// Largest data brick (default 4TiB).
-    #[arg(long)]
+    #[arg(long, value_parser = parse_size)]
     pub(crate) max_brick_size: Option<ByteSize>,
     /// Most bricks per volume (default 32).
     #[arg(long)]
@@ -104,9 +133,15 @@ pub(crate) struct PlacementArgs {
     /// Zone to favour (repeatable, in order).
     #[arg(long = "preferred-zone", value_name = "ZONE")]
     pub(crate) preferred_zones: Vec<u32>,
-    /// Volume name (default vol_<id>).
+    /// Volume name (default vol_ID).
     #[arg(long)]
     pub(crate) name: Option<String>,
+    /// Gluster volume option KEY=VALUE, set after create (repeatable).
+    #[arg(long = "option", value_name = "KEY=VALUE", value_parser = parse_option)]
+    pub(crate) options: Vec<(String, String)>,
+    /// Group id of the volume root (0: none).
+    #[arg(long, default_value_t = 0)]
+    pub(crate) gid: u64,
     /// Seed for tie-breaking: the same topology, request and seed give the same plan.
     #[arg(long, default_value_t = 0)]
     pub(crate) seed: u64,
@@ -120,7 +155,7 @@ pub(crate) struct PlacementArgs {
 pub(crate) struct SimulateArgs {
     #[command(flatten)]
     pub(crate) placement: PlacementArgs,
-    /// Volumes to place (default: until the first refusal).
+    /// Volumes to place (default, or 0: until the first refusal, as the C ABI's 0).
     #[arg(long)]
     pub(crate) count: Option<usize>,
 }
@@ -130,7 +165,7 @@ pub(crate) struct SimulateArgs {
 pub(crate) enum BackendArg {
     /// LVM thin pool, XFS and mount per brick.
     Lvm,
-    /// Directories on an XFS filesystem already mounted per device at ROOT/vg_<device-id>.
+    /// Directories on an XFS filesystem already mounted per device at ROOT/vg_DEVICE-ID.
     Directory,
 }
 
@@ -143,7 +178,7 @@ pub(crate) struct CommandsArgs {
     #[arg(long, value_enum, default_value = "lvm")]
     pub(crate) backend: BackendArg,
     /// Root of brick mounts (default /var/lib/heketi/mounts); the directory backend expects
-    /// each device's XFS filesystem mounted at ROOT/vg_<device-id>.
+    /// each device's XFS filesystem mounted at ROOT/vg_DEVICE-ID.
     #[arg(long, value_name = "ROOT")]
     pub(crate) brick_mount_root: Option<String>,
 }
@@ -163,6 +198,8 @@ impl PlacementArgs {
         spec.name = self.name.clone();
         spec.allowed_zones = self.allowed_zones.clone();
         spec.preferred_zones = self.preferred_zones.clone();
+        spec.options = self.options.clone();
+        spec.gid = self.gid;
         spec
     }
 }
@@ -195,9 +232,9 @@ pub(crate) struct ExecArgs {
     /// Root of brick mounts (default /var/lib/heketi/mounts).
     #[arg(long, value_name = "ROOT")]
     pub(crate) brick_mount_root: Option<String>,
-    /// Most steps at a time on one host.
-    #[arg(long, default_value_t = 4)]
-    pub(crate) host_limit: usize,
+    /// Most steps at a time on one host (at least 1).
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..))]
+    pub(crate) host_limit: u16,
     /// ssh: remote user.
     #[arg(long)]
     pub(crate) ssh_user: Option<String>,
@@ -213,9 +250,9 @@ pub(crate) struct ExecArgs {
     /// kubectl: container that runs gluster and LVM commands.
     #[arg(long, default_value = "glusterfs")]
     pub(crate) kubectl_container: String,
-    /// simulated: fail the Nth changing call, to watch a rollback.
-    #[arg(long, value_name = "N")]
-    pub(crate) simulate_failure_at: Option<usize>,
+    /// simulated: fail the Nth changing call (from 1), to watch a rollback.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub(crate) simulate_failure_at: Option<u16>,
 }
 
 /// Flags of `apply`.
@@ -240,7 +277,7 @@ pub(crate) struct RecoverArgs {
     #[arg(long, value_name = "FILE")]
     pub(crate) topology: Option<PathBuf>,
     /// Size of every device of a Heketi load file.
-    #[arg(long)]
+    #[arg(long, value_parser = parse_size)]
     pub(crate) device_size: Option<ByteSize>,
 }
 
@@ -272,7 +309,7 @@ pub(crate) struct Day2Args {
     #[arg(long, value_name = "FILE")]
     pub(crate) topology: Option<PathBuf>,
     /// Size of every device of a Heketi load file.
-    #[arg(long)]
+    #[arg(long, value_parser = parse_size)]
     pub(crate) device_size: Option<ByteSize>,
     /// Zone policy of the volumes (the model does not store it).
     #[arg(long, value_enum, default_value = "prefer")]
@@ -317,11 +354,14 @@ pub(crate) struct ExpandArgs {
     #[arg(long)]
     pub(crate) volume: String,
     /// Usable size to add (rounded up to whole sets).
-    #[arg(long)]
+    #[arg(long, value_parser = parse_size)]
     pub(crate) size: ByteSize,
     /// Grow every brick in place (pools, LVs, filesystems) instead of adding sets.
     #[arg(long)]
     pub(crate) in_place: bool,
+    /// Most bricks the volume may have after growing (default 32).
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+    pub(crate) max_bricks: Option<u16>,
 }
 
 /// Flags of `rebalance`.

@@ -26,16 +26,21 @@ fn setup(args: &Day2Args) -> Result<(Model, Day2Settings), String> {
 }
 
 fn steps_table(out: &mut String, steps: &[ReplaceStep]) {
+    let width = |f: &dyn Fn(&ReplaceStep) -> usize, min: usize| {
+        steps.iter().map(f).max().unwrap_or(0).max(min)
+    };
+    let vol = width(&|s| s.volume_name.len(), 6);
+    let old = width(&|s| s.old.host_path.len(), 9);
     let _ = writeln!(
         out,
-        "{:<4} {:<24} {:>3} {:>3}  {:<48} -> new brick on (node, device, zone)",
+        "{:<4} {:<vol$} {:>3} {:>3}  {:<old$} -> new brick on (node, device, zone)",
         "wave", "volume", "set", "pos", "old brick"
     );
     for s in steps {
         let _ = writeln!(
             out,
-            "{:<4} {:<24} {:>3} {:>3}  {:<48} -> {}, {}, zone {}{}",
-            s.wave,
+            "{:<4} {:<vol$} {:>3} {:>3}  {:<old$} -> {}, {}, zone {}{}",
+            s.wave + 1,
             s.volume_name,
             s.set,
             s.position,
@@ -81,7 +86,10 @@ fn target(model: &Model, args: &EvacuateArgs) -> Result<EvacuationTarget, String
 pub(crate) fn evacuate(args: &EvacuateArgs) -> Result<i32, String> {
     let (model, settings) = setup(&args.common)?;
     let target = target(&model, args)?;
-    match plan_evacuation(&model, target, &settings, args.common.seed) {
+    let result = super::progress::while_running("planning the evacuation", || {
+        plan_evacuation(&model, target, &settings, args.common.seed)
+    });
+    match result {
         // `allow_degraded` binds strict volumes only; `--no-degraded` binds every volume.
         Ok(plan) if args.common.no_degraded && plan.degraded > 0 => {
             no_degraded_refusal(&plan.steps, args.common.output)
@@ -91,11 +99,13 @@ pub(crate) fn evacuate(args: &EvacuateArgs) -> Result<i32, String> {
                 OutputFormat::Json => outln!("{}", to_json(&plan)),
                 OutputFormat::Table => {
                     let mut out = format!(
-                        "{} bricks move in {} waves ({} degraded, solver {:?})\n",
+                        "{} {} in {} {} ({} degraded; solver: {})\n",
                         plan.steps.len(),
+                        plural(plan.steps.len(), "brick moves", "bricks move"),
                         plan.waves,
+                        plural(plan.waves, "wave", "waves"),
                         plan.degraded,
-                        plan.solver
+                        format!("{:?}", plan.solver).to_lowercase()
                     );
                     steps_table(&mut out, &plan.steps);
                     out!("{out}");
@@ -154,7 +164,10 @@ fn no_degraded_refusal(steps: &[ReplaceStep], output: OutputFormat) -> Result<i3
 }
 
 pub(crate) fn expand(args: &ExpandArgs) -> Result<i32, String> {
-    let (model, settings) = setup(&args.common)?;
+    let (model, mut settings) = setup(&args.common)?;
+    if let Some(n) = args.max_bricks {
+        settings.placement.max_bricks_per_volume = usize::from(n);
+    }
     let volume = model
         .volume_by_name(&args.volume)
         .ok_or_else(|| format!("--volume: no volume named {:?}", args.volume))?;
@@ -169,7 +182,9 @@ pub(crate) fn expand(args: &ExpandArgs) -> Result<i32, String> {
                 OutputFormat::Table => {
                     let mut out = format!(
                         "volume {}: add {} as {} set(s)\n",
-                        plan.volume_name, plan.added_size, plan.added_sets
+                        plan.volume_name,
+                        plan.added_size.human(),
+                        plan.added_sets
                     );
                     for b in &plan.bricks {
                         let _ = writeln!(
@@ -181,7 +196,7 @@ pub(crate) fn expand(args: &ExpandArgs) -> Result<i32, String> {
                             b.zone.0,
                             b.node,
                             b.device,
-                            b.size_bytes
+                            b.size_bytes.human()
                         );
                     }
                     out!("{out}");
@@ -193,6 +208,16 @@ pub(crate) fn expand(args: &ExpandArgs) -> Result<i32, String> {
             PlacementError::Infeasible(Infeasible { reasons }),
             args.common.output,
         ),
+        Err(e @ ExpandError::TooManyBricks { .. }) => {
+            eprintln!("gluster-plan: cannot expand: {e} (--max-bricks)");
+            if args.common.output == OutputFormat::Json {
+                outln!(
+                    "{}",
+                    serde_json::json!({"error": "infeasible", "message": e.to_string()})
+                );
+            }
+            Ok(EXIT_INFEASIBLE)
+        }
         Err(e) => Err(e.to_string()),
     }
 }
@@ -202,25 +227,40 @@ pub(crate) fn rebalance(args: &RebalanceArgs) -> Result<i32, String> {
     if args.target.is_nan() || args.target < 1.0 {
         return Err(format!("--target {}: must be at least 1.0", args.target));
     }
-    let plan = plan_rebalance(
-        &model,
-        args.target,
-        &settings,
-        args.common.seed,
-        args.max_moves,
-    );
+    let plan = super::progress::while_running("planning the rebalance", || {
+        plan_rebalance(
+            &model,
+            args.target,
+            &settings,
+            args.common.seed,
+            args.max_moves,
+        )
+    });
     match args.common.output {
         OutputFormat::Json => outln!("{}", to_json(&plan)),
         OutputFormat::Table => {
+            let status = if plan.reached {
+                format!(
+                    "reached; any plan needs at least {} moves",
+                    plan.lower_bound_moves
+                )
+            } else if plan.stopped_at_max_moves {
+                format!(
+                    "not reached: stopped at --max-moves {} (any plan needs at least {} moves)",
+                    args.max_moves, plan.lower_bound_moves
+                )
+            } else {
+                "not reached: no valid move is left".to_string()
+            };
             let mut out = format!(
-                "{} moves in {} waves: max/mean {:.3} -> {:.3} (target {:.2}, {}); any plan needs at least {} moves\n",
+                "{} {} in {} {}: max/mean {:.3} -> {:.3} (target {:.2}, {status})\n",
                 plan.steps.len(),
+                plural(plan.steps.len(), "move", "moves"),
                 plan.waves,
+                plural(plan.waves, "wave", "waves"),
                 plan.before,
                 plan.after,
                 plan.target,
-                if plan.reached { "reached" } else { "not reached: no valid move is left" },
-                plan.lower_bound_moves
             );
             steps_table(&mut out, &plan.steps);
             out!("{out}");
@@ -243,8 +283,8 @@ fn grow(
                     let mut out = format!(
                         "volume {}: {} -> {} in place, {} bricks grown\n",
                         plan.volume_name,
-                        plan.old_size,
-                        plan.new_size,
+                        plan.old_size.human(),
+                        plan.new_size.human(),
                         plan.bricks.len()
                     );
                     for b in &plan.bricks {
@@ -253,9 +293,9 @@ fn grow(
                             "{:<32} {:<12} {} -> {} (device gives {})",
                             b.brick.node,
                             b.brick.device,
-                            b.brick.size_bytes,
-                            b.size_bytes,
-                            b.extra_bytes
+                            b.brick.size_bytes.human(),
+                            b.size_bytes.human(),
+                            b.extra_bytes.human()
                         );
                     }
                     out!("{out}");
@@ -268,5 +308,14 @@ fn grow(
             Ok(EXIT_INFEASIBLE)
         }
         Err(e) => Err(e.to_string()),
+    }
+}
+
+/// `word` or `words` by count.
+fn plural(n: usize, one: &'static str, many: &'static str) -> &'static str {
+    if n == 1 {
+        one
+    } else {
+        many
     }
 }

@@ -25,6 +25,7 @@ mod args;
 mod commands;
 mod day2;
 mod output;
+mod progress;
 mod serve;
 mod stdout;
 mod topology;
@@ -63,12 +64,34 @@ fn main_with_args(args: impl IntoIterator<Item = OsString>) -> i32 {
             return code;
         }
     };
+    let output = output_of(&cli.command);
     match run(cli) {
         Ok(code) => code,
         Err(message) => {
             eprintln!("gluster-plan: {message}");
+            if output == OutputFormat::Json {
+                outln!(
+                    "{}",
+                    serde_json::json!({"error": "invalid", "message": message})
+                );
+            }
             EXIT_BAD_INPUT
         }
+    }
+}
+
+/// The `--output` of a command (`recover` has none: table).
+fn output_of(command: &Command) -> OutputFormat {
+    match command {
+        Command::Plan(p) => p.output,
+        Command::Simulate(s) => s.placement.output,
+        Command::Forecast(f) => f.placement.output,
+        Command::Commands(c) => c.placement.output,
+        Command::Apply(a) => a.placement.output,
+        Command::Evacuate(e) => e.common.output,
+        Command::Expand(e) => e.common.output,
+        Command::Rebalance(r) => r.common.output,
+        Command::Recover(_) | Command::Serve(_) => OutputFormat::Table,
     }
 }
 
@@ -91,7 +114,10 @@ fn run(cli: Cli) -> Result<i32, String> {
         Command::Forecast(f) => {
             let (model, request, settings) = resolve(&f.placement)?;
             let limit = f.limit.unwrap_or(usize::MAX);
-            match Engine::new(model, settings).forecast(&request, f.placement.seed, limit) {
+            let result = progress::while_running("forecasting", || {
+                Engine::new(model, settings).forecast(&request, f.placement.seed, limit)
+            });
+            match result {
                 Ok(report) => {
                     match f.placement.output {
                         OutputFormat::Json => outln!("{}", to_json(&report)),
@@ -110,13 +136,23 @@ fn run(cli: Cli) -> Result<i32, String> {
         Command::Serve(args) => serve::run(&args),
         Command::Simulate(sim) => {
             let (model, request, settings) = resolve(&sim.placement)?;
-            match Engine::new(model, settings).simulate(&request, sim.placement.seed, sim.count) {
+            // 0 means "until refused", as the C ABI's count 0 does.
+            let count = sim.count.filter(|&c| c > 0);
+            let result = progress::while_running("simulating", || {
+                Engine::new(model, settings).simulate(&request, sim.placement.seed, count)
+            });
+            match result {
                 Ok(report) => {
                     match sim.placement.output {
                         OutputFormat::Json => outln!("{}", to_json(&report)),
                         OutputFormat::Table => out!("{}", output::simulation_table(&report)),
                     }
-                    Ok(EXIT_PLACED)
+                    // Not one volume fits: the request is infeasible, whatever the count.
+                    Ok(if report.placed == 0 {
+                        EXIT_INFEASIBLE
+                    } else {
+                        EXIT_PLACED
+                    })
                 }
                 Err(e) => refusal(e, sim.placement.output),
             }

@@ -8,18 +8,18 @@ pub(crate) fn plan_table(plan: &Plan) -> String {
     let mut out = String::new();
     let arbiter = plan
         .arbiter_brick_bytes
-        .map(|a| format!(", arbiter brick {a}"))
+        .map(|a| format!(", arbiter brick {}", a.human()))
         .unwrap_or_default();
     let _ = writeln!(
         out,
         "volume {} ({}): {} as {} = {} set(s) x {} bricks, data brick {}{arbiter}",
         plan.volume_name,
         plan.volume_id,
-        plan.size_bytes,
+        plan.size_bytes.human(),
         plan.durability,
         plan.set_count,
         plan.durability.set_size(),
-        plan.data_brick_bytes
+        plan.data_brick_bytes.human()
     );
     let _ = writeln!(
         out,
@@ -29,7 +29,7 @@ pub(crate) fn plan_table(plan: &Plan) -> String {
     for b in &plan.bricks {
         let space = b
             .space()
-            .map(|s| s.to_string())
+            .map(|s| s.human().to_string())
             .unwrap_or_else(|| "overflow".into());
         let _ = writeln!(
             out,
@@ -40,7 +40,7 @@ pub(crate) fn plan_table(plan: &Plan) -> String {
             b.zone.to_string(),
             b.node,
             b.device,
-            b.size_bytes.to_string(),
+            b.size_bytes.human().to_string(),
             space,
             b.path
         );
@@ -83,7 +83,10 @@ pub(crate) fn simulation_table(r: &SimulationReport) -> String {
         "{:<32} {:<12} {:<5} {:>12} {:>12} {:>6}",
         "node", "device", "zone", "total", "used", "use%"
     );
-    for d in &r.devices {
+    // By zone, node, device: a reader looks for a zone's devices together.
+    let mut devices: Vec<_> = r.devices.iter().collect();
+    devices.sort_by(|a, b| (a.zone, &a.node, &a.device).cmp(&(b.zone, &b.node, &b.device)));
+    for d in devices {
         let pct = if d.total_bytes.bytes() == 0 {
             0.0
         } else {
@@ -95,8 +98,8 @@ pub(crate) fn simulation_table(r: &SimulationReport) -> String {
             d.node,
             d.device,
             d.zone.to_string(),
-            d.total_bytes.to_string(),
-            d.used_bytes.to_string(),
+            d.total_bytes.human().to_string(),
+            d.used_bytes.human().to_string(),
             pct
         );
     }
@@ -114,7 +117,8 @@ pub(crate) fn forecast_table(f: &gluster_placement::Forecast) -> String {
     let _ = writeln!(
         out,
         "free before: {}, stranded after: {}",
-        f.free_before, f.stranded
+        f.free_before.human(),
+        f.stranded.human()
     );
     for c in &f.causes {
         let why = match &c.cause {
@@ -125,7 +129,7 @@ pub(crate) fn forecast_table(f: &gluster_placement::Forecast) -> String {
             StrandCause::ArbiterOnly => "on devices tagged arbiter=required".to_string(),
             StrandCause::Room => "still free for more (the --limit stopped the forecast)".to_string(),
             StrandCause::Fragments { smallest_brick } => {
-                format!("in pieces smaller than one brick ({smallest_brick})")
+                format!("in pieces smaller than one brick ({})", smallest_brick.human())
             }
             StrandCause::FailureDomains {
                 set_size,
@@ -139,7 +143,7 @@ pub(crate) fn forecast_table(f: &gluster_placement::Forecast) -> String {
         let _ = writeln!(
             out,
             "  {:>12} on {:>4} device(s) {why}",
-            c.bytes.to_string(),
+            c.bytes.human().to_string(),
             c.devices
         );
     }

@@ -199,3 +199,34 @@ fn apply_on_simulated_hosts_says_it_is_a_rehearsal() {
         })
     ));
 }
+
+/// Issue 15 item 16: errors count steps from 1, as progress does (the journal keeps the
+/// 0-based index).
+#[test]
+fn errors_number_steps_as_progress_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("j");
+    let out = apply(&journal, &["--simulate-failure-at", "5"]);
+    assert_eq!(out.status.code(), Some(3));
+    let failed = records(&journal)
+        .into_iter()
+        .find_map(|r| match r {
+            Record::Failed { step, .. } => Some(step),
+            _ => None,
+        })
+        .expect("a failed step");
+    let err = stderr(&out);
+    assert!(err.contains(&format!("step {} (", failed + 1)), "{err}");
+}
+
+/// Issue 15 item 16: `--journal /dev/null` is bad input, not a "rolled back" run.
+#[test]
+fn a_journal_that_keeps_nothing_is_refused() {
+    let out = apply(Path::new("/dev/null"), &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("not a regular file"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -132,3 +132,91 @@ fn no_degraded_refuses_a_degraded_evacuation_under_every_zone_policy() {
         assert!(err.contains("zone"), "{err}");
     }
 }
+
+fn table(args: &[&str]) -> String {
+    let out = run(args);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Issue 15 item 13: a rebalance cut by `--max-moves` says so; one with no valid move left
+/// claims no lower bound for a target it cannot reach.
+#[test]
+fn rebalance_says_why_it_stopped() {
+    let cut = table(&[
+        "rebalance",
+        "--topology",
+        SAMPLE,
+        "--target",
+        "1.0",
+        "--max-moves",
+        "1",
+    ]);
+    let head = cut.lines().next().unwrap();
+    assert!(head.contains("stopped at --max-moves 1"), "{head}");
+    assert!(!head.contains("no valid move"), "{head}");
+    let all = table(&["rebalance", "--topology", SAMPLE, "--target", "1.0"]);
+    let head = all.lines().next().unwrap();
+    assert!(head.contains("no valid move is left"), "{head}");
+    assert!(!head.contains("at least"), "{head}");
+    let plan = json(&[
+        "rebalance",
+        "--topology",
+        SAMPLE,
+        "--target",
+        "1.0",
+        "--max-moves",
+        "1",
+        "--output",
+        "json",
+    ]);
+    assert_eq!(plan["stopped_at_max_moves"], true);
+}
+
+/// Issue 15 item 16: the evacuate table is aligned and speaks English ("1 wave", the solver
+/// in lower case).
+#[test]
+fn the_evacuate_table_is_aligned() {
+    let doc = sample();
+    let host = doc["clusters"][0]["nodes"][0]["hostnames"]["manage"][0]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let text = table(&["evacuate", "--topology", SAMPLE, "--node", &host]);
+    let mut lines = text.lines();
+    let head = lines.next().unwrap();
+    assert!(
+        !head.contains("1 waves") && !head.contains("Greedy"),
+        "{head}"
+    );
+    let columns: Vec<usize> = lines.map(|l| l.find(" -> ").expect("an arrow")).collect();
+    assert!(columns.len() >= 2, "{text}");
+    assert!(columns.windows(2).all(|w| w[0] == w[1]), "{text}");
+}
+
+/// Issue 15 item 16: expanding past the brick limit is infeasible (exit 2), and the limit
+/// is a flag.
+#[test]
+fn expand_past_the_brick_limit_exits_2() {
+    let doc = sample();
+    let volume = doc["clusters"][0]["volumes"][0]["name"].as_str().unwrap();
+    let out = run(&[
+        "expand",
+        "--topology",
+        SAMPLE,
+        "--volume",
+        volume,
+        "--size",
+        "10GiB",
+        "--max-bricks",
+        "3",
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("--max-bricks"), "{err}");
+}

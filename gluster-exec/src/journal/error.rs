@@ -25,6 +25,12 @@ pub enum JournalError {
         /// The path that was given.
         path: PathBuf,
     },
+    /// The path is not a regular file (`/dev/null`, a directory): records would be lost.
+    #[error("{}: not a regular file: a journal must keep what is written to it", path.display())]
+    NotAFile {
+        /// The path that was given.
+        path: PathBuf,
+    },
     /// A line is not a record, or a record contradicts the ones before it.
     #[error("{}line {line}: {reason}", in_file(path))]
     Invalid {
@@ -76,7 +82,8 @@ impl PartialEq for JournalError {
                     source: s2,
                 },
             ) => path == p2 && source.kind() == s2.kind() && source.to_string() == s2.to_string(),
-            (JournalError::NotFound { path }, JournalError::NotFound { path: p2 }) => path == p2,
+            (JournalError::NotFound { path }, JournalError::NotFound { path: p2 })
+            | (JournalError::NotAFile { path }, JournalError::NotAFile { path: p2 }) => path == p2,
             (
                 JournalError::Invalid { path, line, reason },
                 JournalError::Invalid {

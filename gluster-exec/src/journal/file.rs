@@ -42,8 +42,13 @@ impl FileJournal {
                 JournalError::io(&path, e)
             }
         };
-        if !create {
-            std::fs::metadata(&path).map_err(io)?;
+        match std::fs::metadata(&path) {
+            Ok(meta) if !meta.is_file() => {
+                return Err(JournalError::NotAFile { path }.into());
+            }
+            Ok(_) => {}
+            Err(e) if create && e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(io(e).into()),
         }
         drop_torn_tail(&path).map_err(io)?;
         let file = OpenOptions::new()

@@ -24,7 +24,8 @@ impl std::fmt::Display for FailureCause {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             FailureCause::Step { step, what, error } => {
-                write!(f, "step {step} ({what}) failed: {error}")
+                // Counted from 1, as progress counts them (the field is the 0-based index).
+                write!(f, "step {} ({what}) failed: {error}", step + 1)
             }
             FailureCause::Cancelled => f.write_str("cancelled"),
         }
@@ -82,7 +83,7 @@ fn rollback_summary(failures: &[UndoFailure]) -> String {
     }
     let list: Vec<String> = failures
         .iter()
-        .map(|u| format!("step {} ({}): {}", u.step, u.what, u.error))
+        .map(|u| format!("step {} ({}): {}", u.step + 1, u.what, u.error))
         .collect();
     format!(
         "rollback incomplete, recovery will retry: {}",

@@ -56,7 +56,7 @@ impl Runner {
                 } else {
                     let list: Vec<String> = failures
                         .iter()
-                        .map(|u| format!("step {} ({}): {}", u.step, u.what, u.error))
+                        .map(|u| format!("step {} ({}): {}", u.step + 1, u.what, u.error))
                         .collect();
                     (RunOutcome::RollbackFailed, Some(list.join("; ")))
                 }

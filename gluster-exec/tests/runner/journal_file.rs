@@ -128,12 +128,23 @@ fn a_file_journal_error_names_the_file_and_keeps_the_io_error() {
             .contains(&format!("{}: line 1", bad.display())),
         "{err}"
     );
-    let dir_as_file = FileJournal::open(dir.path()).unwrap_err();
-    let source = std::error::Error::source(&dir_as_file).expect("a source");
+    let unwritable = FileJournal::open(dir.path().join("no/such/dir/j")).unwrap_err();
+    let source = std::error::Error::source(&unwritable).expect("a source");
     assert!(
         std::error::Error::source(source).is_some(),
-        "io::Error dropped: {dir_as_file:?}"
+        "io::Error dropped: {unwritable:?}"
     );
+    // Issue 15 item 16: /dev/null or a directory would lose every record.
+    for not_a_file in [std::path::Path::new("/dev/null"), dir.path()] {
+        let err = FileJournal::open(not_a_file).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                gluster_exec::ExecError::Journal(JournalError::NotAFile { .. })
+            ),
+            "{err:?}"
+        );
+    }
 }
 
 #[test]

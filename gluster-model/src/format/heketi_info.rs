@@ -189,6 +189,14 @@ pub fn import_heketi_info(json: &str) -> Result<Model, ImportError> {
             hosts.add(&manage, &storage, ["manage", "storage"], || {
                 format!("{at}.hostnames")
             })?;
+            super::fields::node(
+                &at,
+                ["hostnames.manage", "hostnames.storage", "zone", "tags"],
+                &manage,
+                &storage,
+                n.zone,
+                n.tags.as_ref(),
+            )?;
             if m.nodes.contains_key(&n.id) {
                 return Err(ImportError::invalid(
                     format!("{at}.id"),
@@ -209,6 +217,7 @@ pub fn import_heketi_info(json: &str) -> Result<Model, ImportError> {
             );
             for (di, d) in n.devices.iter().enumerate() {
                 let dat = format!("{at}.devices[{di}]");
+                super::fields::device(&dat, &d.name, d.tags.as_ref())?;
                 let s = &d.storage;
                 if s.used.checked_add(s.free) != Some(s.total) {
                     return Err(ImportError::invalid(
@@ -254,6 +263,7 @@ pub fn import_heketi_info(json: &str) -> Result<Model, ImportError> {
     }
     let mut bricks: BTreeMap<BrickId, (String, InfoBrick)> = BTreeMap::new();
     for (at, b) in &copies {
+        super::fields::brick_path(format!("{at}.path"), &b.path)?;
         if !m.devices.contains_key(&b.device) {
             return Err(ImportError::invalid(
                 format!("{at}.device"),
@@ -309,6 +319,7 @@ fn import_volume(
     at: &str,
     bricks: &[&InfoBrick],
 ) -> Result<(), ImportError> {
+    super::fields::volume_name(format!("{at}.name"), &v.name)?;
     let options =
         HeketiOptions::from_entries(v.glustervolumeoptions.iter().flatten().map(String::as_str))
             .map_err(|e| {

@@ -160,6 +160,14 @@ pub fn import_heketi_load(json: &str, options: &HeketiLoadOptions) -> Result<Mod
             hosts.add(&manage, &storage, ["manage", "storage"], || {
                 format!("{}.node.hostnames", at())
             })?;
+            super::fields::node(
+                &format!("{}.node", at()),
+                ["hostnames.manage", "hostnames.storage", "zone", "tags"],
+                &manage,
+                &storage,
+                n.node.zone,
+                n.node.tags.as_ref(),
+            )?;
             let node = NodeId::derived(&["node", &manage]);
             m.nodes.insert(
                 node,
@@ -181,12 +189,7 @@ pub fn import_heketi_load(json: &str, options: &HeketiLoadOptions) -> Result<Mod
                         name, tags, size, ..
                     }) => (name, tags.unwrap_or_default(), size),
                 };
-                if !name.starts_with('/') {
-                    return Err(ImportError::invalid(
-                        format!("{}.name", dat()),
-                        format!("device name {name:?} is not an absolute path"),
-                    ));
-                }
+                super::fields::device(&dat(), &name, Some(&tags))?;
                 let own_size = match own_size {
                     Some(s) => Some(s.parse::<ByteSize>().map_err(|e| {
                         ImportError::invalid(format!("{}.size", dat()), e.to_string())
@@ -196,6 +199,12 @@ pub fn import_heketi_load(json: &str, options: &HeketiLoadOptions) -> Result<Mod
                 let total = own_size.or_else(|| options.size_for(&manage, &name)).ok_or_else(|| {
                     ImportError::invalid(dat(), format!("device {name} of node {manage} has no size: a topology load file carries none, give a default device size"))
                 })?;
+                if total == ByteSize::ZERO {
+                    return Err(ImportError::invalid(
+                        format!("{}.size", dat()),
+                        format!("device {name} of node {manage} has size 0: give its size"),
+                    ));
+                }
                 let id = DeviceId::derived(&["device", &manage, &name]);
                 if m.devices.contains_key(&id) {
                     return Err(ImportError::invalid(

@@ -1,6 +1,7 @@
 //! Reading and writing the documents users have: Heketi's topology load file, Heketi's
 //! `topology info --json` dump, and this crate's own versioned JSON.
 
+mod fields;
 mod heketi_db;
 mod heketi_info;
 mod heketi_load;

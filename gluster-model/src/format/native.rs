@@ -71,6 +71,26 @@ pub fn from_native_json(json: &str) -> Result<Model, ImportError> {
             ["manage_hostname", "storage_hostname"],
             || format!("nodes[{i}]"),
         )?;
+        super::fields::node(
+            &format!("nodes[{i}]"),
+            ["manage_hostname", "storage_hostname", "zone", "tags"],
+            &n.manage_hostname,
+            &n.storage_hostname,
+            n.zone.0,
+            Some(&n.tags),
+        )?;
+    }
+    for (i, d) in doc.devices.iter().enumerate() {
+        super::fields::device(&format!("devices[{i}]"), &d.name, Some(&d.tags))?;
+    }
+    for (i, v) in doc.volumes.iter().enumerate() {
+        super::fields::volume_name(format!("volumes[{i}].name"), &v.name)?;
+    }
+    for (i, b) in doc.bricks.iter().enumerate() {
+        super::fields::brick_path(format!("bricks[{i}].path"), &b.path)?;
+    }
+    for (i, b) in doc.block_volumes.iter().enumerate() {
+        super::fields::block_volume_name(format!("block_volumes[{i}].name"), &b.name)?;
     }
     let mut m = Model::new();
     macro_rules! fill {

@@ -229,7 +229,7 @@ pub fn plan_expand(
             })
         }
         Err(PlacementError::Model(e)) => return Err(e.into()),
-        Err(PlacementError::InvalidRequest(m)) => return Err(ExpandError::Invalid(m)),
+        Err(PlacementError::InvalidRequest(m)) => return Err(ExpandError::Invalid(m.to_string())),
         Err(e @ PlacementError::InvalidPlan { .. }) => {
             return Err(ExpandError::Invalid(e.to_string()))
         }

@@ -35,6 +35,9 @@ pub struct RebalancePlan {
     pub reached: bool,
     /// No plan can reach the target with fewer moves than this.
     pub lower_bound_moves: usize,
+    /// Whether it stopped at `max_moves` with the target not reached (more moves may reach it).
+    #[serde(default)]
+    pub stopped_at_max_moves: bool,
 }
 
 impl RebalancePlan {
@@ -122,6 +125,7 @@ pub fn plan_rebalance(
         after = spread(&topo).0;
     }
     assign_waves(&mut steps);
+    let stopped_at_max_moves = after > target && steps.len() >= max_moves;
     RebalancePlan {
         waves: steps.iter().map(|s| s.wave + 1).max().unwrap_or(0),
         steps,
@@ -130,6 +134,7 @@ pub fn plan_rebalance(
         after,
         reached: after <= target,
         lower_bound_moves,
+        stopped_at_max_moves,
     }
 }
 
