@@ -17,7 +17,7 @@ pub use key::{Change, Changes, Entry, Expect, Key, Kind, Revision, Txn, TxnOp, W
 pub use memory::MemoryStore;
 pub use provisioner::{
     import_model, Created, Difference, HostReport, HostVolume, PendingOp, Provisioner,
-    RecoveryPolicy, RecoveryReport, RequestRecord,
+    RecoveryPolicy, RecoveryReport, RequestRecord, Stats,
 };
 pub use redb_store::RedbStore;
 pub use store::{compact_runs, ensure_format, format_key, RunEntry, Store, FORMAT_VERSION};
