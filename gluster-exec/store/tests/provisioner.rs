@@ -188,10 +188,23 @@ async fn a_second_provisioner_catches_up_from_the_change_history() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn ended_runs_are_kept_until_compacted() {
-    let (store, _sim, p) = setup().await;
-    p.create("pvc-1", &request(1)).await.unwrap();
-    p.create("pvc-2", &request(1)).await.unwrap();
+async fn failed_runs_are_kept_until_compacted() {
+    let (store, sim, p) = setup().await;
+    p.create("pvc-0", &request(1)).await.unwrap();
+    assert!(
+        store.list(Kind::Run).await.unwrap().is_empty(),
+        "completed runs are not kept"
+    );
+    sim.inject(Fault::FailOp {
+        op: SimOp::VolumeStart,
+        nth: 2,
+    });
+    sim.inject(Fault::FailOp {
+        op: SimOp::VolumeCreate,
+        nth: 3,
+    });
+    assert!(p.create("pvc-1", &request(1)).await.is_err());
+    assert!(p.create("pvc-2", &request(1)).await.is_err());
     let runs = store.list(Kind::Run).await.unwrap();
     assert_eq!(runs.len(), 2);
     let entry: gluster_store::RunEntry = serde_json::from_slice(&runs[0].value).unwrap();

@@ -246,8 +246,10 @@ impl Provisioner {
         Ok(())
     }
 
-    /// A runner with a journal of its own for one run; the run's records, once it ended,
-    /// are kept in the store as a [`Kind::Run`] entry (compacted by [`crate::compact_runs`]).
+    /// A runner with a journal of its own for one run. The pending operation, durable before
+    /// any host is touched, is what recovery needs (every step and undo is idempotent); the
+    /// journal of a run that failed is kept as a [`Kind::Run`] entry for inspection until
+    /// [`crate::compact_runs`] removes it.
     fn runner(&self) -> (Runner, Arc<MemoryJournal>) {
         let journal = Arc::new(MemoryJournal::new());
         let runner = Runner::new(
@@ -393,12 +395,10 @@ impl Provisioner {
         };
         let txn = Txn::new()
             .delete(pending.key.clone(), Expect::Revision(pending.revision))
-            .put(Key::new(Kind::Request, name), Expect::Absent, json(&record))
-            .put(
-                Key::new(Kind::Run, plan.volume_id.to_string()),
-                Expect::Any,
-                run_entry(journal),
-            );
+            .put(Key::new(Kind::Request, name), Expect::Absent, json(&record));
+        // A completed run's journal says nothing the store does not: it is not kept (an
+        // ended run is compacted at once). Runs that failed keep theirs (see `release`).
+        let _ = journal;
         self.commit(txn).await
     }
 
