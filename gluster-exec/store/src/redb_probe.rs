@@ -12,7 +12,7 @@ use redb::{Builder, ReadableTable, StorageBackend, TableDefinition};
 
 /// A redb storage backend over bytes in memory.
 #[derive(Debug)]
-struct Bytes(Mutex<Vec<u8>>);
+struct Bytes(std::sync::Arc<Mutex<Vec<u8>>>);
 
 impl StorageBackend for Bytes {
     fn len(&self) -> Result<u64, io::Error> {
@@ -66,9 +66,19 @@ pub(crate) fn probe(path: &Path, tables: &[&str]) -> Result<(), String> {
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
         Err(e) => return Err(e.to_string()),
     };
+    let original_len = bytes.len();
+    let shared = std::sync::Arc::new(Mutex::new(bytes));
     let mut db = Builder::new()
-        .create_with_backend(Bytes(Mutex::new(bytes)))
+        .create_with_backend(Bytes(shared.clone()))
         .map_err(|e| e.to_string())?;
+    // A file shorter than its own layout says is truncated: redb would extend (and so
+    // rewrite) it on open, which the real file must never see.
+    let len_after_open = shared.lock().unwrap_or_else(PoisonError::into_inner).len();
+    if len_after_open != original_len {
+        return Err(format!(
+            "the file is {original_len} bytes but its layout needs {len_after_open}: truncated"
+        ));
+    }
     if !db.check_integrity().map_err(|e| e.to_string())? {
         return Err("the integrity check failed".into());
     }
