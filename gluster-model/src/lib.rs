@@ -3,7 +3,8 @@
 //!
 //! This crate performs no IO: no files, no clock, no randomness, no network. It reads and
 //! writes documents given as strings: Heketi's topology load file ([`import_heketi_load`]),
-//! Heketi's `topology info --json` dump ([`import_heketi_info`]), and its own versioned JSON
+//! Heketi's `topology info --json` dump ([`import_heketi_info`]), Heketi's database as
+//! `heketi db export` writes it ([`import_heketi_db`]), and its own versioned JSON
 //! ([`to_native_json`], [`from_native_json`]).
 //!
 //! The main types:
@@ -84,8 +85,9 @@ pub use entity::{
 };
 pub use error::ModelError;
 pub use format::{
-    detect_format, from_native_json, import_any, import_heketi_info, import_heketi_load,
-    to_native_json, DocumentFormat, HeketiLoadOptions, ImportError, NATIVE_FORMAT, NATIVE_VERSION,
+    detect_format, from_native_json, import_any, import_heketi_db, import_heketi_info,
+    import_heketi_load, to_native_json, DocumentFormat, HeketiDbImport, HeketiLoadOptions,
+    ImportError, PendingOperation, NATIVE_FORMAT, NATIVE_VERSION,
 };
 pub use id::{
     stable_hash128, BlockVolumeId, BrickId, ClusterId, DeviceId, IdParseError, NodeId, VolumeId,

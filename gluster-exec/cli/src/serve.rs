@@ -38,6 +38,10 @@ pub(crate) struct ServeArgs {
     /// example.
     #[arg(long, value_name = "FILE")]
     pub(crate) topology: Option<PathBuf>,
+    /// Heketi database to take over, as `heketi db export` writes it (instead of
+    /// --topology); its pending operations are reported.
+    #[arg(long, value_name = "FILE", conflicts_with = "topology")]
+    pub(crate) heketi_db: Option<PathBuf>,
     /// Size of every device of a Heketi load file, and of disks added later on the
     /// simulated transport (default 1TiB).
     #[arg(long)]
@@ -151,6 +155,43 @@ fn executor(args: &ServeArgs, root: &str) -> Result<Arc<dyn Executor>, String> {
     })
 }
 
+/// The model of a Heketi database export; pending operations are listed on stderr.
+fn heketi_db(path: &std::path::Path) -> Result<gluster_model::Model, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let imported = gluster_model::import_heketi_db(&text)
+        .map_err(|e| e.in_file(path.display().to_string()).to_string())?;
+    let m = &imported.model;
+    eprintln!(
+        "gluster-plan serve: {}: {} cluster(s), {} node(s), {} device(s), {} volume(s)",
+        path.display(),
+        m.clusters().len(),
+        m.nodes().len(),
+        m.devices().len(),
+        m.volumes().len()
+    );
+    if imported.skipped_block_volumes > 0 {
+        eprintln!(
+            "gluster-plan serve: {} block volume entries not imported",
+            imported.skipped_block_volumes
+        );
+    }
+    for p in &imported.pending {
+        let changes: Vec<String> = p
+            .changes
+            .iter()
+            .map(|(c, id)| format!("{c} {id}"))
+            .collect();
+        eprintln!(
+            "gluster-plan serve: pending operation {} (type {}): {}; kept as it was, its space \
+             reserved (recovery needs the store)",
+            p.id,
+            p.kind,
+            changes.join(", ")
+        );
+    }
+    Ok(imported.model)
+}
+
 async fn shutdown_signal() {
     let term = async {
         match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
@@ -177,7 +218,10 @@ pub(crate) fn run(args: &ServeArgs) -> Result<i32, String> {
     }
     let auth = auth(args)?;
     let root = mount_root(&args.brick_mount_root)?;
-    let model = topology::load(args.topology.as_deref(), args.device_size)?;
+    let model = match &args.heketi_db {
+        Some(path) => heketi_db(path)?,
+        None => topology::load(args.topology.as_deref(), args.device_size)?,
+    };
     let settings = PlacementSettings {
         brick_mount_root: root.clone(),
         ..PlacementSettings::default()

@@ -167,3 +167,79 @@ fn heketis_python_client_drives_the_service() {
         String::from_utf8_lossy(&plan.stderr)
     );
 }
+
+#[test]
+fn serve_takes_over_a_heketi_db_export_and_reports_pending_operations() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("heketi-db.json");
+    let (c, n, d, p) = (
+        "c".repeat(32),
+        "b".repeat(32),
+        "d".repeat(32),
+        "e".repeat(32),
+    );
+    std::fs::write(
+        &db,
+        format!(
+            r#"{{"clusterentries":{{"{c}":{{"Info":{{"id":"{c}","nodes":["{n}"],"volumes":[],"block":true,"file":true,"blockvolumes":[]}}}}}},
+"nodeentries":{{"{n}":{{"State":"online","Info":{{"zone":1,"hostnames":{{"manage":["node1"],"storage":["192.0.2.1"]}},"cluster":"{c}","id":"{n}"}},"Devices":["{d}"]}}}},
+"deviceentries":{{"{d}":{{"State":"online","Info":{{"name":"/dev/sdb","storage":{{"total":104857600,"free":104857600,"used":0}},"id":"{d}"}},"Bricks":[],"NodeId":"{n}","ExtentSize":4096}}}},
+"brickentries":{{}},"volumeentries":{{}},"blockvolumeentries":{{}},"dbattributeentries":{{}},
+"pendingoperations":{{"{p}":{{"Id":"{p}","Timestamp":1,"Type":1,"Actions":[{{"Change":2,"Id":"{}"}}]}}}}}}"#,
+            "a".repeat(32)
+        ),
+    )
+    .unwrap();
+    let mut child = Command::new(BIN)
+        .args([
+            "serve",
+            "--no-auth",
+            "--listen",
+            "127.0.0.1:0",
+            "--heketi-db",
+        ])
+        .arg(&db)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let mut seen = Vec::new();
+    let addr = loop {
+        let line = lines.next().expect("serve starts").unwrap();
+        if let Some(url) = line.strip_prefix("gluster-plan serve: listening on http://") {
+            break url.to_string();
+        }
+        seen.push(line);
+    };
+    let server = Server {
+        child,
+        url: format!("http://{addr}"),
+    };
+    let report = seen.join("\n");
+    assert!(
+        report.contains("1 cluster(s), 1 node(s), 1 device(s)"),
+        "{report}"
+    );
+    assert!(
+        report.contains(&format!("pending operation {p} (type 1): add volume")),
+        "{report}"
+    );
+    let clusters = http_get(&addr, "/clusters");
+    assert!(clusters.contains(&c), "{clusters}");
+    assert!(server.stop().success());
+
+    // A broken export names the file and the path.
+    std::fs::write(&db, r#"{"clusterentries":{"x":{"Info":{"id":"y"}}}}"#).unwrap();
+    let out = Command::new(BIN)
+        .args(["serve", "--no-auth", "--heketi-db"])
+        .arg(&db)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("heketi-db.json") && err.contains("clusterentries"),
+        "{err}"
+    );
+}

@@ -103,6 +103,32 @@ impl App {
         let _ = tokio::time::timeout(limit, ended).await;
     }
 
+    /// Marks every queue entry still pending from an earlier run as failed: no task of this
+    /// process will end it. Call before serving (done by [`crate::serve`]); returns how many.
+    /// The backend's own recovery decides what happened to the state.
+    pub async fn fail_interrupted(&self) -> Result<usize, crate::queue::QueueError> {
+        let mut n = 0;
+        for entry in self.queue.pending().await? {
+            if self.waiters().contains_key(&entry.id) {
+                continue; // started by this process
+            }
+            let message = format!(
+                "{} operation {} was interrupted by a restart of the service; \
+                 the backend's recovery finished or rolled it back",
+                entry.kind.name(),
+                entry.id
+            );
+            self.queue
+                .put(QueueEntry {
+                    state: QueueState::Failed { message },
+                    ..entry
+                })
+                .await?;
+            n += 1;
+        }
+        Ok(n)
+    }
+
     /// Waits until every long operation has ended, at most `limit`; returns whether they
     /// all did.
     pub async fn drain(&self, limit: Duration) -> bool {

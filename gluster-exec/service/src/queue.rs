@@ -146,8 +146,8 @@ pub struct QueueEntry {
 pub struct QueueError(pub String);
 
 /// Keeps queue entries. A durable implementation must keep every entry across a restart;
-/// on start the service marks entries still `Pending` as failed ("interrupted by a restart")
-/// unless the backend's recovery finished them.
+/// on start the service marks entries still `Pending` as failed ("interrupted by a
+/// restart", [`crate::App::fail_interrupted`]): the backend's recovery owns the state.
 #[async_trait]
 pub trait QueueStore: Send + Sync + fmt::Debug + 'static {
     /// Add or replace an entry.

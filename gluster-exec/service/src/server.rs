@@ -82,7 +82,8 @@ async fn observe(State(app): State<Arc<App>>, req: Request, next: Next) -> Respo
     response
 }
 
-/// Serves `app` on `listener` until `shutdown` resolves, then lets open requests finish
+/// Serves `app` on `listener` (after failing queue entries an earlier run left pending)
+/// until `shutdown` resolves, then lets open requests finish
 /// and waits (at most [`DRAIN_LIMIT`] each) for operations in flight to end. Returns
 /// whether they all did. A client that has not sent its headers within the request
 /// timeout is disconnected; one that has not sent its body gets 408.
@@ -91,6 +92,9 @@ pub async fn serve(
     app: Arc<App>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<bool> {
+    app.fail_interrupted()
+        .await
+        .map_err(|e| std::io::Error::other(e.to_string()))?;
     let router = router(app.clone());
     let graceful = GracefulShutdown::new();
     tokio::pin!(shutdown);

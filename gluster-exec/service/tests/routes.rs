@@ -451,3 +451,15 @@ async fn the_queue_holds_a_pending_answer_until_the_operation_ends() {
     assert_eq!(end.status, StatusCode::SEE_OTHER, "{}", end.body);
     assert_eq!(end.header("X-Pending"), None);
 }
+
+#[test]
+fn public_types_are_send_and_sync() {
+    fn both<T: Send + Sync>() {}
+    both::<gluster_service::App>();
+    both::<gluster_service::InProcessBackend>();
+    both::<gluster_service::MemoryQueue>();
+    both::<gluster_service::ServiceConfig>();
+    both::<gluster_service::BackendError>();
+    both::<gluster_service::QueueEntry>();
+    both::<gluster_service::api::VolumeInfoResponse>();
+}

@@ -62,3 +62,85 @@ async fn slow_clients_time_out_and_others_are_served() {
     let _ = stop.send(());
     assert!(server.await.unwrap().unwrap(), "nothing left in flight");
 }
+
+#[tokio::test]
+async fn entries_left_pending_by_an_earlier_run_end_failed_after_a_restart() {
+    use gluster_service::{OperationKind, QueueEntry, QueueId, QueueState, QueueStore};
+    let h = harness(AuthConfig::Disabled, 64);
+    // The queue a durable store would hand back after a crash.
+    let queue = Arc::new(MemoryQueue::new());
+    let id = QueueId::from_u128(42);
+    queue
+        .put(QueueEntry {
+            id,
+            kind: OperationKind::VolumeCreate,
+            state: QueueState::Pending,
+        })
+        .await
+        .unwrap();
+    let app = App::new(
+        h.backend.clone(),
+        queue.clone(),
+        ServiceConfig::new(AuthConfig::Disabled),
+    );
+    assert_eq!(app.fail_interrupted().await.unwrap(), 1);
+    let r = gluster_service::router(app);
+    let a = open(&r, "GET", &format!("/queue/{id}"), "").await;
+    assert_eq!(a.status, axum::http::StatusCode::INTERNAL_SERVER_ERROR);
+    assert!(a.body.contains("interrupted by a restart"), "{}", a.body);
+    assert!(queue.pending().await.unwrap().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_lets_operations_in_flight_finish() {
+    let h = harness(AuthConfig::Disabled, 64);
+    // Every host call takes a while: the create is surely running when shutdown begins.
+    h.backend
+        .simulated_hosts()
+        .unwrap()
+        .set_latency(Duration::from_millis(100));
+    let app = App::new(
+        h.backend.clone(),
+        Arc::new(MemoryQueue::new()),
+        ServiceConfig::new(AuthConfig::Disabled),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(gluster_service::serve(listener, app, async {
+        let _ = stopped.await;
+    }));
+    let mut s = TcpStream::connect(addr).await.unwrap();
+    let body = r#"{"size":1,"name":"late"}"#;
+    s.write_all(
+        format!(
+            "POST /volumes HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        )
+        .as_bytes(),
+    )
+    .await
+    .unwrap();
+    let answer = read_to_close(&mut s).await;
+    assert!(answer.starts_with("HTTP/1.1 202"), "{answer}");
+    assert_eq!(
+        h.backend.model().volumes().len(),
+        1,
+        "reserved while running"
+    );
+
+    let _ = stop.send(());
+    assert!(
+        server.await.unwrap().unwrap(),
+        "the create finished before serve returned"
+    );
+    let sim = h.backend.simulated_hosts().unwrap().snapshot();
+    assert!(sim.volumes.contains_key("late"));
+    assert_eq!(
+        h.backend
+            .model()
+            .volume_by_name("late")
+            .map(|v| v.brick_ids().count()),
+        Some(1)
+    );
+}

@@ -1,6 +1,7 @@
 //! Reading and writing the documents users have: Heketi's topology load file, Heketi's
 //! `topology info --json` dump, and this crate's own versioned JSON.
 
+mod heketi_db;
 mod heketi_info;
 mod heketi_load;
 mod hosts;
@@ -8,6 +9,7 @@ mod native;
 
 use std::fmt;
 
+pub use heketi_db::{import_heketi_db, HeketiDbImport, PendingOperation};
 pub use heketi_info::import_heketi_info;
 pub use heketi_load::{import_heketi_load, HeketiLoadOptions};
 pub use native::{from_native_json, to_native_json, NATIVE_FORMAT, NATIVE_VERSION};
