@@ -103,9 +103,13 @@ async fn an_etcd_that_is_down_is_a_clear_error() {
         .unwrap()
         .port();
     let endpoint = format!("http://127.0.0.1:{port}");
-    let err = EtcdStore::connect(&[endpoint.clone()], "/x/", Duration::from_secs(1))
-        .await
-        .unwrap_err();
+    let err = EtcdStore::connect(
+        std::slice::from_ref(&endpoint),
+        "/x/",
+        Duration::from_secs(1),
+    )
+    .await
+    .unwrap_err();
     assert!(matches!(err, StoreError::Open { .. }), "{err:?}");
     assert!(err.to_string().contains(&endpoint), "{err}");
 }

@@ -169,3 +169,62 @@ async fn bad_requests_are_refused_without_change() {
     assert!(matches!(huge, StoreError::Placement(_)), "{huge}");
     assert_eq!(store.revision().await.unwrap(), rev);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_provisioner_catches_up_from_the_change_history() {
+    let (store, sim, a) = setup().await;
+    let model = topology(6, 2, ByteSize::gib(500));
+    let b = provisioner(store.clone(), &model, sim.clone())
+        .await
+        .unwrap();
+    let made = a.create("pvc-r", &request(10)).await.unwrap();
+    // Compacting history before b's revision would force a reload; b only needs the tail.
+    let seen = b.model().await.unwrap();
+    assert!(seen.volume(made.volume).is_some(), "b sees a's volume");
+    // b deletes what a made: a's cached view learns it from the history too.
+    b.delete(made.volume).await.unwrap();
+    assert!(a.model().await.unwrap().volume(made.volume).is_none());
+    assert!(differences(&a, &sim).await.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failed_runs_are_kept_until_compacted() {
+    let (store, sim, p) = setup().await;
+    p.create("pvc-0", &request(1)).await.unwrap();
+    assert!(
+        store.list(Kind::Run).await.unwrap().is_empty(),
+        "completed runs are not kept"
+    );
+    sim.inject(Fault::FailOp {
+        op: SimOp::VolumeStart,
+        nth: 2,
+    });
+    sim.inject(Fault::FailOp {
+        op: SimOp::VolumeCreate,
+        nth: 3,
+    });
+    assert!(p.create("pvc-1", &request(1)).await.is_err());
+    assert!(p.create("pvc-2", &request(1)).await.is_err());
+    let runs = store.list(Kind::Run).await.unwrap();
+    assert_eq!(runs.len(), 2);
+    let entry: gluster_store::RunEntry = serde_json::from_slice(&runs[0].value).unwrap();
+    assert!(entry.ended && !entry.records.is_empty(), "{entry:?}");
+    assert_eq!(
+        gluster_store::compact_runs(store.as_ref()).await.unwrap(),
+        2
+    );
+    assert!(store.list(Kind::Run).await.unwrap().is_empty());
+}
+
+#[test]
+fn public_types_are_send_and_sync() {
+    fn check<T: Send + Sync>() {}
+    check::<gluster_store::Provisioner>();
+    check::<gluster_store::MemoryStore>();
+    check::<gluster_store::RedbStore>();
+    check::<gluster_store::EtcdStore>();
+    check::<StoreError>();
+    check::<gluster_store::Txn>();
+    check::<gluster_store::PendingOp>();
+    check::<Difference>();
+}

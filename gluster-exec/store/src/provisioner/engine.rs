@@ -1,21 +1,23 @@
 //! The seam to the placement engine: a model of the stored state that plans, takes a plan's
 //! bricks (a reservation) and gives them back.
 //!
-//! Today this is a [`Model`] rebuilt from the stored entities plus [`plan_volume`]; the
+//! Today this is a [`Model`] rebuilt from the stored entities plus a [`Planner`]; the
 //! long-lived engine of `gluster-placement` (model and index, commits applied
 //! incrementally) replaces the body of these few functions.
 
 use gluster_model::{BrickRole, Model, VolumeId};
 use gluster_placement::day2::{plan_expand, Day2Settings, ExpandBy, ExpandPlan};
-use gluster_placement::{plan_volume, PlacementSettings, Plan, PlannedBrick, VolumeRequest};
+use gluster_placement::{PlacementSettings, Plan, PlannedBrick, Planner, VolumeRequest};
 
 use crate::error::StoreError;
 use crate::key::{Entry, Kind};
 
-/// The planning state of one provisioner.
-#[derive(Debug, Clone, Default)]
+/// The planning state of one provisioner: the model, and a planner whose index follows the
+/// model's reservations (dropped, and rebuilt on the next plan, when space is given back).
+#[derive(Debug, Default)]
 pub(crate) struct Engine {
     pub(crate) model: Model,
+    planner: Option<Planner>,
 }
 
 impl Engine {
@@ -60,22 +62,35 @@ impl Engine {
         let text = String::from_utf8(doc).map_err(|e| corrupt(location, e.to_string()))?;
         let model =
             gluster_model::from_native_json(&text).map_err(|e| corrupt(location, e.to_string()))?;
-        Ok(Engine { model })
+        Ok(Engine {
+            model,
+            planner: None,
+        })
     }
 
     /// Plan `request` on the current state.
     pub(crate) fn plan(
-        &self,
+        &mut self,
         request: &VolumeRequest,
         settings: &PlacementSettings,
         seed: u64,
     ) -> Result<Plan, StoreError> {
-        Ok(plan_volume(&self.model, request, settings, seed)?)
+        let model = &self.model;
+        let planner = self
+            .planner
+            .get_or_insert_with(|| Planner::new(model, settings));
+        Ok(planner.plan(request, seed)?)
     }
 
     /// Take the plan's space (a reservation, or a volume made elsewhere).
     pub(crate) fn take(&mut self, plan: &Plan) -> Result<(), StoreError> {
-        Ok(plan.apply(&mut self.model)?)
+        plan.apply(&mut self.model)?;
+        if let Some(planner) = &mut self.planner {
+            if planner.commit(plan).is_err() {
+                self.planner = None;
+            }
+        }
+        Ok(())
     }
 
     /// Plan adding `by` to `volume`.
@@ -96,12 +111,15 @@ impl Engine {
 
     /// Take an expansion's space.
     pub(crate) fn take_expand(&mut self, plan: &ExpandPlan) -> Result<(), StoreError> {
-        Ok(plan.apply(&mut self.model)?)
+        plan.apply(&mut self.model)?;
+        self.planner = None;
+        Ok(())
     }
 
     /// Give a volume's space back.
     pub(crate) fn release(&mut self, volume: VolumeId) {
         let _ = self.model.delete_volume(volume);
+        self.planner = None;
     }
 
     /// A stored volume as a plan (what its bricks and volume are on the hosts), to delete it.

@@ -15,6 +15,7 @@ mod recover;
 mod view;
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use gluster_exec::journal::RunHistory;
@@ -50,7 +51,18 @@ pub struct Created {
     pub new: bool,
 }
 
+/// Counters of a provisioner's work (for metrics).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Commits refused because a guarded key had changed.
+    pub conflicts: u64,
+    /// Catch-ups with the store's changes.
+    pub refreshes: u64,
+}
+
 struct Inner {
+    conflicts: AtomicU64,
+    refreshes: AtomicU64,
     store: Arc<dyn Store>,
     executor: Arc<dyn Executor>,
     limits: HostLimits,
@@ -107,6 +119,8 @@ impl Provisioner {
         let view = View::load(store.as_ref()).await?;
         Ok(Provisioner {
             inner: Arc::new(Inner {
+                conflicts: AtomicU64::new(0),
+                refreshes: AtomicU64::new(0),
                 store,
                 executor,
                 limits,
@@ -126,8 +140,17 @@ impl Provisioner {
         self.inner.store.location()
     }
 
+    /// Counters of the work done so far.
+    pub fn stats(&self) -> Stats {
+        Stats {
+            conflicts: self.inner.conflicts.load(Ordering::Relaxed),
+            refreshes: self.inner.refreshes.load(Ordering::Relaxed),
+        }
+    }
+
     /// Catch up with the store's changes (reload only when its history was compacted).
     pub async fn refresh(&self) -> Result<(), StoreError> {
+        self.inner.refreshes.fetch_add(1, Ordering::Relaxed);
         let since = lock(&self.inner.view).revision;
         match self.inner.store.changes_since(since).await {
             Ok(c) => lock(&self.inner.view).absorb(c.changes, c.revision, &self.location()),
@@ -210,13 +233,23 @@ impl Provisioner {
 
     /// Commit `txn` under the device locks it needs and record it in the view.
     async fn commit(&self, txn: Txn) -> Result<(), StoreError> {
-        let revision = self.inner.store.commit(txn.clone()).await?;
+        let revision = match self.inner.store.commit(txn.clone()).await {
+            Ok(r) => r,
+            Err(e) => {
+                if matches!(e, StoreError::Conflict { .. }) {
+                    self.inner.conflicts.fetch_add(1, Ordering::Relaxed);
+                }
+                return Err(e);
+            }
+        };
         lock(&self.inner.view).wrote(&txn, revision);
         Ok(())
     }
 
-    /// A runner with a journal of its own for one run; the run's records, once it ended,
-    /// are kept in the store as a [`Kind::Run`] entry (compacted by [`crate::compact_runs`]).
+    /// A runner with a journal of its own for one run. The pending operation, durable before
+    /// any host is touched, is what recovery needs (every step and undo is idempotent); the
+    /// journal of a run that failed is kept as a [`Kind::Run`] entry for inspection until
+    /// [`crate::compact_runs`] removes it.
     fn runner(&self) -> (Runner, Arc<MemoryJournal>) {
         let journal = Arc::new(MemoryJournal::new());
         let runner = Runner::new(
@@ -362,12 +395,10 @@ impl Provisioner {
         };
         let txn = Txn::new()
             .delete(pending.key.clone(), Expect::Revision(pending.revision))
-            .put(Key::new(Kind::Request, name), Expect::Absent, json(&record))
-            .put(
-                Key::new(Kind::Run, plan.volume_id.to_string()),
-                Expect::Any,
-                run_entry(journal),
-            );
+            .put(Key::new(Kind::Request, name), Expect::Absent, json(&record));
+        // A completed run's journal says nothing the store does not: it is not kept (an
+        // ended run is compacted at once). Runs that failed keep theirs (see `release`).
+        let _ = journal;
         self.commit(txn).await
     }
 
