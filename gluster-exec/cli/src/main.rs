@@ -26,6 +26,7 @@ mod commands;
 mod day2;
 mod output;
 mod serve;
+mod serve_store;
 mod stdout;
 mod topology;
 
