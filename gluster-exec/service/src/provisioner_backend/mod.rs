@@ -109,16 +109,25 @@ impl ProvisionerBackend {
         &self.provisioner
     }
 
-    /// The stored state (pending volumes included) and the volumes whose create is pending.
+    /// The stored state (pending volumes included) and the volumes not to show: those
+    /// whose create is pending, and those only planned in this process so far.
     pub async fn state(&self) -> Result<(Model, HashSet<VolumeId>), BackendError> {
-        let model = self.provisioner.model().await.map_err(from_store)?;
-        let mut hidden = HashSet::new();
+        // Volumes first, then pending creates: a create that ends in between is shown, one
+        // that starts in between is not.
+        let stored = self.store.list(Kind::Volume).await.map_err(from_store)?;
+        let mut shown: HashSet<String> = stored.into_iter().map(|e| e.key.id).collect();
         for e in self.store.list(Kind::Pending).await.map_err(from_store)? {
             if let Ok(op @ PendingOp::Create { .. }) = serde_json::from_slice::<PendingOp>(&e.value)
             {
-                hidden.insert(op.volume());
+                shown.remove(&op.volume().to_string());
             }
         }
+        let model = self.provisioner.model().await.map_err(from_store)?;
+        let hidden = model
+            .volumes()
+            .filter(|v| !shown.contains(&v.id.to_string()))
+            .map(|v| v.id)
+            .collect();
         Ok((model, hidden))
     }
 
