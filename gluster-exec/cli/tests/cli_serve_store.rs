@@ -174,7 +174,11 @@ fn a_volume_and_its_queue_entry_survive_a_sigkill() {
     let info = http(&server.addr, "GET", &format!("/volumes/{id}"), "");
     assert_eq!(info.status, 200, "{}", info.body);
     assert_eq!(info.json()["name"], "kept");
-    assert_eq!(info.json(), before.json(), "the same volume, bricks and all");
+    assert_eq!(
+        info.json(),
+        before.json(),
+        "the same volume, bricks and all"
+    );
     let end = http(&server.addr, "GET", &queue, "");
     assert_eq!(end.status, 303, "{}", end.body);
     assert_eq!(
@@ -207,5 +211,112 @@ fn a_damaged_store_is_refused_naming_the_file() {
         std::fs::read(&store).unwrap(),
         b"this is not a redb file, it is far too short",
         "left as it was"
+    );
+}
+
+/// Leaves a create pending in the store at `path`, as a crash mid-create does: its hosts
+/// never answer, and the operation is dropped while it waits on them.
+fn leave_a_create_pending(path: &Path) {
+    use gluster_exec::simulated::SimulatedExecutor;
+    use gluster_store::{Kind, Provisioner, RedbStore, Store};
+    use std::sync::Arc;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let store: Arc<dyn Store> = Arc::new(RedbStore::open(path).await.unwrap());
+        let settings = gluster_placement::PlacementSettings::default();
+        let limits = gluster_exec::HostLimits::new(4);
+        let empty = Arc::new(SimulatedExecutor::from_model(
+            &gluster_model::Model::new(),
+            true,
+        ));
+        let model = Provisioner::new(store.clone(), empty, limits.clone(), settings.clone())
+            .await
+            .unwrap()
+            .model()
+            .await
+            .unwrap();
+        let sim = Arc::new(SimulatedExecutor::from_model(&model, true));
+        sim.set_latency(std::time::Duration::from_secs(3600));
+        let p = Provisioner::new(store.clone(), sim, limits, settings)
+            .await
+            .unwrap();
+        let request = gluster_placement::VolumeRequest::new(
+            gluster_model::ByteSize::gib(10),
+            gluster_model::Durability::replicate(3).unwrap(),
+        );
+        let task = tokio::spawn(async move { p.create("left-pending", &request).await });
+        for _ in 0..1000 {
+            if !store.list(Kind::Pending).await.unwrap().is_empty() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        assert_eq!(store.list(Kind::Pending).await.unwrap().len(), 1);
+        task.abort();
+        assert!(task.await.unwrap_err().is_cancelled());
+    });
+}
+
+/// The stored devices' used space and the pending operations, read with the server down.
+fn stored(path: &Path) -> (u64, usize, usize) {
+    use gluster_store::{Kind, RedbStore, Store};
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let store = RedbStore::open(path).await.unwrap();
+        let used = store
+            .list(Kind::Device)
+            .await
+            .unwrap()
+            .iter()
+            .map(|e| {
+                serde_json::from_slice::<gluster_model::Device>(&e.value)
+                    .unwrap()
+                    .used
+                    .bytes()
+            })
+            .sum();
+        let volumes = store.list(Kind::Volume).await.unwrap().len();
+        (
+            used,
+            volumes,
+            store.list(Kind::Pending).await.unwrap().len(),
+        )
+    })
+}
+
+#[test]
+fn recovery_rolls_back_a_create_left_pending_before_serving() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("state.redb");
+    Server::start(&store, &[]).kill(); // imports the built-in topology
+    leave_a_create_pending(&store);
+    let (used, stored_volumes, pending) = stored(&store);
+    assert!(
+        used > 0 && stored_volumes == 1 && pending == 1,
+        "reserved, pending"
+    );
+
+    let server = Server::start(&store, &[]);
+    assert!(
+        server
+            .banner
+            .iter()
+            .any(|l| l.contains("recovery: rolled back") && l.contains("left-pending")),
+        "{:?}",
+        server.banner
+    );
+    assert!(volumes(&server.addr).is_empty());
+    server.kill();
+    assert_eq!(
+        stored(&store),
+        (0, 0, 0),
+        "nothing reserved, nothing pending"
     );
 }
