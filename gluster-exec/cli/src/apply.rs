@@ -45,7 +45,11 @@ pub(crate) fn backend(arg: BackendArg, root: &str) -> Backend {
     }
 }
 
-fn executor(args: &ExecArgs, model: &Model, root: &str) -> Result<Arc<dyn Executor>, String> {
+pub(crate) fn executor(
+    args: &ExecArgs,
+    model: &Model,
+    root: &str,
+) -> Result<Arc<dyn Executor>, String> {
     let backend = backend(args.backend, root);
     Ok(match args.transport {
         TransportArg::Simulated => {
@@ -81,13 +85,21 @@ fn executor(args: &ExecArgs, model: &Model, root: &str) -> Result<Arc<dyn Execut
     })
 }
 
+/// `--journal`, which every command but `apply --store` needs.
+fn journal_path(args: &ExecArgs) -> Result<&std::path::Path, String> {
+    args.journal
+        .as_deref()
+        .ok_or_else(|| "--journal FILE is required (unless `apply --store`)".to_string())
+}
+
 /// The runner of `apply` (which creates the journal if missing) or `recover` (which needs
 /// it to exist).
 fn runner(args: &ExecArgs, model: &Model, root: &str, create: bool) -> Result<Runner, String> {
+    let path = journal_path(args)?;
     let journal = if create {
-        FileJournal::open(&args.journal)
+        FileJournal::open(path)
     } else {
-        FileJournal::open_existing(&args.journal)
+        FileJournal::open_existing(path)
     }
     .map_err(|e| e.to_string())?;
     let done = Arc::new(AtomicUsize::new(0));
@@ -142,7 +154,7 @@ fn rehearsal_note(args: &ExecArgs) {
     }
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime, String> {
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, String> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -150,6 +162,9 @@ fn runtime() -> Result<tokio::runtime::Runtime, String> {
 }
 
 pub(crate) fn apply(args: &ApplyArgs) -> Result<i32, String> {
+    if let Some(path) = &args.placement.store {
+        return super::store_cmd::apply(path, args);
+    }
     let (model, request, mut settings) = resolve(&args.placement)?;
     let root = mount_root(&args.exec.brick_mount_root)?;
     settings.brick_mount_root = root.clone();
@@ -190,10 +205,10 @@ pub(crate) fn recover(args: &RecoverArgs) -> Result<i32, String> {
         RecoveryPolicy::RollBack
     };
     let runner = runner(&args.exec, &model, &root, false)?;
-    if std::fs::metadata(&args.exec.journal).is_ok_and(|m| m.len() == 0) {
+    if std::fs::metadata(journal_path(&args.exec)?).is_ok_and(|m| m.len() == 0) {
         eprintln!(
             "nothing to recover: the journal {} is empty",
-            args.exec.journal.display()
+            journal_path(&args.exec)?.display()
         );
         return Ok(EXIT_PLACED);
     }

@@ -28,6 +28,7 @@ mod output;
 mod serve;
 mod serve_store;
 mod stdout;
+mod store_cmd;
 mod topology;
 
 use std::ffi::OsString;
@@ -109,6 +110,7 @@ fn run(cli: Cli) -> Result<i32, String> {
         Command::Apply(args) => apply::apply(&args),
         Command::Recover(args) => apply::recover(&args),
         Command::Serve(args) => serve::run(&args),
+        Command::Import(args) => store_cmd::import(&args),
         Command::Simulate(sim) => {
             let (model, request, settings) = resolve(&sim.placement)?;
             match simulate(&model, &request, &settings, sim.placement.seed, sim.count) {
@@ -132,7 +134,10 @@ pub(crate) type Resolved = (
 );
 
 pub(crate) fn resolve(args: &PlacementArgs) -> Result<Resolved, String> {
-    let model = topology::load(args.topology.as_deref(), args.device_size)?;
+    let model = match &args.store {
+        Some(path) => store_cmd::stored_model(path)?,
+        None => topology::load(args.topology.as_deref(), args.device_size)?,
+    };
     let (request, settings) = args.spec().resolve().map_err(|e| e.to_string())?;
     Ok((model, request, settings))
 }
