@@ -118,7 +118,17 @@ async fn shutdown_lets_operations_in_flight_finish(b: Backend) {
     .unwrap();
     let answer = read_to_close(&mut s).await;
     assert!(answer.starts_with("HTTP/1.1 202"), "{answer}");
-    assert_eq!(h.model().await.volumes().len(), 1, "reserved while running");
+    // The 202 may come before the spawned operation reserved its space: wait for that.
+    let mut reserved = 0;
+    for _ in 0..500 {
+        reserved = h.model().await.volumes().len();
+        if reserved > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    assert_eq!(reserved, 1, "reserved while running");
+    assert!(h.sim.snapshot().volumes.is_empty(), "still running");
 
     let _ = stop.send(());
     assert!(
