@@ -50,7 +50,7 @@ fn missed_fault(sim: &SimulatedExecutor, args: &ExecArgs) -> bool {
 /// The executor, and the simulated one when that is it.
 type Exec = (Arc<dyn Executor>, Option<Arc<SimulatedExecutor>>);
 
-fn executor(args: &ExecArgs, model: &Model, root: &str) -> Result<Exec, String> {
+pub(crate) fn executor(args: &ExecArgs, model: &Model, root: &str) -> Result<Exec, String> {
     let backend = backend(args.backend, root);
     let real = |e: Arc<dyn Executor>| (e, None);
     Ok(match args.transport {
@@ -90,6 +90,13 @@ fn executor(args: &ExecArgs, model: &Model, root: &str) -> Result<Exec, String> 
     })
 }
 
+/// `--journal`, which every command but `apply --store` needs.
+fn journal_path(args: &ExecArgs) -> Result<&std::path::Path, String> {
+    args.journal
+        .as_deref()
+        .ok_or_else(|| "--journal FILE is required (unless `apply --store`)".to_string())
+}
+
 /// The runner of `apply` (which creates the journal if missing) or `recover` (which needs
 /// it to exist).
 fn runner(
@@ -98,10 +105,11 @@ fn runner(
     root: &str,
     create: bool,
 ) -> Result<(Runner, Option<Arc<SimulatedExecutor>>), String> {
+    let path = journal_path(args)?;
     let journal = if create {
-        FileJournal::open(&args.journal)
+        FileJournal::open(path)
     } else {
-        FileJournal::open_existing(&args.journal)
+        FileJournal::open_existing(path)
     }
     .map_err(|e| e.to_string())?;
     let done = Arc::new(AtomicUsize::new(0));
@@ -158,7 +166,7 @@ fn rehearsal_note(args: &ExecArgs) {
     }
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime, String> {
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, String> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -166,6 +174,9 @@ fn runtime() -> Result<tokio::runtime::Runtime, String> {
 }
 
 pub(crate) fn apply(args: &ApplyArgs) -> Result<i32, String> {
+    if let Some(path) = &args.placement.store {
+        return super::store_cmd::apply(path, args);
+    }
     let (model, request, mut settings) = resolve(&args.placement)?;
     let root = mount_root(&args.exec.brick_mount_root)?;
     settings.brick_mount_root = root.clone();
@@ -196,7 +207,7 @@ pub(crate) fn apply(args: &ApplyArgs) -> Result<i32, String> {
             if !e.rolled_back_cleanly() {
                 eprintln!(
                     "gluster-plan: run `gluster-plan recover --journal {}` to finish the rollback",
-                    args.exec.journal.display()
+                    journal_path(&args.exec)?.display()
                 );
             }
             Ok(if e.rolled_back_cleanly() {
@@ -217,10 +228,10 @@ pub(crate) fn recover(args: &RecoverArgs) -> Result<i32, String> {
         RecoveryPolicy::RollBack
     };
     let (runner, _) = runner(&args.exec, &model, &root, false)?;
-    if std::fs::metadata(&args.exec.journal).is_ok_and(|m| m.len() == 0) {
+    if std::fs::metadata(journal_path(&args.exec)?).is_ok_and(|m| m.len() == 0) {
         eprintln!(
             "nothing to recover: the journal {} is empty",
-            args.exec.journal.display()
+            journal_path(&args.exec)?.display()
         );
         return Ok(EXIT_PLACED);
     }

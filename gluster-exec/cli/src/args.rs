@@ -69,6 +69,9 @@ pub(crate) enum Command {
     /// Serve Heketi's REST API (JWT auth, 202 + /queue, /metrics) on a topology, carrying
     /// operations out through a transport.
     Serve(crate::serve::ServeArgs),
+    /// Import a topology into an empty store file, so `plan`, `apply` and `serve` with
+    /// `--store` keep their state between runs.
+    Import(crate::store_cmd::ImportArgs),
 }
 
 /// Output format.
@@ -94,6 +97,10 @@ pub(crate) struct PlacementArgs {
     /// project's JSON. Without it, the built-in example (6 nodes in 3 zones, 3 devices each).
     #[arg(long, value_name = "FILE")]
     pub(crate) topology: Option<PathBuf>,
+    /// Store file (see `import`) to plan on instead of a topology; `apply` records its
+    /// volume there.
+    #[arg(long, value_name = "FILE", conflicts_with = "topology")]
+    pub(crate) store: Option<PathBuf>,
     /// Usable volume size, e.g. 100GiB.
     #[arg(long, value_parser = parse_size)]
     pub(crate) size: ByteSize,
@@ -221,8 +228,9 @@ pub(crate) enum TransportArg {
 #[derive(Debug, Args)]
 pub(crate) struct ExecArgs {
     /// Journal file (created if missing, appended to): intent before each step, outcome after.
+    /// Required, except for `apply --store` (the store keeps the runs).
     #[arg(long, value_name = "FILE")]
-    pub(crate) journal: PathBuf,
+    pub(crate) journal: Option<PathBuf>,
     /// How to reach the hosts.
     #[arg(long, value_enum, default_value = "simulated")]
     pub(crate) transport: TransportArg,

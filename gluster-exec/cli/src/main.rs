@@ -27,7 +27,9 @@ mod day2;
 mod output;
 mod progress;
 mod serve;
+mod serve_store;
 mod stdout;
+mod store_cmd;
 mod topology;
 
 use std::ffi::OsString;
@@ -91,7 +93,7 @@ fn output_of(command: &Command) -> OutputFormat {
         Command::Evacuate(e) => e.common.output,
         Command::Expand(e) => e.common.output,
         Command::Rebalance(r) => r.common.output,
-        Command::Recover(_) | Command::Serve(_) => OutputFormat::Table,
+        Command::Recover(_) | Command::Serve(_) | Command::Import(_) => OutputFormat::Table,
     }
 }
 
@@ -134,6 +136,7 @@ fn run(cli: Cli) -> Result<i32, String> {
         Command::Apply(args) => apply::apply(&args),
         Command::Recover(args) => apply::recover(&args),
         Command::Serve(args) => serve::run(&args),
+        Command::Import(args) => store_cmd::import(&args),
         Command::Simulate(sim) => {
             let (model, request, settings) = resolve(&sim.placement)?;
             // 0 means "until refused", as the C ABI's count 0 does.
@@ -167,7 +170,10 @@ pub(crate) type Resolved = (
 );
 
 pub(crate) fn resolve(args: &PlacementArgs) -> Result<Resolved, String> {
-    let model = topology::load(args.topology.as_deref(), args.device_size)?;
+    let model = match &args.store {
+        Some(path) => store_cmd::stored_model(path)?,
+        None => topology::load(args.topology.as_deref(), args.device_size)?,
+    };
     let (request, settings) = args.spec().resolve().map_err(|e| e.to_string())?;
     Ok((model, request, settings))
 }

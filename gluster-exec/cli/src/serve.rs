@@ -11,10 +11,13 @@ use clap::Args;
 use gluster_exec::{CommandExecutor, Executor, KubectlTransport, LocalTransport, SshTransport};
 use gluster_model::ByteSize;
 use gluster_placement::PlacementSettings;
-use gluster_service::{AuthConfig, InProcessBackend, MemoryQueue, ServiceConfig};
+use gluster_service::{
+    AuthConfig, ClusterBackend, InProcessBackend, MemoryQueue, QueueStore, ServiceConfig,
+};
 
 use super::apply::{backend, mount_root};
 use super::args::{BackendArg, TransportArg};
+use super::serve_store::{self, RecoverArg, StoreAt};
 use super::topology;
 
 /// Environment variable holding the `admin` key.
@@ -28,14 +31,26 @@ pub(crate) struct ServeArgs {
     /// Address to listen on (port 0: any free port; the address is printed on stderr).
     #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:8080")]
     pub(crate) listen: SocketAddr,
-    /// Embedded store file (not available yet: needs the store crate).
+    /// Embedded store file (redb; created when absent): state and queue survive a restart.
     #[arg(long, value_name = "FILE", conflicts_with = "etcd")]
     pub(crate) store: Option<PathBuf>,
-    /// etcd endpoints (not available yet: needs the store crate).
+    /// etcd endpoints: the state is kept there (several replicas may share it).
     #[arg(long, value_name = "URL[,URL...]")]
     pub(crate) etcd: Option<String>,
+    /// etcd: the prefix of every key.
+    #[arg(
+        long,
+        value_name = "PREFIX",
+        default_value = "/gluster-plan/",
+        requires = "etcd"
+    )]
+    pub(crate) etcd_prefix: String,
+    /// With a store: what recovery does on start with operations an earlier run left
+    /// pending.
+    #[arg(long, value_enum, default_value = "roll-back")]
+    pub(crate) recover: RecoverArg,
     /// Topology the service starts with (any format `plan` reads); default: the built-in
-    /// example.
+    /// example. With a store, imported only when the store is empty.
     #[arg(long, value_name = "FILE")]
     pub(crate) topology: Option<PathBuf>,
     /// Heketi database to take over, as `heketi db export` writes it (instead of
@@ -208,41 +223,92 @@ async fn shutdown_signal() {
     eprintln!("gluster-plan serve: shutting down; waiting for operations in flight");
 }
 
-pub(crate) fn run(args: &ServeArgs) -> Result<i32, String> {
-    if args.store.is_some() || args.etcd.is_some() {
-        return Err(
-            "serve: --store and --etcd need the store (gluster-store), which is not \
-                    in this build yet; state is kept in memory without them"
-                .into(),
-        );
+/// Where `--store` or `--etcd` keep the state, if given.
+fn store_at(args: &ServeArgs) -> Result<Option<StoreAt<'_>>, String> {
+    if let Some(path) = &args.store {
+        return Ok(Some(StoreAt::File(path)));
     }
+    let Some(urls) = &args.etcd else {
+        return Ok(None);
+    };
+    let endpoints: Vec<String> = urls
+        .split(',')
+        .map(str::trim)
+        .filter(|u| !u.is_empty())
+        .map(String::from)
+        .collect();
+    if endpoints.is_empty() {
+        return Err(format!("--etcd {urls:?}: no endpoint"));
+    }
+    Ok(Some(StoreAt::Etcd(endpoints, &args.etcd_prefix)))
+}
+
+/// The initial model: the Heketi database or the topology.
+fn initial_model(args: &ServeArgs) -> Result<gluster_model::Model, String> {
+    match &args.heketi_db {
+        Some(path) => heketi_db(path),
+        None => topology::load(args.topology.as_deref(), args.device_size),
+    }
+}
+
+/// The backend and queue: on the store when one is given, else in memory.
+async fn app_parts(
+    args: &ServeArgs,
+    root: &str,
+    settings: PlacementSettings,
+) -> Result<(Arc<dyn ClusterBackend>, Arc<dyn QueueStore>), String> {
+    let new_disk_size = args.device_size.unwrap_or(ByteSize::tib(1));
+    let executor = match args.transport {
+        TransportArg::Simulated => None,
+        _ => Some(executor(args, root)?),
+    };
+    let Some(at) = store_at(args)? else {
+        let model = initial_model(args)?;
+        let backend = match executor {
+            None => InProcessBackend::simulated(model, settings, new_disk_size),
+            Some(ex) => InProcessBackend::new(model, ex, settings, args.host_limit),
+        };
+        return Ok((Arc::new(backend), Arc::new(MemoryQueue::new())));
+    };
+    let store = serve_store::open(&at).await?;
+    let given = if args.heketi_db.is_some() {
+        Some("--heketi-db")
+    } else if args.topology.is_some() {
+        Some("--topology")
+    } else {
+        None
+    };
+    serve_store::seed(store.as_ref(), given, || initial_model(args)).await?;
+    let (backend, queue) = serve_store::backend(
+        store,
+        executor,
+        new_disk_size,
+        settings,
+        args.host_limit,
+        args.recover.into(),
+    )
+    .await?;
+    Ok((Arc::new(backend), Arc::new(queue)))
+}
+
+pub(crate) fn run(args: &ServeArgs) -> Result<i32, String> {
     let auth = auth(args)?;
     let root = mount_root(&args.brick_mount_root)?;
-    let model = match &args.heketi_db {
-        Some(path) => heketi_db(path)?,
-        None => topology::load(args.topology.as_deref(), args.device_size)?,
-    };
     let settings = PlacementSettings {
         brick_mount_root: root.clone(),
         ..PlacementSettings::default()
     };
-    let backend = match args.transport {
-        TransportArg::Simulated => InProcessBackend::simulated(
-            model,
-            settings,
-            args.device_size.unwrap_or(ByteSize::tib(1)),
-        ),
-        _ => InProcessBackend::new(model, executor(args, &root)?, settings, args.host_limit),
-    };
     let mut config = ServiceConfig::new(auth);
     config.max_in_flight = args.max_in_flight.max(1);
     config.request_timeout = Duration::from_secs(args.request_timeout.max(1));
-    let app = gluster_service::App::new(Arc::new(backend), Arc::new(MemoryQueue::new()), config);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the async runtime: {e}"))?;
     runtime.block_on(async {
+        // Recovery (with a store) runs here, before the listener opens.
+        let (backend, queue) = app_parts(args, &root, settings).await?;
+        let app = gluster_service::App::new(backend, queue, config);
         let listener = tokio::net::TcpListener::bind(args.listen)
             .await
             .map_err(|e| format!("--listen {}: {e}", args.listen))?;

@@ -81,8 +81,16 @@ fn serve_refuses_to_start_without_keys_or_no_auth() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("empty.key"));
 
+    // One store at a time (serving on a store: tests/cli_serve_store.rs).
     let out = Command::new(BIN)
-        .args(["serve", "--no-auth", "--store", "/tmp/x.redb"])
+        .args([
+            "serve",
+            "--no-auth",
+            "--store",
+            "x.redb",
+            "--etcd",
+            "http://127.0.0.1:1",
+        ])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));

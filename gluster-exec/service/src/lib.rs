@@ -54,9 +54,12 @@ pub mod convert;
 mod ids;
 mod inprocess;
 pub mod metrics;
+mod provisioner_backend;
 mod queue;
 mod routes;
 mod server;
+mod store_queue;
+mod views;
 
 pub use app::{ApiError, App, ServiceConfig, DEFAULT_BODY_LIMIT};
 pub use auth::{qsh, AuthConfig, AuthError, EXP_LEEWAY_SECS, IAT_LEEWAY_SECS};
@@ -66,7 +69,9 @@ pub use backend::{
 };
 pub use ids::IdSource;
 pub use inprocess::InProcessBackend;
+pub use provisioner_backend::ProvisionerBackend;
 pub use queue::{
     MemoryQueue, OperationKind, QueueEntry, QueueError, QueueId, QueueState, QueueStore,
 };
 pub use server::{router, serve, DRAIN_LIMIT};
+pub use store_queue::StoreQueue;

@@ -10,10 +10,9 @@ use common::*;
 use gluster_model::ByteSize;
 use gluster_service::AuthConfig;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn concurrent_creates_and_deletes_keep_model_and_hosts_equal() {
+async fn concurrent_creates_and_deletes_keep_model_and_hosts_equal(b: Backend) {
     // 12 devices of 100 GiB hold 36 replica-3 volumes of 10 GiB; ask for 50.
-    let h = harness(AuthConfig::Disabled, 1024);
+    let h = harness(b, AuthConfig::Disabled, 1024).await;
     let tasks: Vec<_> = (0..50)
         .map(|i| {
             let r = h.router.clone();
@@ -45,7 +44,7 @@ async fn concurrent_creates_and_deletes_keep_model_and_hosts_equal() {
     // Oracle for the refusals: nothing was deleted, so the model only filled up; a request
     // refused then must still be refused on the final model.
     if refused > 0 {
-        let model = h.backend.model();
+        let model = h.model().await;
         let mut request = gluster_placement::VolumeRequest::new(
             ByteSize::gib(10),
             gluster_model::Durability::replicate(3).unwrap(),
@@ -57,12 +56,12 @@ async fn concurrent_creates_and_deletes_keep_model_and_hosts_equal() {
     let unique: BTreeSet<_> = placed.iter().collect();
     assert_eq!(unique.len(), placed.len());
 
-    let check = |h: &Harness, expect: usize| {
-        let model = h.backend.model();
+    async fn check(h: &Harness, expect: usize) {
+        let model = h.model().await;
         assert_eq!(model.volumes().len(), expect);
         assert!(model.check().is_empty(), "{:?}", model.check());
         assert!(model.devices().all(|d| d.used <= d.total));
-        let sim = h.backend.simulated_hosts().unwrap().snapshot();
+        let sim = h.sim.snapshot();
         let names: BTreeSet<_> = model.volumes().map(|v| v.name.clone()).collect();
         let on_hosts: BTreeSet<_> = sim.volumes.keys().cloned().collect();
         assert_eq!(names, on_hosts);
@@ -73,8 +72,8 @@ async fn concurrent_creates_and_deletes_keep_model_and_hosts_equal() {
             .map(|d| d.bricks.len())
             .sum();
         assert_eq!(bricks, model.bricks().len());
-    };
-    check(&h, placed.len());
+    }
+    check(&h, placed.len()).await;
 
     // Delete half at once.
     let half = placed.len() / 2;
@@ -88,7 +87,9 @@ async fn concurrent_creates_and_deletes_keep_model_and_hosts_equal() {
     for t in tasks {
         assert_eq!(t.await.unwrap(), StatusCode::NO_CONTENT);
     }
-    check(&h, placed.len() - half);
-    let used: u64 = h.backend.model().devices().map(|d| d.used.bytes()).sum();
+    check(&h, placed.len() - half).await;
+    let used: u64 = h.model().await.devices().map(|d| d.used.bytes()).sum();
     assert!(used > 0 && used < 12 * ByteSize::gib(100).bytes());
 }
+
+for_each_backend!(concurrent_creates_and_deletes_keep_model_and_hosts_equal,);

@@ -6,15 +6,14 @@ use axum::http::StatusCode;
 use common::*;
 use gluster_service::AuthConfig;
 
-fn first_cluster(h: &Harness) -> String {
-    h.backend.model().clusters().next().unwrap().id.to_string()
+async fn first_cluster(h: &Harness) -> String {
+    h.model().await.clusters().next().unwrap().id.to_string()
 }
 
-#[tokio::test]
-async fn hello_and_clusters() {
-    let h = harness(AuthConfig::Disabled, 64);
+async fn hello_and_clusters(b: Backend) {
+    let h = harness(b, AuthConfig::Disabled, 64).await;
     let r = &h.router;
-    let full = first_cluster(&h);
+    let full = first_cluster(&h).await;
     let hello = open(r, "GET", "/hello", "").await;
     assert_eq!(hello.status, StatusCode::OK);
     assert_eq!(hello.body.trim(), "Hello from Heketi");
@@ -53,11 +52,10 @@ async fn hello_and_clusters() {
     assert_eq!(list.json()["clusters"].as_array().unwrap().len(), 1);
 }
 
-#[tokio::test]
-async fn nodes_and_devices() {
-    let h = harness(AuthConfig::Disabled, 64);
+async fn nodes_and_devices(b: Backend) {
+    let h = harness(b, AuthConfig::Disabled, 64).await;
     let r = &h.router;
-    let cluster = first_cluster(&h);
+    let cluster = first_cluster(&h).await;
     let body = format!(
         r#"{{"zone":2,"hostnames":{{"manage":["node9"],"storage":["192.0.2.9"]}},"cluster":"{cluster}","tags":{{"rack":"r9"}}}}"#
     );
@@ -74,14 +72,14 @@ async fn nodes_and_devices() {
     assert_eq!(node["tags"]["rack"], "r9");
     assert_eq!(node["devices"], serde_json::json!([]));
     // The simulated pool probed it as a peer.
-    let sim = h.backend.simulated_hosts().unwrap().snapshot();
+    let sim = h.sim.snapshot();
     assert!(sim.peers.contains("192.0.2.9"));
 
     // The same hostname again: the operation fails, nothing added.
     let again = run(r, "POST", "/nodes", &body).await;
     assert_eq!(again.status, StatusCode::INTERNAL_SERVER_ERROR);
     assert!(again.body.contains("node9"), "{}", again.body);
-    assert_eq!(h.backend.model().nodes().len(), 7);
+    assert_eq!(h.model().await.nodes().len(), 7);
 
     let dev = format!(r#"{{"name":"/dev/sdd","node":"{node_id}","destroydata":false}}"#);
     let added = run(r, "POST", "/devices", &dev).await;
@@ -143,18 +141,11 @@ async fn nodes_and_devices() {
         open(r, "GET", &location, "").await.status,
         StatusCode::NOT_FOUND
     );
-    assert!(!h
-        .backend
-        .simulated_hosts()
-        .unwrap()
-        .snapshot()
-        .peers
-        .contains("192.0.2.9"));
+    assert!(!h.sim.snapshot().peers.contains("192.0.2.9"));
 }
 
-#[tokio::test]
-async fn volume_lifecycle() {
-    let h = harness(AuthConfig::Disabled, 64);
+async fn volume_lifecycle(b: Backend) {
+    let h = harness(b, AuthConfig::Disabled, 64).await;
     let r = &h.router;
     let body = r#"{"size":10,"name":"vol1","durability":{"type":"replicate","replicate":{"replica":3}},
         "glustervolumeoptions":["user.heketi.zone-checking strict","performance.cache-size 64MB"]}"#;
@@ -184,7 +175,7 @@ async fn volume_lifecycle() {
         format!("{}:vol1", hosts[0].as_str().unwrap()).as_str()
     );
     // Strict zones: three zones.
-    let model = h.backend.model();
+    let model = h.model().await;
     let zones: std::collections::BTreeSet<_> = model
         .volumes()
         .next()
@@ -194,7 +185,7 @@ async fn volume_lifecycle() {
         .collect();
     assert_eq!(zones.len(), 3);
     // The simulated pool has the started volume.
-    let sim = h.backend.simulated_hosts().unwrap().snapshot();
+    let sim = h.sim.snapshot();
     assert_eq!(sim.volumes["vol1"].bricks.len(), 3);
 
     let list = open(r, "GET", "/volumes", "").await.json();
@@ -219,7 +210,7 @@ async fn volume_lifecycle() {
     let v = open(r, "GET", &location, "").await.json();
     assert_eq!(v["size"], 20);
     assert_eq!(v["bricks"].as_array().unwrap().len(), 6);
-    let sim = h.backend.simulated_hosts().unwrap().snapshot();
+    let sim = h.sim.snapshot();
     assert_eq!(sim.volumes["vol1"].bricks.len(), 6);
 
     let deleted = run(r, "DELETE", &location, "").await;
@@ -232,11 +223,11 @@ async fn volume_lifecycle() {
         open(r, "GET", "/volumes", "").await.json()["volumes"],
         serde_json::json!([])
     );
-    let model = h.backend.model();
+    let model = h.model().await;
     assert!(model
         .devices()
         .all(|d| d.used == gluster_model::ByteSize::ZERO));
-    let sim = h.backend.simulated_hosts().unwrap().snapshot();
+    let sim = h.sim.snapshot();
     assert!(sim.volumes.is_empty());
     assert!(sim
         .hosts
@@ -244,9 +235,8 @@ async fn volume_lifecycle() {
         .all(|h| h.devices.values().all(|d| d.bricks.is_empty())));
 }
 
-#[tokio::test]
-async fn refusal_names_the_real_cause_and_reserves_nothing() {
-    let h = harness(AuthConfig::Disabled, 64);
+async fn refusal_names_the_real_cause_and_reserves_nothing(b: Backend) {
+    let h = harness(b, AuthConfig::Disabled, 64).await;
     let r = &h.router;
     // 450 GiB replica 3: more than 12 devices of 100 GiB hold in three copies.
     let body = r#"{"size":450,"durability":{"type":"replicate"},
@@ -261,16 +251,15 @@ async fn refusal_names_the_real_cause_and_reserves_nothing() {
         failed.body
     );
     eprintln!("refusal: {}", failed.body);
-    let model = h.backend.model();
+    let model = h.model().await;
     assert_eq!(model.volumes().len(), 0);
     assert!(model
         .devices()
         .all(|d| d.used == gluster_model::ByteSize::ZERO));
 }
 
-#[tokio::test]
-async fn queue_entries_end_once() {
-    let h = harness(AuthConfig::Disabled, 64);
+async fn queue_entries_end_once(b: Backend) {
+    let h = harness(b, AuthConfig::Disabled, 64).await;
     let r = &h.router;
     let a = open(r, "POST", "/volumes", r#"{"size":1}"#).await;
     let location = a.header("location").unwrap().to_string();
@@ -288,15 +277,11 @@ async fn queue_entries_end_once() {
     );
 }
 
-#[tokio::test]
-async fn pending_operations_answer_x_pending_and_excess_gets_429() {
-    let h = harness(AuthConfig::Disabled, 1);
+async fn pending_operations_answer_x_pending_and_excess_gets_429(b: Backend) {
+    let h = harness(b, AuthConfig::Disabled, 1).await;
     let r = &h.router;
     // Every simulated host call now takes a long time: the first create stays in flight.
-    h.backend
-        .simulated_hosts()
-        .unwrap()
-        .set_latency(std::time::Duration::from_secs(3600));
+    h.sim.set_latency(std::time::Duration::from_secs(3600));
     let first = open(r, "POST", "/volumes", r#"{"size":1}"#).await;
     assert_eq!(first.status, StatusCode::ACCEPTED);
     let location = first.header("location").unwrap().to_string();
@@ -318,7 +303,7 @@ async fn pending_operations_answer_x_pending_and_excess_gets_429() {
 
 #[tokio::test]
 async fn block_volumes() {
-    let h = harness(AuthConfig::Disabled, 64);
+    let h = harness(Backend::InProcess, AuthConfig::Disabled, 64).await;
     let r = &h.router;
     // A hosting volume of 50 GiB replica 3 fits the 100 GiB devices.
     let done = run(r, "POST", "/blockvolumes", r#"{"size":5,"hacount":3}"#).await;
@@ -330,14 +315,20 @@ async fn block_volumes() {
         done.body
     );
     assert!(!done.body.contains("No space"), "{}", done.body);
-    assert_eq!(h.backend.model().volumes().len(), 0);
+    assert_eq!(h.model().await.volumes().len(), 0);
     assert_eq!(
         open(r, "GET", "/blockvolumes", "").await.json()["blockvolumes"],
         serde_json::json!([])
     );
 
     // With 1 TiB devices the hosting volume fits.
-    let h = harness_sized(AuthConfig::Disabled, 64, gluster_model::ByteSize::tib(1));
+    let h = harness_sized(
+        Backend::InProcess,
+        AuthConfig::Disabled,
+        64,
+        gluster_model::ByteSize::tib(1),
+    )
+    .await;
     let r = &h.router;
     let done = run(
         r,
@@ -376,9 +367,8 @@ async fn block_volumes() {
     );
 }
 
-#[tokio::test]
-async fn metrics_show_capacity_and_operations() {
-    let h = harness(AuthConfig::Disabled, 64);
+async fn metrics_show_capacity_and_operations(b: Backend) {
+    let h = harness(b, AuthConfig::Disabled, 64).await;
     let r = &h.router;
     let done = run(
         r,
@@ -390,7 +380,7 @@ async fn metrics_show_capacity_and_operations() {
     assert_eq!(done.status, StatusCode::SEE_OTHER);
     let m = open(r, "GET", "/metrics", "").await;
     assert_eq!(m.status, StatusCode::OK);
-    let cluster = first_cluster(&h);
+    let cluster = first_cluster(&h).await;
     for line in [
         format!("gluster_volumes{{cluster=\"{cluster}\"}} 1"),
         format!("gluster_bricks{{cluster=\"{cluster}\"}} 3"),
@@ -414,9 +404,8 @@ async fn metrics_show_capacity_and_operations() {
         .contains("gluster_http_request_duration_seconds_count{"));
 }
 
-#[tokio::test]
-async fn a_json_content_type_is_accepted_too() {
-    let h = harness(AuthConfig::Disabled, 64);
+async fn a_json_content_type_is_accepted_too(b: Backend) {
+    let h = harness(b, AuthConfig::Disabled, 64).await;
     let req = axum::http::Request::builder()
         .method("POST")
         .uri("/clusters")
@@ -428,14 +417,10 @@ async fn a_json_content_type_is_accepted_too() {
     assert_eq!(a.status(), StatusCode::CREATED);
 }
 
-#[tokio::test]
-async fn the_queue_holds_a_pending_answer_until_the_operation_ends() {
+async fn the_queue_holds_a_pending_answer_until_the_operation_ends(b: Backend) {
     use std::sync::Arc;
-    let h = harness(AuthConfig::Disabled, 64);
-    h.backend
-        .simulated_hosts()
-        .unwrap()
-        .set_latency(std::time::Duration::from_millis(20));
+    let h = harness(b, AuthConfig::Disabled, 64).await;
+    h.sim.set_latency(std::time::Duration::from_millis(20));
     let mut config = gluster_service::ServiceConfig::new(AuthConfig::Disabled);
     // Far longer than the operation: the first poll must see its end.
     config.queue_wait = std::time::Duration::from_secs(600);
@@ -463,3 +448,15 @@ fn public_types_are_send_and_sync() {
     both::<gluster_service::QueueEntry>();
     both::<gluster_service::api::VolumeInfoResponse>();
 }
+
+for_each_backend!(
+    hello_and_clusters,
+    nodes_and_devices,
+    volume_lifecycle,
+    refusal_names_the_real_cause_and_reserves_nothing,
+    queue_entries_end_once,
+    pending_operations_answer_x_pending_and_excess_gets_429,
+    metrics_show_capacity_and_operations,
+    a_json_content_type_is_accepted_too,
+    the_queue_holds_a_pending_answer_until_the_operation_ends,
+);

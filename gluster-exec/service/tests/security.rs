@@ -13,7 +13,7 @@ fn bearer(t: String) -> Option<String> {
 
 /// Asserts nothing was created and the server still answers a valid call.
 async fn still_serving(h: &Harness, clusters_before: usize) {
-    let model = h.backend.model();
+    let model = h.model().await;
     assert_eq!(model.clusters().len(), clusters_before);
     assert_eq!(model.volumes().len(), 0);
     let r = &h.router;
@@ -23,9 +23,8 @@ async fn still_serving(h: &Harness, clusters_before: usize) {
     assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
 }
 
-#[tokio::test]
-async fn tokens_are_checked() {
-    let h = harness(keys(), 64);
+async fn tokens_are_checked(b: Backend) {
+    let h = harness(b, keys(), 64).await;
     let r = &h.router;
     let t0 = now();
     let post = |auth: Option<String>| call(r, "POST", "/clusters", "{}", auth);
@@ -149,9 +148,8 @@ async fn tokens_are_checked() {
     assert_eq!(open(r, "GET", "/metrics", "").await.status, StatusCode::OK);
 }
 
-#[tokio::test]
-async fn oversized_bodies_are_refused() {
-    let h = harness(gluster_service::AuthConfig::Disabled, 64);
+async fn oversized_bodies_are_refused(b: Backend) {
+    let h = harness(b, gluster_service::AuthConfig::Disabled, 64).await;
     let r = &h.router;
     let big = format!(r#"{{"size":1,"name":"{}"}}"#, "a".repeat(2 << 20));
     let a = open(r, "POST", "/volumes", &big).await;
@@ -168,7 +166,7 @@ async fn oversized_bodies_are_refused() {
 }
 
 async fn still_serving_open(h: &Harness) {
-    let model = h.backend.model();
+    let model = h.model().await;
     assert_eq!(model.clusters().len(), 1);
     assert_eq!(model.volumes().len(), 0);
     assert_eq!(
@@ -177,9 +175,8 @@ async fn still_serving_open(h: &Harness) {
     );
 }
 
-#[tokio::test]
-async fn malformed_ids_are_refused_before_any_lookup() {
-    let h = harness(gluster_service::AuthConfig::Disabled, 64);
+async fn malformed_ids_are_refused_before_any_lookup(b: Backend) {
+    let h = harness(b, gluster_service::AuthConfig::Disabled, 64).await;
     let r = &h.router;
     for path in [
         "/clusters/xyz",
@@ -215,9 +212,8 @@ async fn malformed_ids_are_refused_before_any_lookup() {
     still_serving_open(&h).await;
 }
 
-#[tokio::test]
-async fn json_bombs_and_bad_bodies_are_400() {
-    let h = harness(gluster_service::AuthConfig::Disabled, 64);
+async fn json_bombs_and_bad_bodies_are_400(b: Backend) {
+    let h = harness(b, gluster_service::AuthConfig::Disabled, 64).await;
     let r = &h.router;
     let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
     let deep_obj = format!("{}1{}", r#"{"a":"#.repeat(50_000), "}".repeat(50_000));
@@ -262,8 +258,15 @@ async fn json_bombs_and_bad_bodies_are_400() {
         let a = open(r, "POST", path, body).await;
         assert_eq!(a.status, StatusCode::BAD_REQUEST, "{path}: {}", a.body);
     }
-    let model = h.backend.model();
+    let model = h.model().await;
     assert_eq!(model.nodes().len(), 6);
     assert_eq!(model.devices().len(), 12);
     still_serving_open(&h).await;
 }
+
+for_each_backend!(
+    tokens_are_checked,
+    oversized_bodies_are_refused,
+    malformed_ids_are_refused_before_any_lookup,
+    json_bombs_and_bad_bodies_are_400,
+);

@@ -20,9 +20,8 @@ async fn read_to_close(s: &mut TcpStream) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn slow_clients_time_out_and_others_are_served() {
-    let h = harness(AuthConfig::Disabled, 64);
+async fn slow_clients_time_out_and_others_are_served(b: Backend) {
+    let h = harness(b, AuthConfig::Disabled, 64).await;
     let mut config = ServiceConfig::new(AuthConfig::Disabled);
     config.request_timeout = Duration::from_secs(1);
     let app = App::new(h.backend.clone(), Arc::new(MemoryQueue::new()), config);
@@ -57,18 +56,18 @@ async fn slow_clients_time_out_and_others_are_served() {
     assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
     let answer = read_to_close(&mut headers).await;
     assert!(!answer.contains("201"), "{answer}");
-    assert_eq!(h.backend.model().clusters().len(), 1, "nothing created");
+    assert_eq!(h.model().await.clusters().len(), 1, "nothing created");
 
     let _ = stop.send(());
     assert!(server.await.unwrap().unwrap(), "nothing left in flight");
 }
 
-#[tokio::test]
-async fn entries_left_pending_by_an_earlier_run_end_failed_after_a_restart() {
-    use gluster_service::{OperationKind, QueueEntry, QueueId, QueueState, QueueStore};
-    let h = harness(AuthConfig::Disabled, 64);
-    // The queue a durable store would hand back after a crash.
-    let queue = Arc::new(MemoryQueue::new());
+async fn entries_left_pending_by_an_earlier_run_end_failed_after_a_restart(b: Backend) {
+    use gluster_service::{OperationKind, QueueEntry, QueueId, QueueState};
+    let h = harness(b, AuthConfig::Disabled, 64).await;
+    // The queue as a durable store hands it back after a crash (a memory one for the
+    // in-process backend).
+    let queue = h.queue.clone();
     let id = QueueId::from_u128(42);
     queue
         .put(QueueEntry {
@@ -91,14 +90,10 @@ async fn entries_left_pending_by_an_earlier_run_end_failed_after_a_restart() {
     assert!(queue.pending().await.unwrap().is_empty());
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn shutdown_lets_operations_in_flight_finish() {
-    let h = harness(AuthConfig::Disabled, 64);
+async fn shutdown_lets_operations_in_flight_finish(b: Backend) {
+    let h = harness(b, AuthConfig::Disabled, 64).await;
     // Every host call takes a while: the create is surely running when shutdown begins.
-    h.backend
-        .simulated_hosts()
-        .unwrap()
-        .set_latency(Duration::from_millis(100));
+    h.sim.set_latency(Duration::from_millis(100));
     let app = App::new(
         h.backend.clone(),
         Arc::new(MemoryQueue::new()),
@@ -123,24 +118,36 @@ async fn shutdown_lets_operations_in_flight_finish() {
     .unwrap();
     let answer = read_to_close(&mut s).await;
     assert!(answer.starts_with("HTTP/1.1 202"), "{answer}");
-    assert_eq!(
-        h.backend.model().volumes().len(),
-        1,
-        "reserved while running"
-    );
+    // The 202 may come before the spawned operation reserved its space: wait for that.
+    let mut reserved = 0;
+    for _ in 0..500 {
+        reserved = h.model().await.volumes().len();
+        if reserved > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    assert_eq!(reserved, 1, "reserved while running");
+    assert!(h.sim.snapshot().volumes.is_empty(), "still running");
 
     let _ = stop.send(());
     assert!(
         server.await.unwrap().unwrap(),
         "the create finished before serve returned"
     );
-    let sim = h.backend.simulated_hosts().unwrap().snapshot();
+    let sim = h.sim.snapshot();
     assert!(sim.volumes.contains_key("late"));
     assert_eq!(
-        h.backend
-            .model()
+        h.model()
+            .await
             .volume_by_name("late")
             .map(|v| v.brick_ids().count()),
         Some(1)
     );
 }
+
+for_each_backend!(
+    slow_clients_time_out_and_others_are_served,
+    entries_left_pending_by_an_earlier_run_end_failed_after_a_restart,
+    shutdown_lets_operations_in_flight_finish,
+);

@@ -32,11 +32,13 @@ pub enum Kind {
     Run,
     /// Store metadata (the format version).
     Meta,
+    /// A service's queue entry (a long operation a client polls); not cluster state.
+    Queue,
 }
 
 impl Kind {
     /// Every kind.
-    pub const ALL: [Kind; 11] = [
+    pub const ALL: [Kind; 12] = [
         Kind::Cluster,
         Kind::Node,
         Kind::Device,
@@ -48,6 +50,7 @@ impl Kind {
         Kind::VolumeName,
         Kind::Run,
         Kind::Meta,
+        Kind::Queue,
     ];
 
     /// The key prefix of the kind, e.g. `device`.
@@ -64,6 +67,7 @@ impl Kind {
             Kind::VolumeName => "volume_name",
             Kind::Run => "run",
             Kind::Meta => "meta",
+            Kind::Queue => "queue",
         }
     }
 

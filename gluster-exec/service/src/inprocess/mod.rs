@@ -25,6 +25,8 @@ use gluster_placement::{BlockRequest, PlacementSettings, Planner, VolumeRequest}
 
 use crate::backend::*;
 use crate::ids::IdSource;
+use crate::views;
+pub(crate) use crate::views::not_found;
 
 /// The state behind the lock.
 #[derive(Debug)]
@@ -64,13 +66,6 @@ impl State {
             )));
         }
         Ok(volume)
-    }
-}
-
-fn not_found(kind: &'static str, id: impl std::fmt::Display) -> BackendError {
-    BackendError::NotFound {
-        kind,
-        id: id.to_string(),
     }
 }
 
@@ -144,32 +139,8 @@ impl InProcessBackend {
     }
 
     fn view_volume(st: &State, id: VolumeId) -> Result<VolumeView, BackendError> {
-        let volume = st.ready_volume(id, false)?.clone();
-        let bricks: Vec<_> = volume
-            .brick_ids()
-            .filter_map(|b| st.model.brick(b).cloned())
-            .collect();
-        let mut hosts: Vec<String> = Vec::new();
-        for b in &bricks {
-            if let Some(n) = st.model.node(b.node) {
-                if !hosts.contains(&n.storage_hostname) {
-                    hosts.push(n.storage_hostname.clone());
-                }
-            }
-        }
-        Ok(VolumeView {
-            volume,
-            bricks,
-            hosts,
-        })
-    }
-
-    fn view_device(model: &Model, id: DeviceId) -> Result<DeviceView, BackendError> {
-        let device = model.device(id).ok_or_else(|| not_found("device", id))?;
-        Ok(DeviceView {
-            device: device.clone(),
-            bricks: model.bricks_on(id).cloned().collect(),
-        })
+        st.ready_volume(id, false)?;
+        views::volume(&st.model, &st.pending, id)
     }
 }
 
@@ -181,32 +152,7 @@ impl ClusterBackend for InProcessBackend {
 
     async fn cluster(&self, id: ClusterId) -> Result<ClusterView, BackendError> {
         let st = self.lock();
-        let cluster = st
-            .model
-            .cluster(id)
-            .ok_or_else(|| not_found("cluster", id))?
-            .clone();
-        Ok(ClusterView {
-            cluster,
-            nodes: st
-                .model
-                .nodes()
-                .filter(|n| n.cluster == id)
-                .map(|n| n.id)
-                .collect(),
-            volumes: st
-                .model
-                .volumes()
-                .filter(|v| v.cluster == id && !st.pending.contains(&v.id))
-                .map(|v| v.id)
-                .collect(),
-            block_volumes: st
-                .model
-                .block_volumes()
-                .filter(|b| b.cluster == id)
-                .map(|b| b.id)
-                .collect(),
-        })
+        views::cluster(&st.model, &st.pending, id)
     }
 
     async fn create_cluster(&self, block: bool, file: bool) -> Result<ClusterView, BackendError> {
@@ -234,17 +180,7 @@ impl ClusterBackend for InProcessBackend {
     }
 
     async fn node(&self, id: NodeId) -> Result<NodeView, BackendError> {
-        let st = self.lock();
-        let node = st.model.node(id).ok_or_else(|| not_found("node", id))?;
-        let devices = st
-            .model
-            .devices_of(id)
-            .map(|d| Self::view_device(&st.model, d.id))
-            .collect::<Result<_, _>>()?;
-        Ok(NodeView {
-            node: node.clone(),
-            devices,
-        })
+        views::node(&self.lock().model, id)
     }
 
     async fn add_node(&self, node: NewNode) -> Result<NodeId, BackendError> {
@@ -263,7 +199,7 @@ impl ClusterBackend for InProcessBackend {
     }
 
     async fn device(&self, id: DeviceId) -> Result<DeviceView, BackendError> {
-        Self::view_device(&self.lock().model, id)
+        views::device(&self.lock().model, id)
     }
 
     async fn add_device(&self, device: NewDevice) -> Result<DeviceId, BackendError> {
@@ -287,12 +223,7 @@ impl ClusterBackend for InProcessBackend {
 
     async fn list_volumes(&self) -> Result<Vec<VolumeId>, BackendError> {
         let st = self.lock();
-        Ok(st
-            .model
-            .volumes()
-            .filter(|v| !st.pending.contains(&v.id))
-            .map(|v| v.id)
-            .collect())
+        Ok(views::volumes(&st.model, &st.pending))
     }
 
     async fn volume(&self, id: VolumeId) -> Result<VolumeView, BackendError> {
@@ -336,30 +267,6 @@ impl ClusterBackend for InProcessBackend {
 
     async fn capacity(&self) -> Result<CapacityReport, BackendError> {
         let st = self.lock();
-        let model = &st.model;
-        let mut report = CapacityReport::default();
-        for d in model.devices() {
-            let Some(node) = model.node(d.node) else {
-                continue;
-            };
-            report.devices.push(DeviceCapacity {
-                cluster: node.cluster,
-                zone: node.zone,
-                node: node.manage_hostname.clone(),
-                device: d.name.clone(),
-                total: d.total,
-                used: d.used,
-            });
-        }
-        for c in model.clusters() {
-            let volumes: Vec<_> = model
-                .volumes()
-                .filter(|v| v.cluster == c.id && !st.pending.contains(&v.id))
-                .collect();
-            let bricks = volumes.iter().map(|v| v.brick_ids().count()).sum();
-            report.volumes.push((c.id, volumes.len()));
-            report.bricks.push((c.id, bricks));
-        }
-        Ok(report)
+        Ok(views::capacity(&st.model, &st.pending))
     }
 }

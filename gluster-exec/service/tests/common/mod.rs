@@ -11,7 +11,8 @@ use axum::Router;
 use http_body_util::BodyExt;
 use tower::ServiceExt;
 
-use gluster_model::{import_heketi_load, ByteSize, HeketiLoadOptions};
+use gluster_exec::simulated::SimulatedExecutor;
+use gluster_model::{import_heketi_load, ByteSize, HeketiLoadOptions, Model};
 use gluster_placement::PlacementSettings;
 use gluster_service::*;
 
@@ -31,32 +32,135 @@ pub fn topology() -> String {
 pub const ADMIN_KEY: &[u8] = b"admin-secret";
 pub const USER_KEY: &[u8] = b"user-secret";
 
+/// Which backend a test runs against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// `InProcessBackend`.
+    InProcess,
+    /// `ProvisionerBackend` on a `MemoryStore`.
+    Memory,
+    /// `ProvisionerBackend` on a `RedbStore` in a temp dir.
+    Redb,
+}
+
+/// Runs an `async fn name(b: Backend)` test once per backend, as `name::in_process`,
+/// `name::memory_store` and `name::redb_store`.
+#[macro_export]
+macro_rules! for_each_backend {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            use super::*;
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn in_process() {
+                super::$name(Backend::InProcess).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn memory_store() {
+                super::$name(Backend::Memory).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn redb_store() {
+                super::$name(Backend::Redb).await
+            }
+        }
+    )*};
+}
+
+enum Probe {
+    InProcess(Arc<InProcessBackend>),
+    Store(Arc<ProvisionerBackend>),
+}
+
 pub struct Harness {
     pub router: Router,
     pub app: Arc<App>,
-    pub backend: Arc<InProcessBackend>,
+    pub backend: Arc<dyn ClusterBackend>,
+    /// The simulated hosts.
+    pub sim: Arc<SimulatedExecutor>,
+    /// The queue the app uses.
+    pub queue: Arc<dyn QueueStore>,
+    probe: Probe,
+    _dir: Option<tempfile::TempDir>,
 }
 
-pub fn harness(auth: AuthConfig, max_in_flight: usize) -> Harness {
-    harness_sized(auth, max_in_flight, ByteSize::gib(100))
+impl Harness {
+    /// The backend's model (pending volumes included).
+    pub async fn model(&self) -> Model {
+        match &self.probe {
+            Probe::InProcess(b) => b.model(),
+            Probe::Store(b) => b.model().await.expect("stored model"),
+        }
+    }
+}
+
+pub async fn harness(backend: Backend, auth: AuthConfig, max_in_flight: usize) -> Harness {
+    harness_sized(backend, auth, max_in_flight, ByteSize::gib(100)).await
 }
 
 /// As [`harness`], with devices of `size`.
-pub fn harness_sized(auth: AuthConfig, max_in_flight: usize, size: ByteSize) -> Harness {
+pub async fn harness_sized(
+    backend: Backend,
+    auth: AuthConfig,
+    max_in_flight: usize,
+    size: ByteSize,
+) -> Harness {
     let model = import_heketi_load(&topology(), &HeketiLoadOptions::with_default_size(size))
         .expect("topology");
-    let backend = Arc::new(InProcessBackend::simulated(
-        model,
-        PlacementSettings::default(),
-        ByteSize::gib(100),
-    ));
     let mut config = ServiceConfig::new(auth);
     config.max_in_flight = max_in_flight;
-    let app = App::new(backend.clone(), Arc::new(MemoryQueue::new()), config);
+    let (probe, sim, queue, dir): (Probe, _, Arc<dyn QueueStore>, _) = match backend {
+        Backend::InProcess => {
+            let b = Arc::new(InProcessBackend::simulated(
+                model,
+                PlacementSettings::default(),
+                ByteSize::gib(100),
+            ));
+            let sim = b.simulated_hosts().unwrap().clone();
+            (Probe::InProcess(b), sim, Arc::new(MemoryQueue::new()), None)
+        }
+        Backend::Memory | Backend::Redb => {
+            let (store, dir): (Arc<dyn gluster_store::Store>, _) = if backend == Backend::Redb {
+                let dir = tempfile::tempdir().unwrap();
+                let store = gluster_store::RedbStore::open(dir.path().join("state.redb"))
+                    .await
+                    .unwrap();
+                (Arc::new(store), Some(dir))
+            } else {
+                (Arc::new(gluster_store::MemoryStore::new()), None)
+            };
+            gluster_store::import_model(store.as_ref(), &model)
+                .await
+                .unwrap();
+            let sim = Arc::new(SimulatedExecutor::from_model(&model, false));
+            let p = gluster_store::Provisioner::new(
+                store.clone(),
+                sim.clone(),
+                gluster_exec::HostLimits::new(4),
+                PlacementSettings::default(),
+            )
+            .await
+            .unwrap();
+            let b = Arc::new(ProvisionerBackend::simulated(
+                p,
+                sim.clone(),
+                ByteSize::gib(100),
+            ));
+            (Probe::Store(b), sim, Arc::new(StoreQueue::new(store)), dir)
+        }
+    };
+    let backend: Arc<dyn ClusterBackend> = match &probe {
+        Probe::InProcess(b) => b.clone(),
+        Probe::Store(b) => b.clone(),
+    };
+    let app = App::new(backend.clone(), queue.clone(), config);
     Harness {
         router: router(app.clone()),
         app,
         backend,
+        sim,
+        queue,
+        probe,
+        _dir: dir,
     }
 }
 

@@ -66,6 +66,15 @@ impl Provisioner {
         };
         lock(&self.inner.view).speculative.remove(&key.id);
         let host = self.first_host(&before)?;
+        if let Err(e) = self.prepare_devices(&plan).await {
+            // Nothing was added to the volume: give the space back.
+            self.release_expand(&key, &plan, &before).await?;
+            return Err(StoreError::Hosts {
+                what: format!("expand volume {volume}"),
+                rolled_back: true,
+                source: Box::new(e),
+            });
+        }
         match apply_expand(
             self.inner.executor.as_ref(),
             &host,
@@ -95,6 +104,21 @@ impl Provisioner {
                 })
             }
         }
+    }
+
+    /// Prepare the devices the new sets land on (some may hold no brick yet; idempotent),
+    /// as a create's plan does before its bricks.
+    async fn prepare_devices(&self, plan: &ExpandPlan) -> Result<(), gluster_exec::ExecError> {
+        let mut seen = std::collections::BTreeSet::new();
+        for b in plan.bricks.iter().filter(|b| seen.insert(b.device_id)) {
+            let setup = gluster_exec::ops::DeviceSetup {
+                host: b.node.to_string(),
+                device_id: b.device_id,
+                device: b.device.to_string(),
+            };
+            self.inner.executor.device_setup(&setup).await?;
+        }
+        Ok(())
     }
 
     /// Destroy every new brick of an expansion that did not reach the volume.

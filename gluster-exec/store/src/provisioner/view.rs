@@ -30,12 +30,18 @@ pub(crate) enum Spec {
     Expand(ExpandPlan),
 }
 
+/// Whether the provisioner keeps entries of `kind` (a service's queue is not its state,
+/// and writing it must not make the engine rebuild).
+fn tracked(kind: Kind) -> bool {
+    kind != Kind::Queue
+}
+
 impl View {
     /// Everything in `store`.
     pub(crate) async fn load(store: &dyn Store) -> Result<View, StoreError> {
         let revision = store.revision().await?;
         let mut entries = BTreeMap::new();
-        for kind in Kind::ALL {
+        for kind in Kind::ALL.into_iter().filter(|k| tracked(*k)) {
             for e in store.list(kind).await? {
                 entries.insert(e.key.clone(), e);
             }
@@ -57,7 +63,7 @@ impl View {
         location: &str,
     ) -> Result<(), StoreError> {
         let mut foreign = false;
-        for c in changes {
+        for c in changes.into_iter().filter(|c| tracked(c.key.kind)) {
             let current = self.entries.get(&c.key).map(|e| e.revision);
             if current.is_some_and(|r| r >= c.revision) {
                 continue;

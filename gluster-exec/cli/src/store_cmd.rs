@@ -1,0 +1,174 @@
+//! The CLI on a store file: `import` a topology into an empty store, plan on the stored
+//! state (`--store` on the placement commands), and `apply --store`, which creates the
+//! volume through the gluster-store `Provisioner` so it is kept for the next run.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use clap::Args;
+
+use gluster_exec::simulated::SimulatedExecutor;
+use gluster_exec::HostLimits;
+use gluster_model::{ByteSize, Model};
+use gluster_placement::PlacementSettings;
+use gluster_store::{
+    import_model, Kind, Provisioner, RecoveryPolicy, RedbStore, Store, StoreError,
+};
+
+use super::apply::{executor, mount_root, runtime, EXIT_ROLLBACK_INCOMPLETE, EXIT_ROLLED_BACK};
+use super::args::{ApplyArgs, OutputFormat};
+use super::{refusal, resolve, topology, EXIT_PLACED};
+
+/// Flags of `import`.
+#[derive(Debug, Args)]
+pub(crate) struct ImportArgs {
+    /// Store file to create (or an empty one).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) store: PathBuf,
+    /// Topology to import (any format `plan` reads); default: the built-in example.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) topology: Option<PathBuf>,
+    /// Size of every device of a Heketi load file.
+    #[arg(long)]
+    pub(crate) device_size: Option<ByteSize>,
+}
+
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
+}
+
+async fn open(path: &Path) -> Result<Arc<dyn Store>, String> {
+    let store = RedbStore::open(path)
+        .await
+        .map_err(|e| format!("--store {}: {}", path.display(), chain(&e)))?;
+    Ok(Arc::new(store))
+}
+
+/// The stored model, read with a provisioner whose hosts are never touched.
+async fn load(store: &Arc<dyn Store>) -> Result<Model, String> {
+    let location = store.location();
+    let failed = |e: StoreError| format!("{location}: {}", chain(&e));
+    let idle = Arc::new(SimulatedExecutor::from_model(&Model::new(), true));
+    let p = Provisioner::new(
+        store.clone(),
+        idle,
+        HostLimits::new(1),
+        PlacementSettings::default(),
+    )
+    .await
+    .map_err(failed)?;
+    p.model().await.map_err(failed)
+}
+
+/// `import`: write the topology into an empty store.
+pub(crate) fn import(args: &ImportArgs) -> Result<i32, String> {
+    let model = topology::load(args.topology.as_deref(), args.device_size)?;
+    runtime()?.block_on(async {
+        let store = open(&args.store).await?;
+        let location = store.location();
+        let held = store
+            .list(Kind::Cluster)
+            .await
+            .map_err(|e| format!("{location}: {}", chain(&e)))?;
+        if !held.is_empty() {
+            return Err(format!(
+                "--store {}: the store already holds {} cluster(s); nothing imported",
+                args.store.display(),
+                held.len()
+            ));
+        }
+        import_model(store.as_ref(), &model)
+            .await
+            .map_err(|e| format!("{location}: {}", chain(&e)))?;
+        eprintln!(
+            "gluster-plan: {location}: imported {} cluster(s), {} node(s), {} device(s)",
+            model.clusters().len(),
+            model.nodes().len(),
+            model.devices().len()
+        );
+        Ok(EXIT_PLACED)
+    })
+}
+
+/// The model kept in the store file at `path` (for `plan --store` and friends).
+pub(crate) fn stored_model(path: &Path) -> Result<Model, String> {
+    runtime()?.block_on(async { load(&open(path).await?).await })
+}
+
+/// `apply --store`: recover what an earlier run left pending, then create the volume
+/// through the provisioner (the request name is `--name`, so a retried apply answers the
+/// same volume). `--journal` is not used: the store keeps the runs.
+pub(crate) fn apply(path: &Path, args: &ApplyArgs) -> Result<i32, String> {
+    let (_, request, mut settings) = resolve(&args.placement)?;
+    let root = mount_root(&args.exec.brick_mount_root)?;
+    settings.brick_mount_root = root.clone();
+    let name = request.name.clone().unwrap_or_else(|| {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or_default();
+        format!("cli-{nanos:x}-{}", std::process::id())
+    });
+    runtime()?.block_on(async {
+        let store = open(path).await?;
+        let location = store.location();
+        let failed = |e: StoreError| format!("{location}: {}", chain(&e));
+        let model = load(&store).await?;
+        let (hosts, _) = executor(&args.exec, &model, &root)?;
+        let p = Provisioner::new(
+            store,
+            hosts,
+            HostLimits::new(usize::from(args.exec.host_limit)),
+            settings,
+        )
+        .await
+        .map_err(failed)?;
+        let report = p.recover(RecoveryPolicy::RollBack).await.map_err(failed)?;
+        for key in &report.rolled_back {
+            eprintln!("gluster-plan: recovery: rolled back {key}");
+        }
+        match p.create(&name, &request).await {
+            Ok(made) => {
+                let json = serde_json::json!({
+                    "request": name,
+                    "volume": made.volume.to_string(),
+                    "name": made.name,
+                    "size": made.size.bytes(),
+                    "new": made.new,
+                });
+                match args.placement.output {
+                    OutputFormat::Json => outln!("{json}"),
+                    OutputFormat::Table => outln!(
+                        "volume {} ({}) {} bytes{}",
+                        made.name,
+                        made.volume,
+                        made.size.bytes(),
+                        if made.new {
+                            ""
+                        } else {
+                            ", made by an earlier run"
+                        }
+                    ),
+                }
+                Ok(EXIT_PLACED)
+            }
+            Err(StoreError::Placement(e)) => refusal(*e, args.placement.output),
+            Err(e @ StoreError::Hosts { rolled_back, .. }) => {
+                eprintln!("gluster-plan: apply failed: {}", chain(&e));
+                Ok(if rolled_back {
+                    EXIT_ROLLED_BACK
+                } else {
+                    EXIT_ROLLBACK_INCOMPLETE
+                })
+            }
+            Err(e) => Err(failed(e)),
+        }
+    })
+}
