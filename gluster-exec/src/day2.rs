@@ -80,8 +80,9 @@ fn address(host: &str, path: &str) -> BrickAddress {
     }
 }
 
-/// Poll `heal info` of `volume` until it is healed.
-async fn wait_healed(
+/// Poll `heal info` of `volume` until it is healed; [`ExecError::HealTimeout`] says how many
+/// entries were still pending and how many bricks were down when `wait` ran out.
+pub async fn wait_healed(
     executor: &dyn Executor,
     volume: &VolumeRef,
     wait: HealWait,
@@ -101,7 +102,7 @@ async fn wait_healed(
                 volume: volume.name.clone(),
                 pending,
                 down,
-                seconds: wait.poll.as_secs() * wait.attempts as u64,
+                seconds: (wait.poll * wait.attempts as u32).as_secs(),
             });
         }
     }
