@@ -18,7 +18,7 @@
 use gluster_model::ZoneChecking;
 
 use crate::filter::{Filter, Needs};
-use crate::index::{Class, DevIx, Index, NodeIx, ZoneIx};
+use crate::index::{Class, DevIx, Index, NodeIx, ShareMemo, ZoneIx};
 
 /// How bricks of a set are spread.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -92,9 +92,9 @@ pub(crate) struct Scratch {
     unqueried: Vec<(Bound, usize)>,
     /// Allowed zones that may take the next brick, queried: `(slot, candidate)`.
     queried: Vec<(usize, Cand)>,
-    /// Per zone of the index, the last `(need, share)` of a data and of an arbiter brick
+    /// Per zone of the index, the last share of a data and of an arbiter brick
     /// (see `ZoneRec::uniform_rank_after`); kept across plans.
-    shares: Vec<[(u64, u64); 2]>,
+    shares: Vec<[ShareMemo; 2]>,
     /// The rotation `rotations` were computed for.
     rotations_for: Option<u64>,
     /// Per allowed zone, its rotation under `rotations_for` (a set's picks share one).
@@ -109,13 +109,9 @@ impl Scratch {
     }
 
     /// The share memo of `zone` for data or arbiter bricks.
-    fn share_memo(
-        shares: &mut Vec<[(u64, u64); 2]>,
-        zone: ZoneIx,
-        arbiter: bool,
-    ) -> &mut (u64, u64) {
+    fn share_memo(shares: &mut Vec<[ShareMemo; 2]>, zone: ZoneIx, arbiter: bool) -> &mut ShareMemo {
         if shares.len() <= zone.ix() {
-            shares.resize(zone.ix() + 1, [(0, 0); 2]);
+            shares.resize(zone.ix() + 1, [ShareMemo::default(); 2]);
         }
         &mut shares[zone.ix()][usize::from(arbiter)]
     }
@@ -216,7 +212,7 @@ impl SetChooser<'_> {
         r: u64,
         nodes: &[NodeIx],
         bound: Bound,
-        memo: &mut (u64, u64),
+        memo: &mut ShareMemo,
     ) -> Option<Cand> {
         let index = self.index;
         let pred = |dx: DevIx| {
@@ -272,7 +268,7 @@ impl SetChooser<'_> {
         arbiter: bool,
         zone_used: bool,
         zone_rot: u64,
-        memo: &mut (u64, u64),
+        memo: &mut ShareMemo,
     ) -> Bound {
         let rec = &self.index.zones[zone.ix()];
         let need = |extent| self.needs.bytes(arbiter, extent);

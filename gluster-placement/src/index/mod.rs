@@ -186,6 +186,15 @@ pub(crate) struct NodeRec {
     pub(crate) devices: Vec<DevIx>,
 }
 
+/// The last share of a brick in a uniform zone's device size (see
+/// [`ZoneRec::uniform_rank_after`]), with the need and size it is for.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct ShareMemo {
+    need: u64,
+    total: u64,
+    share: u64,
+}
+
 #[derive(Clone)]
 pub(crate) struct ZoneRec {
     pub(crate) zone: Zone,
@@ -214,17 +223,24 @@ impl ZoneRec {
     }
 
     /// The share of a brick of `need(extent)` bytes in the size of every device, when the
-    /// zone's devices all have one size and extent. `memo` keeps the last `(need, share)`:
-    /// plans ask for one need many times, and the 128-bit division is the costly part.
-    fn uniform_share(&self, need: impl Fn(ByteSize) -> u64, memo: &mut (u64, u64)) -> Option<u64> {
+    /// zone's devices all have one size and extent. `memo` keeps the last share with the
+    /// need and device size it was worked out for: plans ask for one need many times, and
+    /// the 128-bit division is the costly part.
+    fn uniform_share(&self, need: impl Fn(ByteSize) -> u64, memo: &mut ShareMemo) -> Option<u64> {
         let (total, extent) = self
             .first_size
             .filter(|(total, _)| self.uniform && *total > 0)?;
         let need = need(extent);
-        if memo.0 != need {
-            *memo = (need, share_of(need, total));
+        // Keyed by the size too: a zone's devices may all be replaced by ones of another
+        // size while a planner's memo lives on.
+        if (memo.need, memo.total) != (need, total) {
+            *memo = ShareMemo {
+                need,
+                total,
+                share: share_of(need, total),
+            };
         }
-        Some(memo.1)
+        Some(memo.share)
     }
 
     /// In a uniform zone, the rank the device of `entry` is compared by after taking
@@ -235,7 +251,7 @@ impl ZoneRec {
         &self,
         entry: Entry,
         need: impl Fn(ByteSize) -> u64,
-        memo: &mut (u64, u64),
+        memo: &mut ShareMemo,
     ) -> Option<u64> {
         let share = self.uniform_share(need, memo)?;
         Some(entry.rank().saturating_add(share))
@@ -248,7 +264,7 @@ impl ZoneRec {
         &self,
         class: Class,
         need: impl Fn(ByteSize) -> u64,
-        memo: &mut (u64, u64),
+        memo: &mut ShareMemo,
     ) -> u64 {
         let min = self.min_rank[class as usize];
         if min == u64::MAX {
