@@ -67,6 +67,7 @@ mod entity;
 mod error;
 mod format;
 mod id;
+mod id_map;
 mod model;
 mod shared_str;
 mod size;

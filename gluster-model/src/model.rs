@@ -1,10 +1,11 @@
 //! The model: every entity of one or more clusters, kept consistent by its operations.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use crate::entity::{BlockVolume, Brick, Cluster, Device, Node, Volume};
 use crate::error::ModelError;
 use crate::id::{BlockVolumeId, BrickId, ClusterId, DeviceId, NodeId, VolumeId};
+use crate::id_map::{Hasher, IdMap};
 use crate::size::ByteSize;
 use crate::small_map::SmallMap;
 use crate::state::EntityState;
@@ -18,16 +19,16 @@ use crate::state::EntityState;
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Model {
     pub(crate) clusters: BTreeMap<ClusterId, Cluster>,
-    pub(crate) nodes: BTreeMap<NodeId, Node>,
-    pub(crate) devices: BTreeMap<DeviceId, Device>,
-    pub(crate) bricks: BTreeMap<BrickId, Brick>,
-    pub(crate) volumes: BTreeMap<VolumeId, Volume>,
-    pub(crate) block_volumes: BTreeMap<BlockVolumeId, BlockVolume>,
+    pub(crate) nodes: IdMap<NodeId, Node>,
+    pub(crate) devices: IdMap<DeviceId, Device>,
+    pub(crate) bricks: IdMap<BrickId, Brick>,
+    pub(crate) volumes: IdMap<VolumeId, Volume>,
+    pub(crate) block_volumes: IdMap<BlockVolumeId, BlockVolume>,
     /// The devices of every node (derived from `devices`; see [`Model::reindex_devices`]).
     pub(crate) node_devices: BTreeMap<NodeId, BTreeSet<DeviceId>>,
-    /// Every volume's cluster and name (derived from `volumes`): a commit checks that a
-    /// name is free without a scan of every volume.
-    pub(crate) volume_names: HashSet<(ClusterId, String)>,
+    /// Every cluster's volume names (derived from `volumes`): a commit checks that a name
+    /// is free without a scan of every volume.
+    pub(crate) volume_names: HashMap<ClusterId, HashSet<String, Hasher>, Hasher>,
 }
 
 /// New sizes of one brick grown in place (its thin pool and LV extended, its XFS grown).
@@ -111,9 +112,15 @@ impl Model {
     pub fn volume(&self, id: VolumeId) -> Option<&Volume> {
         self.volumes.get(&id)
     }
-    /// A volume by name.
+    /// A volume by name (the one with the smallest id when clusters share the name).
     pub fn volume_by_name(&self, name: &str) -> Option<&Volume> {
-        self.volumes.values().find(|v| v.name == name)
+        if !self.volume_names.values().any(|names| names.contains(name)) {
+            return None;
+        }
+        self.volumes
+            .values_unordered()
+            .filter(|v| v.name == name)
+            .min_by_key(|v| v.id)
     }
     /// A block volume by id.
     pub fn block_volume(&self, id: BlockVolumeId) -> Option<&BlockVolume> {
@@ -121,7 +128,10 @@ impl Model {
     }
     /// A node by manage hostname.
     pub fn node_by_hostname(&self, manage: &str) -> Option<&Node> {
-        self.nodes.values().find(|n| n.manage_hostname == manage)
+        self.nodes
+            .values_unordered()
+            .filter(|n| n.manage_hostname == manage)
+            .min_by_key(|n| n.id)
     }
     /// The devices of a node, by id.
     pub fn devices_of(&self, node: NodeId) -> impl Iterator<Item = &Device> + '_ {
@@ -139,15 +149,32 @@ impl Model {
         for d in self.devices.values() {
             self.node_devices.entry(d.node).or_default().insert(d.id);
         }
-        self.volume_names = self
-            .volumes
-            .values()
-            .map(|v| (v.cluster, v.name.clone()))
-            .collect();
+        self.volume_names.clear();
+        for v in self.volumes.values_unordered() {
+            self.volume_names
+                .entry(v.cluster)
+                .or_default()
+                .insert(v.name.clone());
+        }
     }
+
+    /// Whether `cluster` has a volume named `name`.
+    fn name_taken(&self, cluster: ClusterId, name: &str) -> bool {
+        self.volume_names
+            .get(&cluster)
+            .is_some_and(|names| names.contains(name))
+    }
+
     /// The bricks on a device, by id.
     pub fn bricks_on(&self, device: DeviceId) -> impl Iterator<Item = &Brick> + '_ {
-        self.bricks.values().filter(move |b| b.device == device)
+        // A scan of the slab, then the few found put in id order.
+        let mut on: Vec<&Brick> = self
+            .bricks
+            .values_unordered()
+            .filter(|b| b.device == device)
+            .collect();
+        on.sort_unstable_by_key(|b| b.id);
+        on.into_iter()
     }
 
     // ---- topology changes ----
@@ -223,7 +250,7 @@ impl Model {
         if !self.devices.contains_key(&id) {
             return Err(ModelError::UnknownDevice(id));
         }
-        if let Some(b) = self.bricks_on(id).next() {
+        if let Some(b) = self.bricks.values_unordered().find(|b| b.device == id) {
             return Err(ModelError::InUse {
                 entity: "device",
                 id: id.to_string(),
@@ -326,14 +353,9 @@ impl Model {
         if self.volumes.contains_key(&volume.id) {
             return Err(dup("volume", volume.id));
         }
-        let key = (volume.cluster, volume.name);
-        if self.volume_names.contains(&key) {
-            return Err(ModelError::DuplicateVolumeName(key.1));
+        if self.name_taken(volume.cluster, &volume.name) {
+            return Err(ModelError::DuplicateVolumeName(volume.name));
         }
-        let volume = Volume {
-            name: key.1,
-            ..volume
-        };
         let by_id = self.check_new_bricks(&volume, &bricks, true)?;
         check_sets(&volume, &by_id)?;
         let usage = self.usage_of(&bricks)?;
@@ -342,7 +364,9 @@ impl Model {
             self.bricks.insert(b.id, b);
         }
         self.volume_names
-            .insert((volume.cluster, volume.name.clone()));
+            .entry(volume.cluster)
+            .or_default()
+            .insert(volume.name.clone());
         self.volumes.insert(volume.id, volume);
         Ok(())
     }
@@ -522,8 +546,12 @@ impl Model {
             .volumes
             .remove(&id)
             .ok_or(ModelError::UnknownVolume(id))?;
-        self.volume_names
-            .remove(&(volume.cluster, volume.name.clone()));
+        if let Some(names) = self.volume_names.get_mut(&volume.cluster) {
+            names.remove(volume.name.as_str());
+            if names.is_empty() {
+                self.volume_names.remove(&volume.cluster);
+            }
+        }
         Ok(volume)
     }
 
