@@ -42,6 +42,13 @@ impl<K, V> Default for IdMap<K, V> {
 }
 
 impl<K: Ord + Hash + Copy, V> IdMap<K, V> {
+    /// Room for `n` more values without growing the slab or the hash table (an import
+    /// that knows its count avoids the doubling copies at its peak).
+    pub(crate) fn reserve(&mut self, n: usize) {
+        self.slots.reserve(n);
+        self.at.reserve(n);
+    }
+
     pub(crate) fn len(&self) -> usize {
         self.at.len()
     }

@@ -141,6 +141,11 @@ pub fn import_heketi_load(json: &str, options: &HeketiLoadOptions) -> Result<Mod
     let mut m = Model::new();
     // Addresses seen so far (a scan of the model per node would be quadratic).
     let mut hosts = super::hosts::HostAddresses::default();
+    let nodes = file.clusters.iter().map(|c| c.nodes.len()).sum();
+    let devices = file.clusters.iter().flat_map(|c| &c.nodes);
+    let devices = devices.map(|n| n.devices.len()).sum();
+    m.nodes.reserve(nodes);
+    m.devices.reserve(devices);
     for (ci, c) in file.clusters.into_iter().enumerate() {
         let cluster = ClusterId::derived(&["heketi-load-cluster", &ci.to_string()]);
         m.clusters.insert(
