@@ -120,6 +120,7 @@
 #![deny(missing_docs)]
 
 pub mod block;
+mod budget;
 mod choose;
 pub mod day2;
 mod diagnose;

@@ -8,6 +8,7 @@ use gluster_model::{
 };
 
 use crate::error::InvalidField;
+use crate::multiplex::BrickBudget;
 
 /// A request for one volume.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -89,6 +90,8 @@ pub struct PlacementSettings {
     pub device_reserve_per_mille: u32,
     /// Where brick filesystems are mounted on nodes (Heketi: `/var/lib/heketi/mounts`).
     pub brick_mount_root: String,
+    /// Most bricks a node may serve (see [`BrickBudget`]); `None`: no limit (Heketi's).
+    pub brick_budget: Option<BrickBudget>,
 }
 
 impl Default for PlacementSettings {
@@ -100,6 +103,7 @@ impl Default for PlacementSettings {
             min_arbiter_brick_size: MIN_ARBITER_BRICK,
             device_reserve_per_mille: 0,
             brick_mount_root: "/var/lib/heketi/mounts".to_string(),
+            brick_budget: None,
         }
     }
 }
