@@ -68,6 +68,7 @@ mod error;
 mod format;
 mod id;
 mod model;
+mod model_data;
 mod shared_str;
 mod size;
 mod sizing;
@@ -94,6 +95,7 @@ pub use id::{
     stable_hash128, BlockVolumeId, BrickId, ClusterId, DeviceId, IdParseError, NodeId, VolumeId,
 };
 pub use model::{BrickGrowth, Model, VolumeCommit};
+pub use model_data::quota_capacity;
 pub use shared_str::SharedStr;
 pub use size::{ByteSize, Human, SizeParseError};
 pub use sizing::{
