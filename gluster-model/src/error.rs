@@ -218,6 +218,18 @@ pub enum ModelError {
         /// The over-commit ratio, in percent of the volume's size.
         percent: u32,
     },
+    /// A device re-read smaller than the space its bricks take.
+    #[error("device {device} shrank to {total} but its bricks take {used}: {}", bricks.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "))]
+    DeviceShrunk {
+        /// Device.
+        device: DeviceId,
+        /// Its new size.
+        total: ByteSize,
+        /// Space its bricks take.
+        used: ByteSize,
+        /// Its bricks.
+        bricks: Vec<BrickId>,
+    },
     /// The block-hosting volume cannot take the block volume.
     #[error("volume {volume} cannot host {size} more: {reason}")]
     BlockHosting {

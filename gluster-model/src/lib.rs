@@ -69,6 +69,7 @@ mod format;
 mod id;
 mod model;
 mod model_data;
+mod model_resync;
 mod shared_str;
 mod size;
 mod sizing;

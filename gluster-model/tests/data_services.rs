@@ -345,3 +345,25 @@ fn snapshot_clone_and_subvolume_survive_the_native_document() {
     let err = from_native_json(&doc.to_string()).unwrap_err();
     assert!(err.to_string().contains("snapshots[0]"), "{err}");
 }
+
+#[test]
+fn resync_grows_a_device_and_refuses_one_that_shrank_below_its_bricks() {
+    let (mut m, v) = model_with_volume(1.0);
+    let dev = DeviceId::derived(&["dev", "0"]);
+    let old = m.resize_device(dev, ByteSize::tib(2)).unwrap();
+    assert_eq!(old.total, ByteSize::tib(1));
+    assert_eq!(m.device(dev).unwrap().total, ByteSize::tib(2));
+    let before = m.clone();
+    let err = m.resize_device(dev, ByteSize::gib(5)).unwrap_err();
+    let text = err.to_string();
+    assert!(text.contains(&dev.to_string()), "{text}");
+    assert!(text.contains(&bricks_of(&m, v)[0].to_string()), "{text}");
+    assert_eq!(m, before);
+    // Shrinking to what the bricks take is still fine.
+    let used = m.device(dev).unwrap().used;
+    m.resize_device(dev, used).unwrap();
+    assert!(m.check().is_empty());
+    assert!(m
+        .resize_device(DeviceId::derived(&["x"]), ByteSize::gib(1))
+        .is_err());
+}

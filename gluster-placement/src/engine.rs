@@ -15,6 +15,10 @@ use crate::request::{PlacementSettings, VolumeRequest};
 use crate::simulate::SimulationReport;
 use crate::verify::check_plan;
 
+#[path = "engine_data.rs"]
+mod data;
+pub use data::{ClonePlan, SubvolumePlacement, HOSTING_PREFIX};
+
 /// A cluster model and the placement index over it, for a service that holds a cluster for
 /// months and plans and commits volume after volume.
 ///

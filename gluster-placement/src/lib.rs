@@ -143,7 +143,7 @@ pub mod subvolume;
 mod verify;
 
 pub use block::{plan_block_volume, BlockHost, BlockPlan, BlockRequest};
-pub use engine::Engine;
+pub use engine::{ClonePlan, Engine, SubvolumePlacement, HOSTING_PREFIX};
 pub use error::{Infeasible, InvalidField, PlacementError, Reason, Uncounted};
 pub use forecast::{forecast, Forecast, StrandCause, Stranded};
 pub use plan::{Plan, PlanNote, PlannedBrick};

@@ -9,6 +9,7 @@ use gluster_model::{
 
 use crate::error::InvalidField;
 use crate::multiplex::BrickBudget;
+use crate::subvolume::SubvolumePolicy;
 
 /// A request for one volume.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -92,6 +93,8 @@ pub struct PlacementSettings {
     pub brick_mount_root: String,
     /// Most bricks a node may serve (see [`BrickBudget`]); `None`: no limit (Heketi's).
     pub brick_budget: Option<BrickBudget>,
+    /// How far subvolumes may commit hosting volumes, and how big a new one is.
+    pub subvolume_policy: SubvolumePolicy,
 }
 
 impl Default for PlacementSettings {
@@ -104,6 +107,7 @@ impl Default for PlacementSettings {
             device_reserve_per_mille: 0,
             brick_mount_root: "/var/lib/heketi/mounts".to_string(),
             brick_budget: None,
+            subvolume_policy: SubvolumePolicy::default(),
         }
     }
 }
@@ -187,6 +191,12 @@ impl PlacementSettings {
             return Err(InvalidField::new(
                 "settings.device_reserve_per_mille",
                 "must be below 1000",
+            ));
+        }
+        if self.subvolume_policy.overcommit_percent == 0 {
+            return Err(InvalidField::new(
+                "settings.subvolume_policy.overcommit_percent",
+                "must be at least 1",
             ));
         }
         MountRoot::check(&self.brick_mount_root)
