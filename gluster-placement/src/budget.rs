@@ -100,3 +100,41 @@ pub(crate) fn reason(
         nodes,
     })
 }
+
+/// Refuses a plan that would put a node over the brick budget (`None`: no budget), naming
+/// the nodes; what a commit checks of any plan, whoever made it.
+pub(crate) fn check_plan(
+    index: &Index,
+    counts: &NodeBricks,
+    budget: Option<&BrickBudget>,
+    plan: &crate::Plan,
+) -> Result<(), crate::PlacementError> {
+    let Some(budget) = budget else {
+        return Ok(());
+    };
+    let mut adding: Vec<(NodeIx, u64)> = Vec::new();
+    for b in &plan.bricks {
+        let Some(&nx) = index.node_by_id.get(&b.node_id) else {
+            continue;
+        };
+        match adding.iter_mut().find(|(n, _)| *n == nx) {
+            Some((_, c)) => *c += 1,
+            None => adding.push((nx, 1)),
+        }
+    }
+    let over: Vec<String> = adding
+        .iter()
+        .filter_map(|&(nx, add)| {
+            let node = index.nodes[nx.ix()].manage.to_string();
+            budget.check(&node, counts.get(nx), add).err()
+        })
+        .map(|e| e.to_string())
+        .collect();
+    if over.is_empty() {
+        return Ok(());
+    }
+    Err(crate::PlacementError::InvalidPlan {
+        field: "bricks".into(),
+        problem: over.join("; "),
+    })
+}

@@ -143,6 +143,14 @@ impl Engine {
             plan,
             &mut usage,
         )
+        .and_then(|()| {
+            crate::budget::check_plan(
+                &self.planner.index,
+                &self.planner.node_bricks,
+                self.planner.settings().brick_budget.as_ref(),
+                plan,
+            )
+        })
         .and_then(|()| Ok(self.model.commit_volume(plan.to_commit())?));
         if result.is_ok() {
             self.planner.record(plan, &usage);

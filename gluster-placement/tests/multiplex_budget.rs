@@ -233,3 +233,27 @@ fn multiplex_budget_cases_cover_both_outcomes() {
         "{placed} placed, {refused_by_budget} refused by the budget"
     );
 }
+
+/// A commit trusts no plan: one made without the budget is refused when it would put a
+/// node over it, naming the node, and changes nothing.
+#[test]
+fn multiplex_budget_refuses_a_foreign_plan_at_commit() {
+    let model = uniform(1, 3, 1, ByteSize::tib(1));
+    let request = VolumeRequest::new(ByteSize::gib(10), Durability::replicate(3).unwrap());
+    let mut free = Engine::new(model.clone(), PlacementSettings::default());
+    let first = free.plan(&request, 1).unwrap();
+    free.commit(&first).unwrap();
+    let second = free.plan(&request, 2).unwrap();
+    let settings = PlacementSettings {
+        brick_budget: Some(budget(false, 250, 1)),
+        ..PlacementSettings::default()
+    };
+    let mut engine = Engine::new(model, settings);
+    engine.commit(&first).unwrap();
+    let before = engine.model().clone();
+    let err = engine.commit(&second).unwrap_err();
+    assert!(matches!(err, PlacementError::InvalidPlan { .. }), "{err}");
+    assert!(err.to_string().contains("budget of 1"), "{err}");
+    assert_eq!(engine.model(), &before);
+    engine.check_index().unwrap();
+}
