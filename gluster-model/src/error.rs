@@ -180,6 +180,56 @@ pub enum ModelError {
         /// Total.
         total: ByteSize,
     },
+    /// No snapshot with this name.
+    #[error("unknown snapshot {0}")]
+    UnknownSnapshot(String),
+    /// No subvolume with this name.
+    #[error("unknown subvolume {0}")]
+    UnknownSubvolume(String),
+    /// A snapshot, clone or subvolume does not agree with the volumes it refers to.
+    #[error("{entity} {name}: {problem}")]
+    DataMismatch {
+        /// "snapshot", "clone" or "subvolume".
+        entity: &'static str,
+        /// Its name.
+        name: String,
+        /// What is wrong.
+        problem: String,
+    },
+    /// Thin pools lack the snapshot reserve a snapshot or clone would be charged.
+    #[error("{entity} {name}: the thin pools lack the room the snapshot factor reserved: {}", pools_short(.bricks))]
+    ThinPoolFull {
+        /// "snapshot" or "clone".
+        entity: &'static str,
+        /// Its name.
+        name: String,
+        /// Each brick short of room: (brick, charge, reserve left).
+        bricks: Vec<(BrickId, ByteSize, ByteSize)>,
+    },
+    /// A hosting volume's quotas would exceed what the over-commit ratio allows.
+    #[error("hosting volume {volume} has {room} of quota left under {percent} % over-commit, {needed} does not fit")]
+    QuotaOvercommit {
+        /// The hosting volume.
+        volume: VolumeId,
+        /// Quota asked for.
+        needed: ByteSize,
+        /// Quota left.
+        room: ByteSize,
+        /// The over-commit ratio, in percent of the volume's size.
+        percent: u32,
+    },
+    /// A device re-read smaller than the space its bricks take.
+    #[error("device {device} shrank to {total} but its bricks take {used}: {}", bricks.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "))]
+    DeviceShrunk {
+        /// Device.
+        device: DeviceId,
+        /// Its new size.
+        total: ByteSize,
+        /// Space its bricks take.
+        used: ByteSize,
+        /// Its bricks.
+        bricks: Vec<BrickId>,
+    },
     /// The block-hosting volume cannot take the block volume.
     #[error("volume {volume} cannot host {size} more: {reason}")]
     BlockHosting {
@@ -190,4 +240,12 @@ pub enum ModelError {
         /// Why not.
         reason: String,
     },
+}
+
+fn pools_short(bricks: &[(BrickId, ByteSize, ByteSize)]) -> String {
+    bricks
+        .iter()
+        .map(|(b, need, left)| format!("brick {b} needs {need} of snapshot reserve, {left} left"))
+        .collect::<Vec<_>>()
+        .join("; ")
 }

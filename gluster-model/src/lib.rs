@@ -69,6 +69,8 @@ mod format;
 mod id;
 mod id_map;
 mod model;
+mod model_data;
+mod model_resync;
 mod shared_str;
 mod size;
 mod sizing;
@@ -95,6 +97,7 @@ pub use id::{
     stable_hash128, BlockVolumeId, BrickId, ClusterId, DeviceId, IdParseError, NodeId, VolumeId,
 };
 pub use model::{BrickGrowth, Model, VolumeCommit};
+pub use model_data::quota_capacity;
 pub use shared_str::SharedStr;
 pub use size::{ByteSize, Human, SizeParseError};
 pub use sizing::{

@@ -29,6 +29,8 @@ pub struct Model {
     /// Every cluster's volume names (derived from `volumes`): a commit checks that a name
     /// is free without a scan of every volume.
     pub(crate) volume_names: HashMap<ClusterId, HashSet<String, Hasher>, Hasher>,
+    /// Snapshots, clones and subvolumes (`model_data.rs`).
+    pub(crate) data: crate::model_data::DataServices,
 }
 
 /// New sizes of one brick grown in place (its thin pool and LV extended, its XFS grown).
@@ -485,6 +487,13 @@ impl Model {
             .volumes
             .get(&old_brick.volume)
             .ok_or(ModelError::UnknownVolume(old_brick.volume))?;
+        if let Some(reason) = self.pools_bound(volume.id) {
+            return Err(ModelError::InUse {
+                entity: "brick",
+                id: old.to_string(),
+                reason,
+            });
+        }
         let mut replaced = volume.clone();
         for set in &mut replaced.brick_sets {
             for id in set.iter_mut() {
@@ -527,6 +536,13 @@ impl Model {
     /// volumes.
     pub fn delete_volume(&mut self, id: VolumeId) -> Result<Volume, ModelError> {
         let volume = self.volumes.get(&id).ok_or(ModelError::UnknownVolume(id))?;
+        if let Some(reason) = self.data_depends_on(id) {
+            return Err(ModelError::InUse {
+                entity: "volume",
+                id: id.to_string(),
+                reason,
+            });
+        }
         if let Some(h) = &volume.block_hosting {
             if let Some(bv) = h.block_volumes.first() {
                 return Err(ModelError::InUse {
@@ -552,6 +568,7 @@ impl Model {
                 self.volume_names.remove(&volume.cluster);
             }
         }
+        self.forget_clone(id);
         Ok(volume)
     }
 

@@ -222,7 +222,10 @@ impl SetChooser<'_> {
             } else {
                 self.needs.bytes(arbiter, index.devs[dx.ix()].extent)
             };
-            self.filter.tags_match(dx) && !nodes.contains(&probe.node) && probe.room >= need
+            self.filter.tags_match(dx)
+                && !nodes.contains(&probe.node)
+                && probe.room >= need
+                && self.filter.node_ok(probe.node)
         };
         let (class, entry, role_tier) = if arbiter {
             match index.best(zone, Class::ArbRequired, r, pred) {

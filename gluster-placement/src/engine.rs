@@ -15,6 +15,10 @@ use crate::request::{PlacementSettings, VolumeRequest};
 use crate::simulate::SimulationReport;
 use crate::verify::check_plan;
 
+#[path = "engine_data.rs"]
+mod data;
+pub use data::{ClonePlan, SubvolumePlacement, HOSTING_PREFIX};
+
 /// A cluster model and the placement index over it, for a service that holds a cluster for
 /// months and plans and commits volume after volume.
 ///
@@ -139,6 +143,14 @@ impl Engine {
             plan,
             &mut usage,
         )
+        .and_then(|()| {
+            crate::budget::check_plan(
+                &self.planner.index,
+                &self.planner.node_bricks,
+                self.planner.settings().brick_budget.as_ref(),
+                plan,
+            )
+        })
         .and_then(|()| Ok(self.model.commit_volume(plan.to_commit())?));
         if result.is_ok() {
             self.planner.record(plan, &usage);
@@ -150,15 +162,16 @@ impl Engine {
     /// Deletes a volume and its bricks (see [`Model::delete_volume`]), returning their
     /// space to the index.
     pub fn delete_volume(&mut self, id: VolumeId) -> Result<Volume, PlacementError> {
-        let bricks: Vec<(DeviceId, BrickId)> = match self.model.volume(id) {
+        let bricks: Vec<(DeviceId, BrickId, NodeId)> = match self.model.volume(id) {
             Some(v) => v
                 .brick_ids()
-                .filter_map(|b| self.model.brick(b).map(|b| (b.device, b.id)))
+                .filter_map(|b| self.model.brick(b).map(|b| (b.device, b.id, b.node)))
                 .collect(),
             None => Vec::new(),
         };
         let volume = self.model.delete_volume(id)?;
         self.planner.forget(&volume, bricks.iter().map(|b| b.1));
+        self.planner.move_bricks(bricks.iter().map(|b| b.2), []);
         self.sync_devices(bricks.iter().map(|b| b.0));
         Ok(volume)
     }
@@ -171,9 +184,11 @@ impl Engine {
         bricks: Vec<Brick>,
         added_size: ByteSize,
     ) -> Result<(), PlacementError> {
-        let touched: Vec<(DeviceId, BrickId)> = bricks.iter().map(|b| (b.device, b.id)).collect();
+        let touched: Vec<(DeviceId, BrickId, NodeId)> =
+            bricks.iter().map(|b| (b.device, b.id, b.node)).collect();
         self.model.expand_volume(volume, sets, bricks, added_size)?;
         self.planner.take_ids(touched.iter().map(|b| b.1));
+        self.planner.move_bricks([], touched.iter().map(|b| b.2));
         self.sync_devices(touched.iter().map(|b| b.0));
         Ok(())
     }
@@ -183,6 +198,8 @@ impl Engine {
         let devices: Vec<DeviceId> = plan.bricks.iter().map(|b| b.device_id).collect();
         plan.apply(&mut self.model)?;
         self.planner.take_ids(plan.bricks.iter().map(|b| b.id));
+        self.planner
+            .move_bricks([], plan.bricks.iter().map(|b| b.node_id));
         self.sync_devices(devices);
         Ok(())
     }
@@ -214,8 +231,9 @@ impl Engine {
     /// Replaces a brick (see [`Model::replace_brick`]); returns the old brick.
     pub fn replace_brick(&mut self, old: BrickId, new: Brick) -> Result<Brick, PlacementError> {
         let new_device = new.device;
-        let new_id = new.id;
+        let (new_id, new_node) = (new.id, new.node);
         let old_brick = self.model.replace_brick(old, new)?;
+        self.planner.move_bricks([old_brick.node], [new_node]);
         self.planner.take_ids([new_id]);
         self.planner.free_ids([old]);
         self.sync_devices([old_brick.device, new_device]);
@@ -325,6 +343,11 @@ impl Engine {
         let fresh = Planner::new(&self.model, self.planner.settings());
         let (kept, built) = (self.planner.index.canonical(), fresh.index.canonical());
         match kept.first_difference(&built) {
+            None if self.planner.node_bricks.by_id(&self.planner.index)
+                != fresh.node_bricks.by_id(&fresh.index) =>
+            {
+                Err("the bricks counted per node differ from a fresh count".to_string())
+            }
             None => Ok(()),
             Some(d) => Err(format!(
                 "the index kept up to date differs from a fresh one: {d}"

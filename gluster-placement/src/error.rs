@@ -145,6 +145,15 @@ pub enum Reason {
         /// Online nodes holding its bricks.
         online: usize,
     },
+    /// Nodes serve as many bricks as the per-node brick budget allows.
+    BrickBudget {
+        /// Most bricks a node may serve.
+        max_bricks: u64,
+        /// Whether brick multiplexing is on.
+        multiplex: bool,
+        /// Online nodes at the budget.
+        nodes: Vec<String>,
+    },
     /// No cluster can take the volume, or the requested one is unknown.
     NoCluster {
         /// Details.
@@ -192,6 +201,12 @@ impl fmt::Display for Reason {
             Reason::TooManyBricks { needed, max } => write!(f, "the volume needs {needed} bricks, more than the maximum of {max}"),
             Reason::NoLayout { min_sets, max_sets } => write!(f, "no layout of {min_sets} to {max_sets} brick sets fits: the free space is spread too unevenly over nodes and zones for all sets at once"),
             Reason::HaHosts { volume, needed, online } => write!(f, "block-hosting volume {volume} has {online} online nodes, ha needs {needed}"),
+            Reason::BrickBudget { max_bricks, multiplex, nodes } => write!(
+                f,
+                "brick budget: nodes {} serve their maximum of {max_bricks} bricks{}",
+                nodes.join(", "),
+                if *multiplex { "" } else { " (brick multiplexing off: one process per brick)" }
+            ),
             Reason::NoCluster { detail } => write!(f, "no cluster: {detail}"),
         }
     }

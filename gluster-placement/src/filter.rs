@@ -6,7 +6,7 @@ use std::sync::Arc;
 use gluster_model::{BrickSpace, ByteSize, SnapshotFactor, DEFAULT_EXTENT_SIZE};
 
 use crate::error::PlacementError;
-use crate::index::{ClusterIx, DevIx, Index, ZoneIx};
+use crate::index::{ClusterIx, DevIx, Index, NodeIx, ZoneIx};
 use crate::request::{PlacementSettings, VolumeRequest};
 
 /// Checks what can be checked without the model (the checks live with the types).
@@ -104,6 +104,9 @@ pub(crate) struct Filter {
     pub(crate) zone_tier: Vec<u8>,
     /// Per device of the index, whether it matches every tag rule (`None`: no rules).
     pub(crate) tag_ok: Option<Vec<bool>>,
+    /// Per node of the index, the bricks it may still take under the brick budget (`None`:
+    /// no budget); lowered set by set while a plan is made.
+    pub(crate) node_room: Option<Vec<u64>>,
 }
 
 impl Filter {
@@ -145,6 +148,25 @@ impl Filter {
             zones,
             zone_tier,
             tag_ok,
+            node_room: None,
+        }
+    }
+
+    /// Whether node `nx` may take one more brick under the budget.
+    pub(crate) fn node_ok(&self, nx: NodeIx) -> bool {
+        self.node_room
+            .as_ref()
+            .is_none_or(|room| room.get(nx.ix()).is_some_and(|&r| r > 0))
+    }
+
+    /// One brick of the plan being made goes to `nx`.
+    pub(crate) fn take_node(&mut self, nx: NodeIx) {
+        if let Some(r) = self
+            .node_room
+            .as_mut()
+            .and_then(|room| room.get_mut(nx.ix()))
+        {
+            *r = r.saturating_sub(1);
         }
     }
 

@@ -120,6 +120,7 @@
 #![deny(missing_docs)]
 
 pub mod block;
+mod budget;
 mod choose;
 pub mod day2;
 mod diagnose;
@@ -142,7 +143,7 @@ pub mod subvolume;
 mod verify;
 
 pub use block::{plan_block_volume, BlockHost, BlockPlan, BlockRequest};
-pub use engine::Engine;
+pub use engine::{ClonePlan, Engine, SubvolumePlacement, HOSTING_PREFIX};
 pub use error::{Infeasible, InvalidField, PlacementError, Reason, Uncounted};
 pub use forecast::{forecast, Forecast, StrandCause, Stranded};
 pub use plan::{Plan, PlanNote, PlannedBrick};

@@ -8,6 +8,7 @@ use gluster_model::{
     SnapshotFactor, SnapshotSettings, Volume, VolumeId, ZoneChecking,
 };
 
+use crate::budget::NodeBricks;
 use crate::choose::{Scratch, SetChooser};
 use crate::diagnose::diagnose;
 use crate::error::{Infeasible, PlacementError, Reason};
@@ -76,6 +77,8 @@ pub struct Planner {
     gathered: Vec<(DevIx, NodeIx, DeviceId, NodeId)>,
     /// Space per device of the plan being committed (reused between commits).
     usage: Vec<(DevIx, u64)>,
+    /// Bricks per node, for the brick budget.
+    pub(crate) node_bricks: NodeBricks,
 }
 
 impl std::fmt::Debug for Planner {
@@ -92,8 +95,10 @@ impl std::fmt::Debug for Planner {
 impl Planner {
     /// Indexes `model` with `settings` (whose device reserve shapes the index).
     pub fn new(model: &Model, settings: &PlacementSettings) -> Planner {
+        let index = Index::build(model, settings.device_reserve_per_mille);
         Planner {
-            index: Index::build(model, settings.device_reserve_per_mille),
+            node_bricks: NodeBricks::build(&index, model),
+            index,
             settings: settings.clone(),
             undo: Vec::new(),
             chosen: Vec::new(),
@@ -135,6 +140,7 @@ impl Planner {
             gathered: Vec::new(),
             usage: Vec::new(),
             taken_ids: self.taken_ids.clone(),
+            node_bricks: self.node_bricks.clone(),
         }
     }
 
@@ -152,6 +158,43 @@ impl Planner {
         self.taken_ids.insert(plan.volume_id.as_u128() as u64);
         self.taken_ids
             .extend(plan.bricks.iter().map(|b| b.id.as_u128() as u64));
+        for b in &plan.bricks {
+            self.node_bricks.add(&self.index, b.node_id);
+        }
+    }
+
+    /// Counts bricks that left (`-`) and entered (`+`) nodes outside a plan commit.
+    pub(crate) fn move_bricks(
+        &mut self,
+        left: impl IntoIterator<Item = NodeId>,
+        entered: impl IntoIterator<Item = NodeId>,
+    ) {
+        for n in left {
+            self.node_bricks.remove(&self.index, n);
+        }
+        for n in entered {
+            self.node_bricks.add(&self.index, n);
+        }
+    }
+
+    /// The request's filter on `cluster`, with the brick budget's room per node.
+    fn filter(&self, cluster: ClusterIx, request: &VolumeRequest) -> Filter {
+        let mut filter = Filter::new(&self.index, cluster, request);
+        if let Some(budget) = &self.settings.brick_budget {
+            filter.node_room = Some(self.node_bricks.room(&self.index, budget));
+        }
+        filter
+    }
+
+    /// The budget's refusal on the filter's cluster, if nodes there are at it.
+    fn budget_reason(&self, filter: &Filter) -> Option<Reason> {
+        let budget = self.settings.brick_budget.as_ref()?;
+        crate::budget::reason(
+            &self.index,
+            filter.cluster,
+            budget,
+            filter.node_room.as_deref()?,
+        )
     }
 
     /// Forgets a deleted volume's name and its and its bricks' ids (their devices' space is
@@ -207,7 +250,7 @@ impl Planner {
     ) -> Result<Plan, PlacementError> {
         let limits = SizeLimits::of(&self.settings);
         for &cluster in candidates {
-            let filter = Filter::new(&self.index, cluster, request);
+            let mut filter = self.filter(cluster, request);
             for layout in layout_iter(request, limits) {
                 let Some(needs) = Needs::new(
                     layout.data_brick,
@@ -216,7 +259,7 @@ impl Planner {
                 ) else {
                     continue;
                 };
-                if self.place_sets(&filter, &needs, request, layout.sets, seed) {
+                if self.place_sets(&mut filter, &needs, request, layout.sets, seed) {
                     return self.build_plan(cluster, &layout, &needs, request, seed);
                 }
             }
@@ -224,8 +267,10 @@ impl Planner {
         let sizing = layouts(request, &self.settings);
         let mut reasons: Vec<Reason> = Vec::new();
         for &cluster in candidates {
-            let filter = Filter::new(&self.index, cluster, request);
-            for r in diagnose(&self.index, &filter, request, &self.settings, &sizing) {
+            let filter = self.filter(cluster, request);
+            let budget = self.budget_reason(&filter);
+            let found = diagnose(&self.index, &filter, request, &self.settings, &sizing);
+            for r in budget.into_iter().chain(found) {
                 if !reasons.contains(&r) {
                     reasons.push(r);
                 }
@@ -248,14 +293,14 @@ impl Planner {
             .find(|&c| self.index.clusters[c].id == cluster)
             .map(|c| ClusterIx(c as u32))
             .ok_or(ModelError::UnknownCluster(cluster))?;
-        let filter = Filter::new(&self.index, c, request);
+        let mut filter = self.filter(c, request);
         let needs = Needs::new(
             layout.data_brick,
             layout.arbiter_brick,
             request.snapshot_factor,
         )
         .ok_or(ModelError::Overflow("brick space"))?;
-        if self.place_sets(&filter, &needs, request, layout.sets, seed) {
+        if self.place_sets(&mut filter, &needs, request, layout.sets, seed) {
             return self.build_plan(c, &layout, &needs, request, seed);
         }
         let sizing = Sizing {
@@ -269,7 +314,8 @@ impl Planner {
             max_bricks_per_volume: usize::MAX,
             ..self.settings.clone()
         };
-        let reasons = diagnose(&self.index, &filter, request, &lenient, &sizing);
+        let mut reasons: Vec<Reason> = self.budget_reason(&filter).into_iter().collect();
+        reasons.extend(diagnose(&self.index, &filter, request, &lenient, &sizing));
         Err(PlacementError::Infeasible(Infeasible { reasons }))
     }
 
@@ -329,21 +375,36 @@ impl Planner {
     }
 
     /// Chooses `sets` brick sets one after the other into `self.chosen` (set by set,
-    /// position by position), accounting for the space earlier sets take; the index is
-    /// restored before returning.
+    /// position by position), accounting for the space and brick budget earlier sets take;
+    /// the index and the filter are restored before returning.
     fn place_sets(
         &mut self,
-        filter: &Filter,
+        filter: &mut Filter,
         needs: &Needs,
         request: &VolumeRequest,
         sets: usize,
         seed: u64,
     ) -> bool {
         let mut rng = SplitMix64::new(seed);
-        let arbiter = needs.arbiter_brick.is_some();
-        let set_size = request.durability.set_size();
         self.chosen.clear();
         self.scratch.new_filter();
+        let room_before = filter.node_room.clone();
+        let placed = self.place_sets_in(filter, needs, request, sets, &mut rng);
+        filter.node_room = room_before;
+        self.rollback();
+        placed
+    }
+
+    fn place_sets_in(
+        &mut self,
+        filter: &mut Filter,
+        needs: &Needs,
+        request: &VolumeRequest,
+        sets: usize,
+        rng: &mut SplitMix64,
+    ) -> bool {
+        let arbiter = needs.arbiter_brick.is_some();
+        let set_size = request.durability.set_size();
         for s in 0..sets {
             let r = rng.next_u64();
             let chooser = SetChooser {
@@ -359,11 +420,15 @@ impl Planner {
                 &mut self.scratch,
                 &mut self.chosen,
             ) {
-                self.rollback();
                 return false;
             }
             if s + 1 < sets {
                 let first = self.chosen.len() - set_size;
+                if filter.node_room.is_some() {
+                    for &dx in &self.chosen[first..] {
+                        filter.take_node(self.index.probes[dx.ix()].node);
+                    }
+                }
                 for position in 0..set_size {
                     let dx = self.chosen[first + position];
                     let dev = &self.index.devs[dx.ix()];
@@ -374,7 +439,6 @@ impl Planner {
                 }
             }
         }
-        self.rollback();
         true
     }
 
@@ -564,6 +628,9 @@ impl Planner {
         self.taken_ids.insert(plan.volume_id.as_u128() as u64);
         self.taken_ids
             .extend(plan.bricks.iter().map(|b| b.id.as_u128() as u64));
+        for b in &plan.bricks {
+            self.node_bricks.add(&self.index, b.node_id);
+        }
         Ok(())
     }
 

@@ -8,6 +8,8 @@ use gluster_model::{
 };
 
 use crate::error::InvalidField;
+use crate::multiplex::BrickBudget;
+use crate::subvolume::SubvolumePolicy;
 
 /// A request for one volume.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -89,6 +91,10 @@ pub struct PlacementSettings {
     pub device_reserve_per_mille: u32,
     /// Where brick filesystems are mounted on nodes (Heketi: `/var/lib/heketi/mounts`).
     pub brick_mount_root: String,
+    /// Most bricks a node may serve (see [`BrickBudget`]); `None`: no limit (Heketi's).
+    pub brick_budget: Option<BrickBudget>,
+    /// How far subvolumes may commit hosting volumes, and how big a new one is.
+    pub subvolume_policy: SubvolumePolicy,
 }
 
 impl Default for PlacementSettings {
@@ -100,6 +106,8 @@ impl Default for PlacementSettings {
             min_arbiter_brick_size: MIN_ARBITER_BRICK,
             device_reserve_per_mille: 0,
             brick_mount_root: "/var/lib/heketi/mounts".to_string(),
+            brick_budget: None,
+            subvolume_policy: SubvolumePolicy::default(),
         }
     }
 }
@@ -183,6 +191,12 @@ impl PlacementSettings {
             return Err(InvalidField::new(
                 "settings.device_reserve_per_mille",
                 "must be below 1000",
+            ));
+        }
+        if self.subvolume_policy.overcommit_percent == 0 {
+            return Err(InvalidField::new(
+                "settings.subvolume_policy.overcommit_percent",
+                "must be at least 1",
             ));
         }
         MountRoot::check(&self.brick_mount_root)

@@ -72,6 +72,14 @@ pub(crate) enum Command {
     /// Import a topology into an empty store file, so `plan`, `apply` and `serve` with
     /// `--store` keep their state between runs.
     Import(crate::store_cmd::ImportArgs),
+    /// Snapshots of volumes and clones from them (printed with their commands).
+    #[command(subcommand)]
+    Snapshot(crate::data::SnapshotCommand),
+    /// Subvolumes: quota-limited directories of hosting volumes.
+    #[command(subcommand)]
+    Subvolume(crate::data::SubvolumeCommand),
+    /// A device re-read at a new size (Heketi's device resync).
+    Resync(crate::data::ResyncArgs),
 }
 
 /// Output format.

@@ -23,6 +23,7 @@ macro_rules! out {
 mod apply;
 mod args;
 mod commands;
+mod data;
 mod day2;
 mod output;
 mod progress;
@@ -94,6 +95,7 @@ fn output_of(command: &Command) -> OutputFormat {
         Command::Expand(e) => e.common.output,
         Command::Rebalance(r) => r.common.output,
         Command::Recover(_) | Command::Serve(_) | Command::Import(_) => OutputFormat::Table,
+        Command::Snapshot(_) | Command::Subvolume(_) | Command::Resync(_) => OutputFormat::Table,
     }
 }
 
@@ -137,6 +139,9 @@ fn run(cli: Cli) -> Result<i32, String> {
         Command::Recover(args) => apply::recover(&args),
         Command::Serve(args) => serve::run(&args),
         Command::Import(args) => store_cmd::import(&args),
+        Command::Snapshot(c) => data::snapshot(&c),
+        Command::Subvolume(c) => data::subvolume(&c),
+        Command::Resync(args) => data::resync(&args),
         Command::Simulate(sim) => {
             let (model, request, settings) = resolve(&sim.placement)?;
             // 0 means "until refused", as the C ABI's count 0 does.

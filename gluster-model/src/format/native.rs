@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::{parse_with_path, require_consistent, ImportError};
+use crate::data::{Snapshot, Subvolume, VolumeClone};
 use crate::entity::{BlockVolume, Brick, Cluster, Device, Node, Volume};
 use crate::model::Model;
 
@@ -28,6 +29,12 @@ struct Document {
     bricks: Vec<Brick>,
     #[serde(default)]
     block_volumes: Vec<BlockVolume>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    snapshots: Vec<Snapshot>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    clones: Vec<VolumeClone>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    subvolumes: Vec<Subvolume>,
 }
 
 /// Writes a model as a native JSON document (pretty-printed, deterministic).
@@ -41,6 +48,9 @@ pub fn to_native_json(model: &Model) -> String {
         volumes: model.volumes().cloned().collect(),
         bricks: model.bricks().cloned().collect(),
         block_volumes: model.block_volumes().cloned().collect(),
+        snapshots: model.snapshots().cloned().collect(),
+        clones: model.clones().cloned().collect(),
+        subvolumes: model.subvolumes().cloned().collect(),
     };
     serde_json::to_string_pretty(&doc).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
 }
@@ -111,5 +121,8 @@ pub fn from_native_json(json: &str) -> Result<Model, ImportError> {
     fill!(volumes, volumes, "volume");
     fill!(bricks, bricks, "brick");
     fill!(block_volumes, block_volumes, "block volume");
-    require_consistent(m)
+    let mut m = require_consistent(m)?;
+    crate::model_data::restore(&mut m, doc.snapshots, doc.clones, doc.subvolumes)
+        .map_err(|(at, e)| ImportError::invalid(at, e.to_string()))?;
+    Ok(m)
 }
