@@ -104,7 +104,6 @@ prop_compose! {
             min_arbiter_brick_size: min_arbiter,
             device_reserve_per_mille: reserve,
             brick_mount_root: root,
-            ..PlacementSettings::default()
         }
     }
 }
