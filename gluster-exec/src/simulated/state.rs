@@ -224,7 +224,7 @@ impl SimState {
         if !d.bricks.is_empty() {
             return Err(ExecError::CommandFailed {
                 host: r.host.clone(),
-                command: format!("vgremove vg_{}", r.device_id),
+                command: format!("vgremove {}", crate::render::lvm::vg_name(r.device_id)),
                 status: 5,
                 stdout: String::new(),
                 stderr: format!("{} bricks remain on the device", d.bricks.len()),
