@@ -11,7 +11,7 @@ command -v cbindgen >/dev/null || {
 header=include/gluster_placement.h
 fresh="$(mktemp)"
 trap 'rm -f "$fresh"' EXIT
-cbindgen --quiet --config cbindgen.toml --crate gluster-ffi-examples --output "$fresh"
+cbindgen --quiet --config cbindgen.toml --crate gluster-placement-ffi --output "$fresh"
 if [[ "${1:-}" == "--update" ]]; then
     cp "$fresh" "$header"
     echo "updated $header"

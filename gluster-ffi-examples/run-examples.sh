@@ -19,8 +19,8 @@ python="${PYTHON:-python3}"
 topology="$here/examples/data/heketi-topology-3zones.json"
 
 if [[ -z "${GP_NO_BUILD:-}" ]]; then
-    echo "== cargo build -p gluster-ffi-examples"
-    (cd "$root" && cargo build -p gluster-ffi-examples)
+    echo "== cargo build -p gluster-placement-ffi"
+    (cd "$root" && cargo build -p gluster-placement-ffi)
 fi
 for f in libgluster_placement_ffi.a libgluster_placement_ffi.so; do
     [[ -f "$lib_dir/$f" ]] || { echo "run-examples.sh: $lib_dir/$f not found" >&2; exit 2; }

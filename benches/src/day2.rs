@@ -63,7 +63,7 @@ pub fn node_with_1000_bricks() -> (Model, NodeId) {
                 cluster,
                 name: format!("bench_{v}"),
                 size: ByteSize::gib(10),
-                durability: Durability::Replicate { replica: 3 },
+                durability: Durability::REPLICA_3,
                 brick_sets: vec![bricks.iter().map(|b| b.id).collect()],
                 options: Vec::new(),
                 gid: 0,

@@ -94,7 +94,10 @@ impl Fixture {
                     device: "/dev/vdb".into(),
                 },
                 storage_host: storage,
-                brick_dir: format!("/var/lib/heketi/mounts/vg_{device_id}"),
+                brick_dir: format!(
+                    "/var/lib/heketi/mounts/{}",
+                    crate::render::lvm::vg_name(device_id)
+                ),
             });
         }
         let fixture = Fixture {

@@ -2,7 +2,7 @@
 //! `gp_plan` + `gp_cluster_commit` per volume, on 10 zones x 100 nodes x 10 devices of
 //! 4 TiB loaded from a Heketi load file.
 //!
-//! `taskset -c 1 cargo bench -p gluster-ffi-examples --bench c_abi`
+//! `taskset -c 1 cargo bench -p gluster-placement-ffi --bench c_abi`
 
 // `criterion_group!` generates undocumented functions.
 #![allow(missing_docs, clippy::multiple_unsafe_ops_per_block)]

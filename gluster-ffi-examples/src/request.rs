@@ -58,7 +58,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(r.size, ByteSize::gib(100));
-        assert_eq!(r.durability, Durability::Replicate { replica: 3 });
+        assert_eq!(r.durability, Durability::REPLICA_3);
         assert_eq!(r.zone_checking, ZoneChecking::Strict);
         assert_eq!(r.device_tag_match, vec!["media=ssd".parse().unwrap()]);
         assert_eq!(r.snapshot_factor, SnapshotFactor::HEKETI_SNAPSHOT_DEFAULT);
@@ -80,7 +80,7 @@ mod tests {
         let (r, s) = parse_request(r#"{"size":1073741824}"#).unwrap();
         assert_eq!(
             r,
-            VolumeRequest::new(ByteSize::gib(1), Durability::Replicate { replica: 3 })
+            VolumeRequest::new(ByteSize::gib(1), Durability::REPLICA_3)
         );
         assert_eq!(s, PlacementSettings::default());
     }

@@ -14,14 +14,14 @@ fn lib_dir() -> PathBuf {
     // directory, so the C libraries are built into a target directory of their own.
     let target = Path::new(env!("CARGO_TARGET_TMPDIR")).join("ffi-libs");
     let status = Command::new(env!("CARGO"))
-        .args(["build", "-p", "gluster-ffi-examples", "--target-dir"])
+        .args(["build", "-p", "gluster-placement-ffi", "--target-dir"])
         .arg(&target)
         .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join(".."))
         .status()
         .expect("run cargo build");
     assert!(
         status.success(),
-        "cargo build -p gluster-ffi-examples failed"
+        "cargo build -p gluster-placement-ffi failed"
     );
     target.join("debug")
 }

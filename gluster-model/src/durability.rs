@@ -9,30 +9,97 @@ pub const MAX_DISPERSE_DATA: u8 = 16;
 
 /// How a volume keeps its data safe: the layout of every brick set.
 ///
-/// Construct through [`Durability::replicate`], [`Durability::arbiter`],
-/// [`Durability::disperse`] (which check Gluster's rules), or deserialize (also checked).
+/// Every value keeps Gluster's rules: the replicate and disperse variants hold checked types
+/// ([`ReplicaCount`], [`DisperseLayout`]) whose fields are private. Construct through
+/// [`Durability::replicate`], [`Durability::arbiter`], [`Durability::disperse`],
+/// [`Durability::disperse_default`], or deserialize (also checked). The JSON form is
+/// `{"type":"replicate","replica":3}`, `{"type":"disperse","data":4,"redundancy":2}`,
+/// `{"type":"none"}`, `{"type":"arbiter"}`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "lowercase", try_from = "DurabilityRepr")]
+#[serde(into = "DurabilityRepr", try_from = "DurabilityRepr")]
 pub enum Durability {
     /// Pure distribute: every brick is its own set.
     None,
     /// `replica N`: every set holds N full copies.
-    Replicate {
-        /// Copies per set, at least 2.
-        replica: u8,
-    },
+    Replicate(ReplicaCount),
     /// `replica 3 arbiter 1`: two data bricks and a metadata-only arbiter, the 3rd of every set.
     Arbiter,
     /// `disperse D redundancy R`: erasure coding over `data + redundancy` bricks per set.
-    Disperse {
-        /// Data bricks per set.
-        data: u8,
-        /// Redundancy bricks per set: how many bricks a set may lose.
-        redundancy: u8,
-    },
+    Disperse(DisperseLayout),
 }
 
-#[derive(Deserialize)]
+/// A replica count Gluster accepts: at least 2.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ReplicaCount(u8);
+
+impl ReplicaCount {
+    /// `n` copies per set, checked.
+    pub const fn new(n: u8) -> Result<Self, DurabilityError> {
+        if n < 2 {
+            return Err(DurabilityError::ReplicaTooSmall(n));
+        }
+        Ok(ReplicaCount(n))
+    }
+
+    /// Copies per set.
+    pub const fn get(self) -> u8 {
+        self.0
+    }
+}
+
+impl fmt::Display for ReplicaCount {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// A disperse set Gluster accepts: `data + redundancy` of at least 3 bricks, redundancy at
+/// least 1 and below half the set, at most [`MAX_DISPERSE_DATA`] data bricks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct DisperseLayout {
+    data: u8,
+    redundancy: u8,
+}
+
+impl DisperseLayout {
+    /// `data` data bricks and `redundancy` redundancy bricks per set, checked.
+    pub const fn new(data: u8, redundancy: u8) -> Result<Self, DurabilityError> {
+        let disperse = data as u16 + redundancy as u16;
+        if redundancy == 0 {
+            return Err(DurabilityError::RedundancyZero);
+        }
+        if disperse < 3 {
+            return Err(DurabilityError::DisperseTooSmall(disperse));
+        }
+        if 2 * (redundancy as u16) >= disperse {
+            return Err(DurabilityError::RedundancyTooLarge {
+                redundancy,
+                disperse,
+            });
+        }
+        if data > MAX_DISPERSE_DATA {
+            return Err(DurabilityError::DataTooLarge(data));
+        }
+        Ok(DisperseLayout { data, redundancy })
+    }
+
+    /// Data bricks per set.
+    pub const fn data(self) -> u8 {
+        self.data
+    }
+
+    /// Redundancy bricks per set: how many bricks a set may lose.
+    pub const fn redundancy(self) -> u8 {
+        self.redundancy
+    }
+
+    /// Bricks per set (`data + redundancy`, Gluster's disperse count).
+    pub const fn count(self) -> u16 {
+        self.data as u16 + self.redundancy as u16
+    }
+}
+
+#[derive(Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "lowercase")]
 enum DurabilityRepr {
     None,
@@ -49,6 +116,20 @@ impl TryFrom<DurabilityRepr> for Durability {
             DurabilityRepr::Replicate { replica } => Durability::replicate(replica),
             DurabilityRepr::Arbiter => Ok(Durability::Arbiter),
             DurabilityRepr::Disperse { data, redundancy } => Durability::disperse(data, redundancy),
+        }
+    }
+}
+
+impl From<Durability> for DurabilityRepr {
+    fn from(d: Durability) -> Self {
+        match d {
+            Durability::None => DurabilityRepr::None,
+            Durability::Replicate(r) => DurabilityRepr::Replicate { replica: r.get() },
+            Durability::Arbiter => DurabilityRepr::Arbiter,
+            Durability::Disperse(l) => DurabilityRepr::Disperse {
+                data: l.data(),
+                redundancy: l.redundancy(),
+            },
         }
     }
 }
@@ -134,12 +215,14 @@ impl fmt::Display for BrickRole {
 }
 
 impl Durability {
+    /// `replica 2`.
+    pub const REPLICA_2: Durability = Durability::Replicate(ReplicaCount(2));
+    /// `replica 3`, Heketi's default.
+    pub const REPLICA_3: Durability = Durability::Replicate(ReplicaCount(3));
+
     /// `replica N`, checked.
     pub fn replicate(replica: u8) -> Result<Self, DurabilityError> {
-        if replica < 2 {
-            return Err(DurabilityError::ReplicaTooSmall(replica));
-        }
-        Ok(Durability::Replicate { replica })
+        ReplicaCount::new(replica).map(Durability::Replicate)
     }
 
     /// `replica R arbiter A` as Gluster's CLI takes it, checked: A must be 1 and R 3 (or 2,
@@ -156,23 +239,7 @@ impl Durability {
 
     /// `disperse (data + redundancy) redundancy R`, checked.
     pub fn disperse(data: u8, redundancy: u8) -> Result<Self, DurabilityError> {
-        let disperse = u16::from(data) + u16::from(redundancy);
-        if redundancy == 0 {
-            return Err(DurabilityError::RedundancyZero);
-        }
-        if disperse < 3 {
-            return Err(DurabilityError::DisperseTooSmall(disperse));
-        }
-        if 2 * u16::from(redundancy) >= disperse {
-            return Err(DurabilityError::RedundancyTooLarge {
-                redundancy,
-                disperse,
-            });
-        }
-        if data > MAX_DISPERSE_DATA {
-            return Err(DurabilityError::DataTooLarge(data));
-        }
-        Ok(Durability::Disperse { data, redundancy })
+        DisperseLayout::new(data, redundancy).map(Durability::Disperse)
     }
 
     /// `disperse N` without an explicit redundancy: the redundancy Gluster's CLI picks.
@@ -201,26 +268,13 @@ impl Durability {
         Durability::disperse(data, redundancy)
     }
 
-    /// The layout if it keeps Gluster's rules (the variants' fields are public, so a value
-    /// built by hand, e.g. `Replicate { replica: 0 }`, is checked here); every entry point
-    /// of the engine calls it.
-    pub fn validate(self) -> Result<Self, DurabilityError> {
-        match self {
-            Durability::None | Durability::Arbiter => Ok(self),
-            Durability::Replicate { replica } => Durability::replicate(replica),
-            Durability::Disperse { data, redundancy } => Durability::disperse(data, redundancy),
-        }
-    }
-
     /// Bricks in one set (the group size Gluster forms from consecutive bricks).
     pub fn set_size(self) -> usize {
         match self {
             Durability::None => 1,
-            Durability::Replicate { replica } => usize::from(replica),
+            Durability::Replicate(r) => usize::from(r.get()),
             Durability::Arbiter => 3,
-            Durability::Disperse { data, redundancy } => {
-                usize::from(data) + usize::from(redundancy)
-            }
+            Durability::Disperse(l) => usize::from(l.count()),
         }
     }
 
@@ -228,8 +282,8 @@ impl Durability {
     /// `sets x data_share` data bricks.
     pub fn data_share(self) -> usize {
         match self {
-            Durability::None | Durability::Replicate { .. } | Durability::Arbiter => 1,
-            Durability::Disperse { data, .. } => usize::from(data),
+            Durability::None | Durability::Replicate(_) | Durability::Arbiter => 1,
+            Durability::Disperse(l) => usize::from(l.data()),
         }
     }
 
@@ -246,9 +300,9 @@ impl Durability {
         match self {
             Durability::None => 0,
             // Client quorum (auto) keeps writing with a majority.
-            Durability::Replicate { replica } => usize::from(replica).saturating_sub(1) / 2,
+            Durability::Replicate(r) => usize::from(r.get() - 1) / 2,
             Durability::Arbiter => 1,
-            Durability::Disperse { redundancy, .. } => usize::from(redundancy),
+            Durability::Disperse(l) => usize::from(l.redundancy()),
         }
     }
 
@@ -267,16 +321,20 @@ impl Durability {
     /// Advice that does not stop Gluster from creating the volume.
     pub fn advisories(self) -> Vec<DurabilityAdvisory> {
         let mut out = Vec::new();
-        if let Durability::Disperse { data, .. } = self {
+        if let Durability::Disperse(l) = self {
+            let data = l.data();
             if !data.is_power_of_two() {
                 out.push(DurabilityAdvisory::DisperseNotOptimal { data });
             }
         }
         let heketi_ok = match self {
             Durability::None | Durability::Arbiter => true,
-            Durability::Replicate { replica } => replica <= 3,
-            Durability::Disperse { data, redundancy } => {
-                matches!((data, redundancy), (2, 1) | (4, 2) | (8, 3) | (8, 4))
+            Durability::Replicate(r) => r.get() <= 3,
+            Durability::Disperse(l) => {
+                matches!(
+                    (l.data(), l.redundancy()),
+                    (2, 1) | (4, 2) | (8, 3) | (8, 4)
+                )
             }
         };
         if !heketi_ok {
@@ -291,9 +349,9 @@ impl fmt::Display for Durability {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Durability::None => f.write_str("none"),
-            Durability::Replicate { replica } => write!(f, "replicate:{replica}"),
+            Durability::Replicate(r) => write!(f, "replicate:{r}"),
             Durability::Arbiter => f.write_str("replicate:3 arbiter:1"),
-            Durability::Disperse { data, redundancy } => write!(f, "disperse:{data}:{redundancy}"),
+            Durability::Disperse(l) => write!(f, "disperse:{}:{}", l.data(), l.redundancy()),
         }
     }
 }
@@ -373,10 +431,7 @@ mod tests {
         for (count, (d, r)) in pairs {
             assert_eq!(
                 Durability::disperse_default(count),
-                Ok(Durability::Disperse {
-                    data: d,
-                    redundancy: r
-                }),
+                Durability::disperse(d, r),
                 "disperse {count}"
             );
         }
@@ -421,5 +476,47 @@ mod tests {
         assert!(err.contains("at least 2"), "{err}");
         let json = serde_json::to_string(&Durability::Arbiter).unwrap();
         assert_eq!(json, r#"{"type":"arbiter"}"#);
+    }
+
+    #[test]
+    fn json_form_is_unchanged() {
+        for (d, json) in [
+            (Durability::None, r#"{"type":"none"}"#),
+            (Durability::REPLICA_3, r#"{"type":"replicate","replica":3}"#),
+            (Durability::Arbiter, r#"{"type":"arbiter"}"#),
+            (
+                Durability::disperse(4, 2).unwrap(),
+                r#"{"type":"disperse","data":4,"redundancy":2}"#,
+            ),
+        ] {
+            assert_eq!(serde_json::to_string(&d).unwrap(), json);
+            assert_eq!(serde_json::from_str::<Durability>(json).unwrap(), d);
+        }
+        for bad in [
+            r#"{"type":"replicate","replica":0}"#,
+            r#"{"type":"disperse","data":0,"redundancy":0}"#,
+            r#"{"type":"disperse","data":255,"redundancy":255}"#,
+        ] {
+            assert!(serde_json::from_str::<Durability>(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn every_value_has_sane_arithmetic() {
+        // No public way builds an invalid layout, so the arithmetic never divides by zero or
+        // underflows: check it over every value the constructors accept.
+        for n in 0..=u8::MAX {
+            if let Ok(d) = Durability::replicate(n) {
+                assert!(d.set_size() >= 2 && d.tolerated_losses() < d.set_size());
+            }
+            for r in 0..=u8::MAX {
+                if let Ok(d) = Durability::disperse(n, r) {
+                    assert!(d.data_share() >= 2 && d.tolerated_losses() * 2 < d.set_size());
+                }
+            }
+        }
+        assert_eq!(Durability::REPLICA_2, Durability::replicate(2).unwrap());
+        assert_eq!(Durability::REPLICA_2.tolerated_losses(), 0);
+        assert_eq!(Durability::replicate(5).unwrap().tolerated_losses(), 2);
     }
 }

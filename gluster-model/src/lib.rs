@@ -82,7 +82,8 @@ mod valid;
 
 pub use check::Inconsistency;
 pub use durability::{
-    BrickRole, Durability, DurabilityAdvisory, DurabilityError, MAX_DISPERSE_DATA,
+    BrickRole, DisperseLayout, Durability, DurabilityAdvisory, DurabilityError, ReplicaCount,
+    MAX_DISPERSE_DATA,
 };
 pub use entity::{
     BlockHosting, BlockVolume, Brick, Cluster, Device, Node, SnapshotSettings, Volume, Zone,

@@ -85,8 +85,8 @@ pub enum StorageClassError {
 ///
 /// ```
 /// use gluster_model::{parse_volumetype, Durability};
-/// assert_eq!(parse_volumetype("replicate:3").unwrap(), Durability::Replicate { replica: 3 });
-/// assert_eq!(parse_volumetype("disperse:4:2").unwrap(), Durability::Disperse { data: 4, redundancy: 2 });
+/// assert_eq!(parse_volumetype("replicate:3").unwrap(), Durability::REPLICA_3);
+/// assert_eq!(parse_volumetype("disperse:4:2").unwrap(), Durability::disperse(4, 2).unwrap());
 /// assert!(parse_volumetype("replicate:1").is_err());
 /// ```
 pub fn parse_volumetype(input: &str) -> Result<Durability, StorageClassError> {
@@ -198,7 +198,7 @@ impl HeketiOptions {
     /// The durability after applying `user.heketi.arbiter` to a parsed `volumetype`.
     pub fn durability_for(&self, volumetype: Durability) -> Result<Durability, StorageClassError> {
         match (self.arbiter, volumetype) {
-            (Some(true), Durability::Replicate { replica: 3 }) => Ok(Durability::Arbiter),
+            (Some(true), Durability::REPLICA_3) => Ok(Durability::Arbiter),
             (Some(true), Durability::Arbiter) => Ok(Durability::Arbiter),
             (Some(true), other) => Err(StorageClassError::ArbiterLayout(other)),
             _ => Ok(volumetype),
@@ -215,7 +215,7 @@ mod tests {
         assert_eq!(parse_volumetype("none").unwrap(), Durability::None);
         assert_eq!(
             parse_volumetype(" replicate:2 ").unwrap(),
-            Durability::Replicate { replica: 2 }
+            Durability::REPLICA_2
         );
         assert!(matches!(
             parse_volumetype("disperse:2:2"),
@@ -257,12 +257,11 @@ mod tests {
             vec![("performance.cache-size".to_string(), "64MB".to_string())]
         );
         assert_eq!(
-            o.durability_for(Durability::Replicate { replica: 3 })
-                .unwrap(),
+            o.durability_for(Durability::REPLICA_3).unwrap(),
             Durability::Arbiter
         );
         assert!(matches!(
-            o.durability_for(Durability::Replicate { replica: 2 }),
+            o.durability_for(Durability::REPLICA_2),
             Err(StorageClassError::ArbiterLayout(_))
         ));
     }

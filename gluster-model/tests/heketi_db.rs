@@ -96,7 +96,7 @@ fn a_clean_export_becomes_the_same_model() {
     assert_eq!(m.volumes().len(), 1);
     assert_eq!(m.bricks().len(), 3);
     let v = m.volumes().next().unwrap();
-    assert_eq!(v.durability, Durability::Replicate { replica: 3 });
+    assert_eq!(v.durability, Durability::REPLICA_3);
     assert_eq!(v.size, ByteSize::gib(10));
     assert_eq!(
         v.options,

@@ -95,7 +95,7 @@ fn topology_info_imports_live_state() {
         .volume_by_name("vol_7b2478706b8386fe55ca6cb4b112e82c")
         .unwrap();
     assert_eq!(v.size, ByteSize::gib(50));
-    assert_eq!(v.durability, Durability::Replicate { replica: 3 });
+    assert_eq!(v.durability, Durability::REPLICA_3);
     assert_eq!(v.brick_sets.len(), 1);
     let dev: DeviceId = "95759f770cb5965ecc478f358a483a6b".parse().unwrap();
     let d = m.device(dev).unwrap();

@@ -51,7 +51,7 @@ impl BlockRequest {
             name: None,
             ha: 3,
             hosting_size: ByteSize::gib(1024),
-            hosting_durability: Durability::Replicate { replica: 3 },
+            hosting_durability: Durability::REPLICA_3,
             cluster: None,
         }
     }
@@ -150,10 +150,6 @@ pub fn plan_block_volume(
         gluster_model::BlockVolumeName::check(name)
             .map_err(|e| crate::InvalidField::rule("name", e))?;
     }
-    request
-        .hosting_durability
-        .validate()
-        .map_err(|e| PlacementError::invalid("hosting_durability", e))?;
     let mut ids = crate::seq::SplitMix64::new(seed);
     let id = loop {
         let id = BlockVolumeId::from_u128(ids.next_id());

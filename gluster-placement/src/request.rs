@@ -127,9 +127,6 @@ impl VolumeRequest {
         if let Some(name) = &self.name {
             VolumeName::check(name).map_err(|e| InvalidField::rule("name", e))?;
         }
-        self.durability
-            .validate()
-            .map_err(|e| InvalidField::new("durability", e))?;
         if self.average_file_size == ByteSize::ZERO {
             return Err(InvalidField::new(
                 "average_file_size",

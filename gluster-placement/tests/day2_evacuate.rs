@@ -30,8 +30,7 @@ fn six_nodes() -> (Builder, Vec<DeviceId>) {
             devs[2 + ((v / 2) % 2) as usize],
             devs[4],
         ];
-        b.volume(Durability::Replicate { replica: 3 }, BRICK, &[set])
-            .unwrap();
+        b.volume(Durability::REPLICA_3, BRICK, &[set]).unwrap();
     }
     (b, devs)
 }
@@ -114,9 +113,9 @@ fn explains_capacity_and_contention() {
     let d1 = b.device(n[1], dev_size(2));
     let d2 = b.device(n[2], dev_size(1));
     let _ = d2;
-    b.volume(Durability::Replicate { replica: 2 }, BRICK, &[vec![d0, d1]])
+    b.volume(Durability::REPLICA_2, BRICK, &[vec![d0, d1]])
         .unwrap();
-    b.volume(Durability::Replicate { replica: 2 }, BRICK, &[vec![d0, d1]])
+    b.volume(Durability::REPLICA_2, BRICK, &[vec![d0, d1]])
         .unwrap();
     // Two bricks leave d0; only d2 (one free slot) is on a node outside their sets.
     let err = plan_evacuation(
@@ -141,12 +140,8 @@ fn explains_capacity_and_contention() {
     let d0 = b2.device(n[0], dev_size(10));
     let d1 = b2.device(n[1], dev_size(10));
     b2.device(n[2], dev_size(1));
-    b2.volume(
-        Durability::Replicate { replica: 2 },
-        ByteSize::gib(50),
-        &[vec![d0, d1]],
-    )
-    .unwrap();
+    b2.volume(Durability::REPLICA_2, ByteSize::gib(50), &[vec![d0, d1]])
+        .unwrap();
     let err = plan_evacuation(
         &b2.model,
         EvacuationTarget::Node(n[0]),
@@ -181,45 +176,29 @@ fn regression_greedy_fails_max_flow_succeeds() {
     let other = b.device(n[3], dev_size(4));
     // Fill: c holds 1 brick (half full), a holds 1 of 3... keep `a` emptier than `c`.
     // Brick X (set on target + other): may go to a or c.
-    b.volume(
-        Durability::Replicate { replica: 2 },
-        BRICK,
-        &[vec![target, other]],
-    )
-    .unwrap();
+    b.volume(Durability::REPLICA_2, BRICK, &[vec![target, other]])
+        .unwrap();
     // Brick Y (set on target + c): may only go to a (c and target excluded, other full? no:
     // other is on n3; put Y's partner on `other` too and make `other` unusable by filling it).
-    b.volume(
-        Durability::Replicate { replica: 2 },
-        BRICK,
-        &[vec![target, c]],
-    )
-    .unwrap();
+    b.volume(Durability::REPLICA_2, BRICK, &[vec![target, c]])
+        .unwrap();
     // Fill `other` so neither brick can go there.
     let filler = b.node(2);
     let fd = b.device(filler, dev_size(4));
     for _ in 0..3 {
-        b.volume(
-            Durability::Replicate { replica: 2 },
-            BRICK,
-            &[vec![other, fd]],
-        )
-        .unwrap();
+        b.volume(Durability::REPLICA_2, BRICK, &[vec![other, fd]])
+            .unwrap();
     }
     let _ = (a, fd);
     // Candidates: X (partner on `other`/n3): a (n1), c (n2), fd (filler node, 1 slot left).
     // Make fd full too.
-    b.volume(Durability::Replicate { replica: 2 }, BRICK, &[vec![fd, a]])
+    b.volume(Durability::REPLICA_2, BRICK, &[vec![fd, a]])
         .unwrap();
     // Now: a has 1 of 3 used (free fraction 2/3), c has 1 of 2 used (1/2), other and fd full.
     // X may go to a or c; Y (partner on c) only to a. Greedy by id moves X first, to a (emptier)...
     // but a has room for 2, so make a hold only one more: fill it once more.
-    b.volume(
-        Durability::Replicate { replica: 2 },
-        BRICK,
-        &[vec![a, other]],
-    )
-    .ok();
+    b.volume(Durability::REPLICA_2, BRICK, &[vec![a, other]])
+        .ok();
     let settings = Day2Settings::default();
     let plan = plan_evacuation(&b.model, EvacuationTarget::Device(target), &settings, 0);
     let plan = plan.expect("an assignment exists");
@@ -248,9 +227,9 @@ fn mixed_sizes_are_solved_exactly() {
         let x = b.device(nodes[nx], space(big));
         let y = b.device(nodes[ny], both);
         let full = b.device(nodes[3], space(big));
-        b.volume(Durability::Replicate { replica: 2 }, small, &[vec![t, y]])
+        b.volume(Durability::REPLICA_2, small, &[vec![t, y]])
             .unwrap();
-        b.volume(Durability::Replicate { replica: 2 }, big, &[vec![t, full]])
+        b.volume(Durability::REPLICA_2, big, &[vec![t, full]])
             .unwrap();
         let settings = Day2Settings::default();
         for seed in 0..4 {
@@ -290,8 +269,7 @@ fn scale_node_with_1000_bricks_in_10000_devices() {
         let n2 = 1 + 3 * (v % 333);
         let n3 = 2 + 3 * ((v * 7) % 333);
         let set = vec![devs[0][v % 10], devs[n2][v % 10], devs[n3][(v / 10) % 10]];
-        b.volume(Durability::Replicate { replica: 3 }, BRICK, &[set])
-            .unwrap();
+        b.volume(Durability::REPLICA_3, BRICK, &[set]).unwrap();
     }
     let mut settings = Day2Settings::default();
     settings.default_policy.zone_checking = ZoneChecking::Strict;

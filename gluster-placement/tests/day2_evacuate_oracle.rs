@@ -106,8 +106,8 @@ fn build(w: &World) -> Built {
     let mut need = vec![ByteSize::ZERO; devs.len()];
     for v in &w.volumes {
         let durability = match v.layout {
-            0 => Durability::Replicate { replica: 2 },
-            1 => Durability::Replicate { replica: 3 },
+            0 => Durability::REPLICA_2,
+            1 => Durability::REPLICA_3,
             _ => Durability::Arbiter,
         };
         let size = if v.big { ByteSize::gib(2) } else { BRICK };

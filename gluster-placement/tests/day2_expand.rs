@@ -50,7 +50,7 @@ fn bricks_before(m: &Model) -> BTreeMap<BrickId, Brick> {
 
 #[test]
 fn adds_sets_of_the_volume_brick_size_in_distinct_zones() {
-    let (b, _, v) = cluster(3, 4, Durability::Replicate { replica: 3 });
+    let (b, _, v) = cluster(3, 4, Durability::REPLICA_3);
     let settings = strict(v);
     let plan = plan_expand(&b.model, v, ExpandBy::Sets(2), &settings, 5).unwrap();
     assert_eq!((plan.first_set, plan.added_sets), (1, 2));
@@ -127,7 +127,7 @@ fn tag_rules_of_the_volume_are_kept() {
     }
     let v = b
         .volume(
-            Durability::Replicate { replica: 3 },
+            Durability::REPLICA_3,
             BRICK,
             &[vec![ssd[0], ssd[1], ssd[2]]],
         )
@@ -152,7 +152,7 @@ fn tag_rules_of_the_volume_are_kept() {
 
 #[test]
 fn refusals_name_their_cause() {
-    let (b, _, v) = cluster(3, 1, Durability::Replicate { replica: 3 });
+    let (b, _, v) = cluster(3, 1, Durability::REPLICA_3);
     let settings = strict(v);
     // Devices 0, 2 and 4 are full: one free node per zone, room for one set.
     plan_expand(&b.model, v, ExpandBy::Sets(1), &settings, 2).unwrap();
@@ -180,7 +180,7 @@ fn refusals_name_their_cause() {
     );
 
     // Strict zones with two zones of room: refused, and the refusal says zones.
-    let (b, devs, v) = cluster(3, 2, Durability::Replicate { replica: 3 });
+    let (b, devs, v) = cluster(3, 2, Durability::REPLICA_3);
     let mut m = b.model.clone();
     for d in [devs[4], devs[5]] {
         m.set_device_state(d, EntityState::Offline).unwrap();
@@ -219,7 +219,7 @@ proptest! {
             devs.push(b.device(n, dev_size(room + 1)));
         }
         let set: Vec<DeviceId> = devs.iter().take(replica as usize).copied().collect();
-        let v = b.volume(Durability::Replicate { replica }, BRICK, &[set]).unwrap();
+        let v = b.volume(Durability::replicate(replica).unwrap(), BRICK, &[set]).unwrap();
         let mut settings = Day2Settings::default();
         if strict_zones {
             settings = strict(v);

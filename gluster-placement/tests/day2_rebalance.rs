@@ -117,7 +117,7 @@ fn when_no_valid_move_exists_the_plan_says_so() {
         })
         .collect();
     b.volume(
-        Durability::Replicate { replica: 3 },
+        Durability::REPLICA_3,
         ByteSize::gib(100),
         std::slice::from_ref(&devs),
     )
@@ -158,7 +158,7 @@ mod properties {
             for (start, replica) in &volumes {
                 let set: Vec<DeviceId> =
                     (0..*replica as usize).map(|k| devs[(start + k) % devs.len()]).collect();
-                let _ = b.volume(Durability::Replicate { replica: *replica }, brick, &[set]);
+                let _ = b.volume(Durability::replicate(*replica).unwrap(), brick, &[set]);
             }
             for z in 0..empty_nodes {
                 let n = b.node(1 + z as u32);

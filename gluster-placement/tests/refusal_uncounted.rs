@@ -28,7 +28,7 @@ fn uncounted(reasons: &[Reason]) -> Uncounted {
 fn refusals_count_arbiter_only_offline_and_excluded_space() {
     let opts = HeketiLoadOptions::with_default_size(ByteSize::gib(100));
     let mut model = import_heketi_load(TOPOLOGY, &opts).unwrap();
-    let mut request = VolumeRequest::new(ByteSize::gib(500), Durability::Replicate { replica: 3 });
+    let mut request = VolumeRequest::new(ByteSize::gib(500), Durability::REPLICA_3);
     request.zone_checking = ZoneChecking::Prefer;
     let settings = PlacementSettings::default();
     let err = plan_volume(&model, &request, &settings, 0).unwrap_err();

@@ -239,18 +239,21 @@ fn api_durability(d: Durability) -> (VolumeDurability, Option<String>) {
     let mut extra = None;
     match d {
         Durability::None => out.kind = "none".into(),
-        Durability::Replicate { replica } => {
+        Durability::Replicate(replica) => {
             out.kind = "replicate".into();
-            out.replicate.replica = replica;
+            out.replicate.replica = replica.get();
         }
         Durability::Arbiter => {
             out.kind = "replicate".into();
             out.replicate.replica = 3;
             extra = Some("user.heketi.arbiter true".to_string());
         }
-        Durability::Disperse { data, redundancy } => {
+        Durability::Disperse(layout) => {
             out.kind = "disperse".into();
-            out.disperse = DisperseDurability { data, redundancy };
+            out.disperse = DisperseDurability {
+                data: layout.data(),
+                redundancy: layout.redundancy(),
+            };
         }
     }
     (out, extra)
@@ -340,7 +343,7 @@ mod tests {
         .unwrap();
         let v = volume_request(&r).unwrap();
         assert_eq!(v.size, ByteSize::gib(10));
-        assert_eq!(v.durability, Durability::Replicate { replica: 3 });
+        assert_eq!(v.durability, Durability::REPLICA_3);
         assert_eq!(v.zone_checking, gluster_model::ZoneChecking::Strict);
         assert_eq!(
             v.options,

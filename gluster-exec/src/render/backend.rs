@@ -52,7 +52,7 @@ impl DirectoryMounts {
     pub fn mount_of(&self, id: DeviceId) -> Result<String, ExecError> {
         let mount = match (self.devices.get(&id), &self.root) {
             (Some(m), _) => m.clone(),
-            (None, Some(root)) => format!("{root}/vg_{id}"),
+            (None, Some(root)) => format!("{root}/{}", super::lvm::vg_name(id)),
             (None, None) => {
                 return Err(ExecError::InvalidRequest(format!(
                     "no mount point is configured for device {id}"

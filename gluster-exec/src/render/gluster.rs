@@ -17,13 +17,13 @@ fn gluster(args: &[&str]) -> Vec<String> {
 pub fn layout_args(durability: Durability) -> Vec<String> {
     match durability {
         Durability::None => Vec::new(),
-        Durability::Replicate { replica } => argv(["replica".to_string(), replica.to_string()]),
+        Durability::Replicate(replica) => argv(["replica".to_string(), replica.to_string()]),
         Durability::Arbiter => argv(["replica", "3", "arbiter", "1"]),
-        Durability::Disperse { data, redundancy } => argv([
+        Durability::Disperse(layout) => argv([
             "disperse".to_string(),
-            (u16::from(data) + u16::from(redundancy)).to_string(),
+            layout.count().to_string(),
             "redundancy".to_string(),
-            redundancy.to_string(),
+            layout.redundancy().to_string(),
         ]),
     }
 }
@@ -41,7 +41,7 @@ pub fn volume_create(r: &VolumeCreate) -> Result<Vec<String>, ExecError> {
 pub fn volume_add_brick(r: &VolumeExpand) -> Result<Vec<String>, ExecError> {
     validate::volume_expand(r)?;
     let mut v = gluster(&["volume", "add-brick", &r.name]);
-    if !matches!(r.durability, Durability::Disperse { .. }) {
+    if !matches!(r.durability, Durability::Disperse(_)) {
         v.extend(layout_args(r.durability));
     }
     v.extend(r.bricks.iter().map(|b| b.to_string()));

@@ -224,7 +224,7 @@ impl SimState {
         if !d.bricks.is_empty() {
             return Err(ExecError::CommandFailed {
                 host: r.host.clone(),
-                command: format!("vgremove vg_{}", r.device_id),
+                command: format!("vgremove {}", crate::render::lvm::vg_name(r.device_id)),
                 status: 5,
                 stdout: String::new(),
                 stderr: format!("{} bricks remain on the device", d.bricks.len()),
@@ -493,19 +493,19 @@ impl SimState {
         let set = d.set_size();
         let (replica, arbiter, disperse, redundancy) = match d {
             Durability::None => (1, 0, 0, 0),
-            Durability::Replicate { replica } => (u32::from(replica), 0, 0, 0),
+            Durability::Replicate(replica) => (u32::from(replica.get()), 0, 0, 0),
             Durability::Arbiter => (3, 1, 0, 0),
-            Durability::Disperse { data, redundancy } => (
+            Durability::Disperse(layout) => (
                 1,
                 0,
-                u32::from(data) + u32::from(redundancy),
-                u32::from(redundancy),
+                u32::from(layout.count()),
+                u32::from(layout.redundancy()),
             ),
         };
         let kind = match d {
             Durability::None => "Distribute",
-            Durability::Replicate { .. } | Durability::Arbiter => "Replicate",
-            Durability::Disperse { .. } => "Disperse",
+            Durability::Replicate(_) | Durability::Arbiter => "Replicate",
+            Durability::Disperse(_) => "Disperse",
         };
         let type_name = if v.bricks.len() > set && set > 1 {
             format!("Distributed-{kind}")

@@ -158,7 +158,7 @@ impl TestPool {
             let image = dir.join(format!("disk{d}.img"));
             let loop_device = disk::create_loop_xfs(&image, spec.disk_size.bytes())?;
             let id = DeviceId::derived(&["gluster-testpool", &node.name, &d.to_string()]);
-            let mount = format!("{BRICK_ROOT}/vg_{id}");
+            let mount = format!("{BRICK_ROOT}/{}", gluster_exec::render::lvm::vg_name(id));
             node.disks.push(Disk {
                 id,
                 loop_device: loop_device.clone(),

@@ -63,7 +63,7 @@ pub fn layouts() -> Vec<(&'static str, Durability)> {
 /// A plan of `durability` on `model` (two sets for replica and arbiter, one for disperse).
 pub fn plan(model: &Model, durability: Durability, name: &str) -> Plan {
     let size = match durability {
-        Durability::Disperse { .. } => ByteSize::gib(40),
+        Durability::Disperse(_) => ByteSize::gib(40),
         _ => ByteSize::gib(20),
     };
     let mut request = VolumeRequest::new(size, durability);

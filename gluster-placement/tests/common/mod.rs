@@ -285,13 +285,10 @@ pub fn arbiter_world() -> impl Strategy<Value = Vec<NodeSpec>> {
 pub fn durability() -> impl Strategy<Value = Durability> {
     prop_oneof![
         Just(Durability::None),
-        Just(Durability::Replicate { replica: 2 }),
-        Just(Durability::Replicate { replica: 3 }),
+        Just(Durability::REPLICA_2),
+        Just(Durability::REPLICA_3),
         Just(Durability::Arbiter),
-        Just(Durability::Disperse {
-            data: 2,
-            redundancy: 1
-        }),
+        Just(Durability::disperse(2, 1).unwrap()),
     ]
 }
 

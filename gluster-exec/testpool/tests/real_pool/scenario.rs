@@ -209,7 +209,7 @@ pub fn check_volume_info(env: &Env, plan: &Plan) {
     assert_eq!(count("statusStr"), "Started");
     assert_eq!(count("brickCount"), plan.bricks.len().to_string());
     match plan.durability {
-        Durability::Replicate { replica } => {
+        Durability::Replicate(replica) => {
             assert_eq!(count("replicaCount"), replica.to_string());
             assert_eq!(count("arbiterCount"), "0");
         }
@@ -223,9 +223,9 @@ pub fn check_volume_info(env: &Env, plan: &Plan) {
                 "{bricks:?}"
             );
         }
-        Durability::Disperse { data, redundancy } => {
-            assert_eq!(count("disperseCount"), (data + redundancy).to_string());
-            assert_eq!(count("redundancyCount"), redundancy.to_string());
+        Durability::Disperse(layout) => {
+            assert_eq!(count("disperseCount"), layout.count().to_string());
+            assert_eq!(count("redundancyCount"), layout.redundancy().to_string());
         }
         Durability::None => {}
     }
@@ -294,7 +294,7 @@ fn check_healed_copies(env: &Env, plan: &Plan, victims: &[usize], during: &[file
         for f in during {
             let path = format!("{}/{}", b.path, f.name);
             let size = env.cli.ok(&b.node, &["stat", "--format=%s", &path]);
-            if matches!(plan.durability, Durability::Replicate { .. })
+            if matches!(plan.durability, Durability::Replicate(_))
                 || (plan.durability == Durability::Arbiter && b.role == BrickRole::Data)
             {
                 assert_eq!(
