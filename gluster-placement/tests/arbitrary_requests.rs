@@ -96,6 +96,9 @@ prop_compose! {
         reserve in prop_oneof![Just(0u32), Just(999u32), Just(1000u32), any::<u32>()],
         min_arbiter in size(),
         root in prop_oneof![Just("/var/lib/heketi/mounts".to_string()), Just(String::new()), Just("rel/x".to_string()), Just("/a/../b".to_string())],
+        budget in proptest::option::of((any::<bool>(), any::<u32>(), any::<u32>())),
+        overcommit in any::<u32>(),
+        hosting in size(),
     ) -> PlacementSettings {
         PlacementSettings {
             min_brick_size: min,
@@ -104,6 +107,15 @@ prop_compose! {
             min_arbiter_brick_size: min_arbiter,
             device_reserve_per_mille: reserve,
             brick_mount_root: root,
+            brick_budget: budget.map(|(multiplex, max_bricks_per_process, max_processes)| BrickBudget {
+                multiplex,
+                max_bricks_per_process,
+                max_processes,
+            }),
+            subvolume_policy: SubvolumePolicy {
+                overcommit_percent: overcommit,
+                hosting_size: hosting,
+            },
         }
     }
 }
