@@ -295,6 +295,9 @@ pub(crate) struct RecoverArgs {
     /// Size of every device of a Heketi load file.
     #[arg(long, value_parser = parse_size)]
     pub(crate) device_size: Option<ByteSize>,
+    /// Recover the pending operations kept in this store file instead of a journal's runs.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["topology", "journal"])]
+    pub(crate) store: Option<PathBuf>,
 }
 
 /// Flags of `forecast`.
@@ -322,11 +325,14 @@ impl From<ZoneCheckingArg> for ZoneChecking {
 pub(crate) struct Day2Args {
     /// Topology with volumes: `heketi-cli topology info --json` output or this project's
     /// JSON (a load file has no volumes). Without it, the built-in example.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", conflicts_with = "store")]
     pub(crate) topology: Option<PathBuf>,
     /// Size of every device of a Heketi load file.
     #[arg(long, value_parser = parse_size)]
     pub(crate) device_size: Option<ByteSize>,
+    /// Plan on the state kept in this store file (made by `import`) instead of a topology.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) store: Option<PathBuf>,
     /// Zone policy of the volumes (the model does not store it).
     #[arg(long, value_enum, default_value = "prefer")]
     pub(crate) zone_checking: ZoneCheckingArg,
@@ -378,6 +384,12 @@ pub(crate) struct ExpandArgs {
     /// Most bricks the volume may have after growing (default 32).
     #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
     pub(crate) max_bricks: Option<u16>,
+    /// Carry the expansion out through the store's provisioner (needs `--store`; adds
+    /// sets, not with `--in-place`): the grown volume is kept in the store for the next run.
+    #[arg(long, requires = "store", conflicts_with = "in_place")]
+    pub(crate) apply: bool,
+    #[command(flatten)]
+    pub(crate) exec: ExecArgs,
 }
 
 /// Flags of `rebalance`.

@@ -14,7 +14,10 @@ use super::args::{Day2Args, EvacuateArgs, ExpandArgs, OutputFormat, RebalanceArg
 use super::{refusal, to_json, topology, EXIT_INFEASIBLE, EXIT_PLACED};
 
 fn setup(args: &Day2Args) -> Result<(Model, Day2Settings), String> {
-    let model = topology::load(args.topology.as_deref(), args.device_size)?;
+    let model = match &args.store {
+        Some(path) => super::store_cmd::stored_model(path)?,
+        None => topology::load(args.topology.as_deref(), args.device_size)?,
+    };
     let mut settings = Day2Settings {
         placement: PlacementSettings::default(),
         ..Day2Settings::default()
@@ -173,6 +176,9 @@ pub(crate) fn expand(args: &ExpandArgs) -> Result<i32, String> {
         .ok_or_else(|| format!("--volume: no volume named {:?}", args.volume))?;
     if args.in_place {
         return grow(&model, volume.id, args, &settings);
+    }
+    if let (true, Some(path)) = (args.apply, &args.common.store) {
+        return super::store_cmd::expand(path, volume.id, args, settings.placement);
     }
     let by = ExpandBy::Size(args.size);
     match plan_expand(&model, volume.id, by, &settings, args.common.seed) {

@@ -29,6 +29,7 @@ mod output;
 mod progress;
 mod serve;
 mod serve_store;
+mod sim_hosts;
 mod stdout;
 mod store_cmd;
 mod topology;
@@ -136,7 +137,10 @@ fn run(cli: Cli) -> Result<i32, String> {
         Command::Expand(args) => day2::expand(&args),
         Command::Rebalance(args) => day2::rebalance(&args),
         Command::Apply(args) => apply::apply(&args),
-        Command::Recover(args) => apply::recover(&args),
+        Command::Recover(args) => match &args.store {
+            Some(path) => store_cmd::recover(path, &args),
+            None => apply::recover(&args),
+        },
         Command::Serve(args) => serve::run(&args),
         Command::Import(args) => store_cmd::import(&args),
         Command::Snapshot(c) => data::snapshot(&c),

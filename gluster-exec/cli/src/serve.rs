@@ -94,6 +94,12 @@ pub(crate) struct ServeArgs {
     /// File holding the `user` JWT key (else env GLUSTER_PLAN_USER_KEY).
     #[arg(long, value_name = "FILE")]
     pub(crate) user_key_file: Option<PathBuf>,
+    /// Serve HTTPS with this PEM certificate chain (with `--tls-key`).
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    pub(crate) tls_cert: Option<PathBuf>,
+    /// The PEM private key of `--tls-cert`.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub(crate) tls_key: Option<PathBuf>,
     /// Serve without authentication (must be explicit).
     #[arg(long, conflicts_with_all = ["admin_key_file", "user_key_file"])]
     pub(crate) no_auth: bool,
@@ -306,6 +312,11 @@ pub(crate) fn run(args: &ServeArgs) -> Result<i32, String> {
         .build()
         .map_err(|e| format!("cannot start the async runtime: {e}"))?;
     runtime.block_on(async {
+        // A bad certificate or key is refused before anything else is opened.
+        let tls = match (&args.tls_cert, &args.tls_key) {
+            (Some(cert), Some(key)) => Some(gluster_service::tls_acceptor(cert, key)?),
+            _ => None,
+        };
         // Recovery (with a store) runs here, before the listener opens.
         let (backend, queue) = app_parts(args, &root, settings).await?;
         let app = gluster_service::App::new(backend, queue, config);
@@ -313,10 +324,13 @@ pub(crate) fn run(args: &ServeArgs) -> Result<i32, String> {
             .await
             .map_err(|e| format!("--listen {}: {e}", args.listen))?;
         let local = listener.local_addr().map_err(|e| e.to_string())?;
-        eprintln!("gluster-plan serve: listening on http://{local}");
-        let drained = gluster_service::serve(listener, app, shutdown_signal())
-            .await
-            .map_err(|e| format!("serve: {e}"))?;
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        eprintln!("gluster-plan serve: listening on {scheme}://{local}");
+        let served = match tls {
+            Some(tls) => gluster_service::serve_tls(listener, app, shutdown_signal(), tls).await,
+            None => gluster_service::serve(listener, app, shutdown_signal()).await,
+        };
+        let drained = served.map_err(|e| format!("serve: {e}"))?;
         if !drained {
             eprintln!("gluster-plan serve: operations still in flight were abandoned");
         }

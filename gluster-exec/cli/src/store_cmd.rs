@@ -1,23 +1,25 @@
 //! The CLI on a store file: `import` a topology into an empty store, plan on the stored
 //! state (`--store` on the placement commands), and `apply --store`, which creates the
-//! volume through the gluster-store `Provisioner` so it is kept for the next run.
+//! volume through the gluster-store `Provisioner` so it is kept for the next run; likewise
+//! `expand --store --apply` and `recover --store`.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use clap::Args;
 
-use gluster_exec::simulated::SimulatedExecutor;
-use gluster_exec::HostLimits;
-use gluster_model::{ByteSize, Model};
+use gluster_exec::simulated::{Fault, SimulatedExecutor};
+use gluster_exec::{Executor, HostLimits};
+use gluster_model::{ByteSize, Model, VolumeId};
+use gluster_placement::day2::ExpandBy;
 use gluster_placement::PlacementSettings;
 use gluster_store::{
     import_model, Kind, Provisioner, RecoveryPolicy, RedbStore, Store, StoreError,
 };
 
 use super::apply::{executor, mount_root, runtime, EXIT_ROLLBACK_INCOMPLETE, EXIT_ROLLED_BACK};
-use super::args::{ApplyArgs, OutputFormat};
-use super::{refusal, resolve, topology, EXIT_PLACED};
+use super::args::{ApplyArgs, ExecArgs, ExpandArgs, OutputFormat, RecoverArgs, TransportArg};
+use super::{refusal, resolve, topology, EXIT_INFEASIBLE, EXIT_PLACED};
 
 /// Flags of `import`.
 #[derive(Debug, Args)]
@@ -121,7 +123,7 @@ pub(crate) fn apply(path: &Path, args: &ApplyArgs) -> Result<i32, String> {
         let location = store.location();
         let failed = |e: StoreError| format!("{location}: {}", chain(&e));
         let model = load(&store).await?;
-        let (hosts, _) = executor(&args.exec, &model, &root)?;
+        let hosts = hosts(&args.exec, &model, &root).await?;
         let p = Provisioner::new(
             store,
             hosts,
@@ -162,6 +164,136 @@ pub(crate) fn apply(path: &Path, args: &ApplyArgs) -> Result<i32, String> {
             Err(StoreError::Placement(e)) => refusal(*e, args.placement.output),
             Err(e @ StoreError::Hosts { rolled_back, .. }) => {
                 eprintln!("gluster-plan: apply failed: {}", chain(&e));
+                Ok(if rolled_back {
+                    EXIT_ROLLED_BACK
+                } else {
+                    EXIT_ROLLBACK_INCOMPLETE
+                })
+            }
+            Err(e) => Err(failed(e)),
+        }
+    })
+}
+
+/// The hosts of the stored `model` through `exec`'s transport; simulated ones are rebuilt
+/// from the store (`--simulate-failure-at` counts the calls after that).
+async fn hosts(exec: &ExecArgs, model: &Model, root: &str) -> Result<Arc<dyn Executor>, String> {
+    if exec.transport != TransportArg::Simulated {
+        return Ok(executor(exec, model, root)?.0);
+    }
+    let sim = super::sim_hosts::from_store(model).await?;
+    if let Some(n) = exec.simulate_failure_at {
+        sim.inject(Fault::FailCall(sim.calls() + usize::from(n)));
+    }
+    Ok(sim)
+}
+
+/// A provisioner on the store at `path`, its hosts reached through `exec` (the simulated
+/// hosts are made from the stored model).
+async fn provisioner(
+    path: &Path,
+    exec: &ExecArgs,
+    mut settings: PlacementSettings,
+) -> Result<Provisioner, String> {
+    let root = mount_root(&exec.brick_mount_root)?;
+    settings.brick_mount_root = root.clone();
+    let store = open(path).await?;
+    let location = store.location();
+    let model = load(&store).await?;
+    let hosts = hosts(exec, &model, &root).await?;
+    Provisioner::new(
+        store,
+        hosts,
+        HostLimits::new(usize::from(exec.host_limit)),
+        settings,
+    )
+    .await
+    .map_err(|e| format!("{location}: {}", chain(&e)))
+}
+
+/// `recover --store`: finish or roll back every operation an earlier run left pending.
+/// Exit 0 when none is left pending, 4 when some still are (run it again).
+pub(crate) fn recover(path: &Path, args: &RecoverArgs) -> Result<i32, String> {
+    let policy = if args.finish {
+        RecoveryPolicy::Finish
+    } else {
+        RecoveryPolicy::RollBack
+    };
+    runtime()?.block_on(async {
+        let p = provisioner(path, &args.exec, PlacementSettings::default()).await?;
+        let location = p.store().location();
+        let report = p
+            .recover(policy)
+            .await
+            .map_err(|e| format!("{location}: {}", chain(&e)))?;
+        for key in &report.finished {
+            outln!("{key}: finished");
+        }
+        for key in &report.rolled_back {
+            outln!("{key}: rolled back");
+        }
+        for (key, why) in &report.failed {
+            outln!("{key}: still pending: {why}");
+        }
+        if report.finished.is_empty() && report.rolled_back.is_empty() && report.failed.is_empty() {
+            eprintln!("nothing to recover: {location} holds no pending operation");
+        }
+        Ok(if report.failed.is_empty() {
+            EXIT_PLACED
+        } else {
+            EXIT_ROLLBACK_INCOMPLETE
+        })
+    })
+}
+
+/// `expand --store --apply`: add sets to `volume` through the provisioner (recovering what
+/// an earlier run left pending first), so the grown volume is kept in the store.
+pub(crate) fn expand(
+    path: &Path,
+    volume: VolumeId,
+    args: &ExpandArgs,
+    settings: PlacementSettings,
+) -> Result<i32, String> {
+    runtime()?.block_on(async {
+        let p = provisioner(path, &args.exec, settings).await?;
+        let location = p.store().location();
+        let failed = |e: StoreError| format!("{location}: {}", chain(&e));
+        let report = p.recover(RecoveryPolicy::RollBack).await.map_err(failed)?;
+        for key in &report.rolled_back {
+            eprintln!("gluster-plan: recovery: rolled back {key}");
+        }
+        match p.expand(volume, ExpandBy::Size(args.size)).await {
+            Ok(size) => {
+                match args.common.output {
+                    OutputFormat::Json => outln!(
+                        "{}",
+                        serde_json::json!({
+                            "volume": volume.to_string(),
+                            "name": args.volume,
+                            "size": size.bytes(),
+                        })
+                    ),
+                    OutputFormat::Table => outln!(
+                        "volume {} ({volume}) expanded to {} bytes",
+                        args.volume,
+                        size.bytes()
+                    ),
+                }
+                Ok(EXIT_PLACED)
+            }
+            // The provisioner's refusal of a plan (no room, too many bricks).
+            Err(StoreError::Invalid(why)) => {
+                eprintln!("gluster-plan: {why}");
+                if args.common.output == OutputFormat::Json {
+                    outln!(
+                        "{}",
+                        serde_json::json!({"error": "infeasible", "message": why})
+                    );
+                }
+                Ok(EXIT_INFEASIBLE)
+            }
+            Err(e @ StoreError::Hosts { rolled_back, .. }) => {
+                eprintln!("gluster-plan: expand failed: {}", chain(&e));
                 Ok(if rolled_back {
                     EXIT_ROLLED_BACK
                 } else {

@@ -1,6 +1,7 @@
 //! `gluster-plan serve --store FILE`: the state and the queue live in the store, so a
 //! volume and its queue entry survive a SIGKILL of the server; the topology is imported
-//! only into an empty store; a damaged store is refused with its path named.
+//! only into an empty store; a damaged store is refused with its path named. The same on a
+//! real etcd (`--etcd`): a second server on the same etcd finds the volume and the queue.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::Path;
@@ -17,10 +18,17 @@ struct Server {
 
 impl Server {
     fn start(store: &Path, extra: &[&str]) -> Server {
+        let store = store.to_str().expect("a UTF-8 path");
+        let mut args = vec!["--store", store];
+        args.extend(extra);
+        Server::start_with(&args)
+    }
+
+    /// `serve` with `args` after the listen address and `--no-auth`.
+    fn start_with(args: &[&str]) -> Server {
         let mut child = Command::new(BIN)
-            .args(["serve", "--listen", "127.0.0.1:0", "--no-auth", "--store"])
-            .arg(store)
-            .args(extra)
+            .args(["serve", "--listen", "127.0.0.1:0", "--no-auth"])
+            .args(args)
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
@@ -319,4 +327,67 @@ fn recovery_rolls_back_a_create_left_pending_before_serving() {
         (0, 0, 0),
         "nothing reserved, nothing pending"
     );
+}
+
+/// Waits until `GET /volumes` lists one volume (without reading the queue, whose end would
+/// drop the entry); its id.
+fn the_one_volume(addr: &str) -> String {
+    for _ in 0..1000 {
+        let listed = volumes(addr);
+        if !listed.is_empty() {
+            assert_eq!(listed.len(), 1, "{listed:?}");
+            return listed[0].clone();
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    panic!("the create did not end");
+}
+
+#[test]
+fn on_etcd_a_second_server_finds_the_volume_and_queue_after_a_sigkill() {
+    let Some(etcd) = gluster_store::etcd_server::EtcdServer::start() else {
+        return; // skipped loudly outside CI (no etcd binary)
+    };
+    let url = etcd.endpoints().join(",");
+    let server = Server::start_with(&["--etcd", &url]);
+    assert!(
+        server.banner.iter().any(|l| l.contains("imported")),
+        "an empty etcd takes the topology: {:?}",
+        server.banner
+    );
+    let accepted = http(
+        &server.addr,
+        "POST",
+        "/volumes",
+        r#"{"size":1,"name":"on-etcd"}"#,
+    );
+    assert_eq!(accepted.status, 202, "{}", accepted.body);
+    let queue = accepted.header("location").expect("Location").to_string();
+    let id = the_one_volume(&server.addr);
+    let before = http(&server.addr, "GET", &format!("/volumes/{id}"), "");
+    assert_eq!(before.status, 200, "{}", before.body);
+    server.kill();
+
+    let second = Server::start_with(&["--etcd", &url]);
+    assert!(
+        !second.banner.iter().any(|l| l.contains("imported")),
+        "not imported twice: {:?}",
+        second.banner
+    );
+    let clusters = http(&second.addr, "GET", "/clusters", "").json()["clusters"].clone();
+    assert_eq!(clusters.as_array().unwrap().len(), 1);
+    assert_eq!(volumes(&second.addr), vec![id.clone()]);
+    let info = http(&second.addr, "GET", &format!("/volumes/{id}"), "");
+    assert_eq!(
+        info.json(),
+        before.json(),
+        "the same volume, bricks and all"
+    );
+    let end = http(&second.addr, "GET", &queue, "");
+    assert_eq!(end.status, 303, "{}", end.body);
+    assert_eq!(
+        end.header("location"),
+        Some(format!("/volumes/{id}").as_str())
+    );
+    assert_eq!(http(&second.addr, "GET", &queue, "").status, 404);
 }

@@ -3,8 +3,10 @@
 //! until the 303. Prints creates per second and p50/p99 latency, then checks that every
 //! create was placed and no device is over-booked.
 //!
-//! `cargo bench -p gluster-service --bench load` (env `CREATES`, default 200). Connections
-//! are opened before the clock starts, as a client's connection pool holds them.
+//! `cargo bench -p gluster-service --bench load` (env `CREATES`, default 200; `STORE=redb`:
+//! the state and the queue in an embedded redb file, as `gluster-plan serve --store` runs,
+//! instead of in memory). Connections are opened before the clock starts, as a client's
+//! connection pool holds them.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -114,6 +116,12 @@ async fn create(mut conn: BufReader<TcpStream>, i: usize) -> Result<Duration, St
     }
 }
 
+/// Where the bench's state lives, to read the model back at the end.
+enum State {
+    Memory(Arc<InProcessBackend>),
+    Store(gluster_store::Provisioner),
+}
+
 fn main() {
     let creates: usize = std::env::var("CREATES")
         .ok()
@@ -129,16 +137,48 @@ fn main() {
             &HeketiLoadOptions::with_default_size(ByteSize::tib(1)),
         )
         .expect("topology");
-        let backend = Arc::new(InProcessBackend::simulated(
-            model,
-            PlacementSettings::default(),
-            ByteSize::tib(1),
-        ));
         let config = ServiceConfig::new(AuthConfig::Keys {
             admin: KEY.to_vec(),
             user: None,
         });
-        let app = App::new(backend.clone(), Arc::new(MemoryQueue::new()), config);
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (app, state) = if std::env::var("STORE").is_ok_and(|v| v == "redb") {
+            let store: Arc<dyn gluster_store::Store> = Arc::new(
+                gluster_store::RedbStore::open(dir.path().join("state.redb"))
+                    .await
+                    .expect("store"),
+            );
+            gluster_store::import_model(store.as_ref(), &model)
+                .await
+                .expect("import");
+            let sim = Arc::new(gluster_exec::simulated::SimulatedExecutor::from_model(
+                &model, true,
+            ));
+            // Four steps at a time per host, as `serve` by default.
+            let p = gluster_store::Provisioner::new(
+                store.clone(),
+                sim.clone(),
+                gluster_exec::HostLimits::new(4),
+                PlacementSettings::default(),
+            )
+            .await
+            .expect("provisioner");
+            let backend = Arc::new(ProvisionerBackend::simulated(
+                p.clone(),
+                sim,
+                ByteSize::tib(1),
+            ));
+            let queue = Arc::new(StoreQueue::new(store));
+            (App::new(backend, queue, config), State::Store(p))
+        } else {
+            let backend = Arc::new(InProcessBackend::simulated(
+                model,
+                PlacementSettings::default(),
+                ByteSize::tib(1),
+            ));
+            let app = App::new(backend.clone(), Arc::new(MemoryQueue::new()), config);
+            (app, State::Memory(backend))
+        };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
@@ -176,10 +216,13 @@ fn main() {
 
         latencies.sort();
         let pct = |p: usize| latencies[(latencies.len() * p / 100).min(latencies.len() - 1)];
-        let model = backend.model();
+        let (model, kind) = match &state {
+            State::Memory(backend) => (backend.model(), "memory"),
+            State::Store(p) => (p.model().await.expect("stored model"), "redb"),
+        };
         let overbooked = model.devices().filter(|d| d.used > d.total).count();
         println!(
-            "service/load/{creates}_concurrent_creates: {} placed in {:.3} s: {:.0} creates/s, p50 {:.1} ms, p99 {:.1} ms",
+            "service/load/{kind}/{creates}_concurrent_creates: {} placed in {:.3} s: {:.0} creates/s, p50 {:.1} ms, p99 {:.1} ms",
             latencies.len(),
             wall.as_secs_f64(),
             latencies.len() as f64 / wall.as_secs_f64(),

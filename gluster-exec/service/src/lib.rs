@@ -59,6 +59,7 @@ mod queue;
 mod routes;
 mod server;
 mod store_queue;
+mod tls;
 mod views;
 
 pub use app::{ApiError, App, ServiceConfig, DEFAULT_BODY_LIMIT};
@@ -73,5 +74,6 @@ pub use provisioner_backend::ProvisionerBackend;
 pub use queue::{
     MemoryQueue, OperationKind, QueueEntry, QueueError, QueueId, QueueState, QueueStore,
 };
-pub use server::{router, serve, DRAIN_LIMIT};
+pub use server::{router, serve, serve_tls, DRAIN_LIMIT};
 pub use store_queue::StoreQueue;
+pub use tls::tls_acceptor;

@@ -92,6 +92,26 @@ pub async fn serve(
     app: Arc<App>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<bool> {
+    serve_with(listener, app, shutdown, None).await
+}
+
+/// [`serve`] over TLS: each connection's handshake must end within the request timeout;
+/// a client that does not speak TLS (plain HTTP) is dropped without an answer.
+pub async fn serve_tls(
+    listener: tokio::net::TcpListener,
+    app: Arc<App>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    tls: tokio_rustls::TlsAcceptor,
+) -> std::io::Result<bool> {
+    serve_with(listener, app, shutdown, Some(tls)).await
+}
+
+async fn serve_with(
+    listener: tokio::net::TcpListener,
+    app: Arc<App>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+) -> std::io::Result<bool> {
     app.fail_interrupted()
         .await
         .map_err(|e| std::io::Error::other(e.to_string()))?;
@@ -111,17 +131,29 @@ pub async fn serve(
                 };
                 let _ = stream.set_nodelay(true);
                 let mut builder = http1::Builder::new();
-                builder
-                    .timer(TokioTimer::new())
-                    .header_read_timeout(app.config.request_timeout);
-                let conn = builder.serve_connection(
-                    TokioIo::new(stream),
-                    TowerToHyperService::new(router.clone()),
-                );
-                let conn = graceful.watch(conn);
-                tokio::spawn(async move {
-                    let _ = conn.await;
-                });
+                let timeout = app.config.request_timeout;
+                builder.timer(TokioTimer::new()).header_read_timeout(timeout);
+                let service = TowerToHyperService::new(router.clone());
+                let watcher = graceful.watcher();
+                match tls.clone() {
+                    None => {
+                        let conn = builder.serve_connection(TokioIo::new(stream), service);
+                        tokio::spawn(async move {
+                            let _ = watcher.watch(conn).await;
+                        });
+                    }
+                    Some(tls) => {
+                        tokio::spawn(async move {
+                            let Ok(Ok(stream)) =
+                                tokio::time::timeout(timeout, tls.accept(stream)).await
+                            else {
+                                return; // not TLS, a bad handshake, or too slow
+                            };
+                            let conn = builder.serve_connection(TokioIo::new(stream), service);
+                            let _ = watcher.watch(conn).await;
+                        });
+                    }
+                }
             }
             () = &mut shutdown => break,
         }

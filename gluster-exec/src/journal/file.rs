@@ -3,7 +3,8 @@
 use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, PoisonError};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Condvar, Mutex, PoisonError};
 
 use super::check::check_order;
 use super::{Journal, JournalError, Record};
@@ -11,14 +12,36 @@ use crate::error::ExecError;
 
 /// An append-only journal file (JSON lines).
 ///
-/// Each `append` writes one line and calls `sync_data` before returning. A crash in the
-/// middle of a write leaves a last line without its newline: reading ignores such a torn
-/// line (its step had not started), and refuses any other unreadable line.
+/// Each `append` returns once its line is written and synced (`sync_data`). Appends made
+/// at once share a sync (group commit): one caller writes every line queued so far and
+/// syncs, the others wait for it. On a multi-threaded tokio runtime the wait and the sync
+/// run under `block_in_place`, so the worker's other tasks move to another thread instead
+/// of stalling behind the disk. A crash in the middle of a write leaves a last line
+/// without its newline: reading ignores such a torn line (its step had not started), and
+/// refuses any other unreadable line.
 #[derive(Debug)]
 pub struct FileJournal {
     path: PathBuf,
+    /// Written only by the caller leading a group, outside `group`'s lock.
     file: Mutex<File>,
+    group: Mutex<Group>,
+    synced: Condvar,
+    syncs: AtomicU64,
 }
+
+/// The lines waiting for a sync, by sequence number.
+#[derive(Debug, Default)]
+struct Group {
+    queue: Vec<u8>,
+    queued: u64,
+    synced: u64,
+    leading: bool,
+    /// Recent failed groups: (first, last sequence number, error).
+    failed: Vec<(u64, u64, std::io::ErrorKind, String)>,
+}
+
+/// Failed groups kept for their waiters.
+const FAILED_KEPT: usize = 64;
 
 impl FileJournal {
     /// Open (or create) the journal at `path` for appending. A torn last line (a write cut
@@ -58,6 +81,9 @@ impl FileJournal {
             .map_err(io)?;
         Ok(FileJournal {
             file: Mutex::new(file),
+            group: Mutex::new(Group::default()),
+            synced: Condvar::new(),
+            syncs: AtomicU64::new(0),
             path,
         })
     }
@@ -70,16 +96,72 @@ impl FileJournal {
     fn error(&self, e: std::io::Error) -> ExecError {
         ExecError::Journal(JournalError::io(&self.path, e))
     }
+
+    /// How many syncs the journal has made (fewer than appends when appends were grouped).
+    pub fn syncs(&self) -> u64 {
+        self.syncs.load(Ordering::Relaxed)
+    }
+
+    /// Queue `line`, then lead a group or wait until one has synced it.
+    fn append_line(&self, line: &[u8]) -> std::io::Result<()> {
+        let lock = || self.group.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut group = lock();
+        group.queue.extend_from_slice(line);
+        group.queued += 1;
+        let seq = group.queued;
+        loop {
+            if group.synced >= seq {
+                return match group.failed.iter().find(|f| f.0 <= seq && seq <= f.1) {
+                    Some((_, _, kind, text)) => Err(std::io::Error::new(*kind, text.clone())),
+                    None => Ok(()),
+                };
+            }
+            if group.leading {
+                group = self
+                    .synced
+                    .wait(group)
+                    .unwrap_or_else(PoisonError::into_inner);
+                continue;
+            }
+            group.leading = true;
+            let batch = std::mem::take(&mut group.queue);
+            let (first, last) = (group.synced + 1, group.queued);
+            drop(group);
+            let written = {
+                let mut file = self.file.lock().unwrap_or_else(PoisonError::into_inner);
+                file.write_all(&batch).and_then(|()| file.sync_data())
+            };
+            self.syncs.fetch_add(1, Ordering::Relaxed);
+            group = lock();
+            if let Err(e) = written {
+                if group.failed.len() == FAILED_KEPT {
+                    group.failed.remove(0);
+                }
+                group.failed.push((first, last, e.kind(), e.to_string()));
+            }
+            group.synced = last;
+            group.leading = false;
+            self.synced.notify_all();
+        }
+    }
+}
+
+/// Run `f`, which blocks on the disk, so that a multi-threaded tokio runtime's worker
+/// hands its other tasks to another thread first.
+fn blocking<T>(f: impl FnOnce() -> T) -> T {
+    match tokio::runtime::Handle::try_current() {
+        Ok(h) if h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
+            tokio::task::block_in_place(f)
+        }
+        _ => f(),
+    }
 }
 
 impl Journal for FileJournal {
     fn append(&self, record: &Record) -> Result<(), ExecError> {
         let mut line = serde_json::to_string(record).map_err(|e| self.error(e.into()))?;
         line.push('\n');
-        let mut file = self.file.lock().unwrap_or_else(PoisonError::into_inner);
-        file.write_all(line.as_bytes())
-            .and_then(|()| file.sync_data())
-            .map_err(|e| self.error(e))
+        blocking(|| self.append_line(line.as_bytes())).map_err(|e| self.error(e))
     }
 
     fn records(&self) -> Result<Vec<Record>, ExecError> {
