@@ -97,7 +97,7 @@ pub fn filled_then_grown() -> Model {
     for i in 0..volumes {
         let plan = planner.plan(&request, i).expect("room");
         planner.commit(&plan).expect("commit");
-        plan.apply(&mut model).expect("apply");
+        plan.commit_to(&mut model).expect("apply");
     }
     let cluster = model.clusters().next().expect("cluster").id;
     for z in 1..=10u32 {

@@ -331,7 +331,7 @@ pub fn plan_sequence(data: &[u8]) {
             Ok(plan) => {
                 check_plan(&model, &request, &settings, &plan);
                 let before: BTreeMap<_, _> = model.devices().map(|d| (d.id, d.used)).collect();
-                plan.apply(&mut model)
+                plan.commit_to(&mut model)
                     .unwrap_or_else(|e| panic!("plan does not apply: {e}\n{plan:?}"));
                 let problems = model.check();
                 assert!(

@@ -36,7 +36,7 @@ async fn two_volumes() -> (Model, Arc<SimulatedExecutor>, Vec<Plan>) {
             .apply(&plan, &Cancel::new())
             .await
             .unwrap();
-        plan.apply(&mut model).unwrap();
+        plan.commit_to(&mut model).unwrap();
         plans.push(plan);
     }
     (model, sim, plans)
@@ -194,7 +194,7 @@ async fn a_block_volume_gets_a_new_hosting_volume_then_reuses_it() {
     gluster_exec::day2::apply_block(&runner, sim.as_ref(), &host, &first)
         .await
         .unwrap();
-    first.apply(&mut model).unwrap();
+    first.commit_to(&mut model).unwrap();
     let second = plan_block_volume(&model, &request, &PlacementSettings::default(), 2).unwrap();
     assert!(matches!(second.host, BlockHost::Existing { .. }));
     gluster_exec::day2::apply_block(&runner, sim.as_ref(), &host, &second)

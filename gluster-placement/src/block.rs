@@ -98,7 +98,10 @@ pub struct BlockPlan {
 
 impl BlockPlan {
     /// Commit the plan to the model: the new hosting volume (if any), then the block volume.
-    pub fn apply(&self, model: &mut Model) -> Result<(), ModelError> {
+    ///
+    /// This changes only the model; `gluster_exec::Runner::apply` is what carries a plan out
+    /// on hosts.
+    pub fn commit_to(&self, model: &mut Model) -> Result<(), ModelError> {
         let hosting_volume = match &self.host {
             BlockHost::Existing { volume_id, .. } => *volume_id,
             BlockHost::New { plan, block_space } => {
@@ -121,6 +124,12 @@ impl BlockPlan {
             hosting_volume,
             ha_hosts: self.ha_hosts.clone(),
         })
+    }
+
+    /// The former name of [`Self::commit_to`].
+    #[deprecated(note = "renamed `commit_to`: `apply` is what a Runner does on hosts")]
+    pub fn apply(&self, model: &mut Model) -> Result<(), ModelError> {
+        self.commit_to(model)
     }
 }
 

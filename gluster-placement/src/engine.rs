@@ -196,7 +196,7 @@ impl Engine {
     /// Commits an expansion planned by [`crate::day2::plan_expand`] (all or nothing).
     pub fn commit_expand(&mut self, plan: &ExpandPlan) -> Result<(), PlacementError> {
         let devices: Vec<DeviceId> = plan.bricks.iter().map(|b| b.device_id).collect();
-        plan.apply(&mut self.model)?;
+        plan.commit_to(&mut self.model)?;
         self.planner.take_ids(plan.bricks.iter().map(|b| b.id));
         self.planner
             .move_bricks([], plan.bricks.iter().map(|b| b.node_id));
@@ -223,7 +223,7 @@ impl Engine {
     /// Commits an in-place growth planned by [`crate::day2::plan_grow`] (all or nothing).
     pub fn commit_grow(&mut self, plan: &GrowPlan) -> Result<(), PlacementError> {
         let devices: Vec<DeviceId> = plan.bricks.iter().map(|b| b.brick.device_id).collect();
-        plan.apply(&mut self.model)?;
+        plan.commit_to(&mut self.model)?;
         self.sync_devices(devices);
         Ok(())
     }

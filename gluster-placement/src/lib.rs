@@ -104,7 +104,7 @@
 //! assert_eq!(serde_json::to_string(&plan)?, serde_json::to_string(&again)?);
 //!
 //! // Committing it keeps the model consistent.
-//! plan.apply(&mut model)?;
+//! plan.commit_to(&mut model)?;
 //! assert!(model.check().is_empty());
 //!
 //! // A refusal names its cause.

@@ -54,7 +54,7 @@ const ID_SEQUENCE: u64 = 0x6a09_e667_f3bc_c908;
 /// let request = VolumeRequest::new(ByteSize::gib(100), Durability::replicate(3).unwrap());
 /// let plan = planner.plan(&request, 7).unwrap();
 /// planner.commit(&plan).unwrap();
-/// plan.apply(&mut model).unwrap();
+/// plan.commit_to(&mut model).unwrap();
 /// assert!(model.check().is_empty());
 /// ```
 pub struct Planner {

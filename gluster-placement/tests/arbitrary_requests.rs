@@ -38,7 +38,7 @@ fn model() -> Model {
     for (size, d) in [(10, Durability::REPLICA_3), (4, Durability::REPLICA_2)] {
         let request = VolumeRequest::new(ByteSize::gib(size), d);
         let plan = plan_volume(&m, &request, &PlacementSettings::default(), size).unwrap();
-        plan.apply(&mut m).unwrap();
+        plan.commit_to(&mut m).unwrap();
     }
     m
 }

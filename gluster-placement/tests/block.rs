@@ -80,7 +80,7 @@ fn the_first_block_volume_plans_a_hosting_volume_and_the_next_reuse_it() {
         "ha hosts spread over zones: {:?}",
         first.ha_hosts
     );
-    first.apply(&mut model).unwrap();
+    first.commit_to(&mut model).unwrap();
     assert!(model.check().is_empty(), "{:?}", model.check());
 
     let second =
@@ -96,7 +96,7 @@ fn the_first_block_volume_plans_a_hosting_volume_and_the_next_reuse_it() {
         }
         other => panic!("expected the existing hosting volume: {other:?}"),
     }
-    second.apply(&mut model).unwrap();
+    second.commit_to(&mut model).unwrap();
     assert!(model.check().is_empty());
     let hosting = model.volume(plan.volume_id).unwrap();
     assert_eq!(
@@ -111,11 +111,11 @@ fn a_full_hosting_volume_leads_to_a_new_one() {
     let settings = PlacementSettings::default();
     let first =
         plan_block_volume(&model, &BlockRequest::new(ByteSize::gib(900)), &settings, 1).unwrap();
-    first.apply(&mut model).unwrap();
+    first.commit_to(&mut model).unwrap();
     let next =
         plan_block_volume(&model, &BlockRequest::new(ByteSize::gib(900)), &settings, 2).unwrap();
     assert!(matches!(next.host, BlockHost::New { .. }), "{next:?}");
-    next.apply(&mut model).unwrap();
+    next.commit_to(&mut model).unwrap();
     assert!(model.check().is_empty());
     assert_eq!(model.block_volumes().count(), 2);
 }
@@ -144,7 +144,7 @@ fn ha_hosts_balance_over_the_nodes_of_the_hosting_volume() {
     request.ha = 1;
     for seed in 0..9 {
         let plan = plan_block_volume(&model, &request, &settings, seed).unwrap();
-        plan.apply(&mut model).unwrap();
+        plan.commit_to(&mut model).unwrap();
     }
     let mut per_host = std::collections::BTreeMap::new();
     for b in model.block_volumes() {
@@ -182,7 +182,7 @@ fn an_offline_node_is_never_an_ha_host() {
     let settings = PlacementSettings::default();
     let first =
         plan_block_volume(&model, &BlockRequest::new(ByteSize::gib(10)), &settings, 1).unwrap();
-    first.apply(&mut model).unwrap();
+    first.commit_to(&mut model).unwrap();
     let down = model
         .nodes()
         .find(|n| n.storage_hostname == first.ha_hosts[0])

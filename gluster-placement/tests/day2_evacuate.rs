@@ -55,7 +55,7 @@ fn device_evacuation_moves_exactly_its_bricks_and_keeps_zones() {
         .iter()
         .all(|s| s.old.host_path.starts_with("10.0.0.4:/")));
     let mut m = b.model.clone();
-    plan.apply(&mut m).unwrap();
+    plan.commit_to(&mut m).unwrap();
     assert!(m.check().is_empty());
     assert_eq!(m.bricks_on(devs[4]).count(), 0);
     // Deterministic and serializable.
@@ -79,7 +79,7 @@ fn zone_evacuation_degrades_prefer_and_refuses_hard_strict() {
     assert_eq!(plan.steps.len(), 5);
     assert_eq!(plan.degraded, 5);
     let mut m = b.model.clone();
-    plan.apply(&mut m).unwrap();
+    plan.commit_to(&mut m).unwrap();
     assert!(m.check().is_empty());
     assert!(node_separation_holds(&m));
 
@@ -203,7 +203,7 @@ fn regression_greedy_fails_max_flow_succeeds() {
     let plan = plan_evacuation(&b.model, EvacuationTarget::Device(target), &settings, 0);
     let plan = plan.expect("an assignment exists");
     let mut m = b.model.clone();
-    plan.apply(&mut m).unwrap();
+    plan.commit_to(&mut m).unwrap();
     assert!(m.check().is_empty());
     assert_eq!(plan.steps.len(), 2);
 }
@@ -241,7 +241,7 @@ fn mixed_sizes_are_solved_exactly() {
                 assert_eq!(s.new.device_id, want, "swap {swap}, seed {seed}");
             }
             let mut m = b.model.clone();
-            plan.apply(&mut m).unwrap();
+            plan.commit_to(&mut m).unwrap();
             assert!(m.check().is_empty());
         }
     }
@@ -303,7 +303,7 @@ fn scale_node_with_1000_bricks_in_10000_devices() {
     );
     assert_eq!((flow.solver, flow.degraded), (Solver::MaxFlow, 0));
     let mut m = b.model.clone();
-    flow.apply(&mut m).unwrap();
+    flow.commit_to(&mut m).unwrap();
     assert!(m.check().is_empty());
 
     // Zone 1 under `prefer`: every brick must degrade, so the exact solver runs.

@@ -294,7 +294,7 @@ proptest! {
                     prop_assert!(plan.steps.windows(2).all(|p| p[0].wave <= p[1].wave));
                     prop_assert_eq!(plan.waves, plan.steps.iter().map(|s| s.wave + 1).max().unwrap_or(0));
                     let mut m = model.clone();
-                    plan.apply(&mut m).unwrap();
+                    plan.commit_to(&mut m).unwrap();
                     prop_assert!(m.check().is_empty(), "{:?}", m.check());
                     prop_assert!(node_separation_holds(&m));
                     // Degraded marks are true, and only where no assignment keeps the zones.

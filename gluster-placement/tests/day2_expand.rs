@@ -73,7 +73,7 @@ fn adds_sets_of_the_volume_brick_size_in_distinct_zones() {
 
     let before = bricks_before(&b.model);
     let mut m = b.model.clone();
-    plan.apply(&mut m).unwrap();
+    plan.commit_to(&mut m).unwrap();
     assert!(m.check().is_empty(), "{:?}", m.check());
     assert!(node_separation_holds(&m));
     let vol = m.volume(v).unwrap();
@@ -112,7 +112,7 @@ fn size_rounds_up_to_whole_sets_and_arbiters_keep_their_size() {
         assert_eq!((x.role, x.size_bytes), want);
     }
     let mut m = b.model.clone();
-    plan.apply(&mut m).unwrap();
+    plan.commit_to(&mut m).unwrap();
     assert!(m.check().is_empty(), "{:?}", m.check());
 }
 
@@ -229,7 +229,7 @@ proptest! {
             Ok(plan) => {
                 prop_assert_eq!(plan.bricks.len(), sets * replica as usize);
                 let mut m = b.model.clone();
-                plan.apply(&mut m).unwrap();
+                plan.commit_to(&mut m).unwrap();
                 prop_assert!(m.check().is_empty(), "{:?}", m.check());
                 prop_assert!(node_separation_holds(&m));
                 for (id, brick) in &before {

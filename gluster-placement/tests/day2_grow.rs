@@ -37,7 +37,7 @@ fn bricks_grow_and_devices_pay_the_difference() {
     let extra: u64 = plan.bricks.iter().map(|b| b.extra_bytes.bytes()).sum();
     let used_before: u64 = model.devices().map(|d| d.used.bytes()).sum();
     let mut m = model.clone();
-    plan.apply(&mut m).unwrap();
+    plan.commit_to(&mut m).unwrap();
     assert!(m.check().is_empty(), "{:?}", m.check());
     let used_after: u64 = m.devices().map(|d| d.used.bytes()).sum();
     assert_eq!(used_after - used_before, extra);
@@ -58,7 +58,7 @@ fn arbiter_bricks_never_shrink() {
         assert!(b.size_bytes >= old);
     }
     let mut m = model.clone();
-    plan.apply(&mut m).unwrap();
+    plan.commit_to(&mut m).unwrap();
     assert!(m.check().is_empty());
 }
 

@@ -32,7 +32,7 @@ fn grown() -> Model {
     for i in 0..120u64 {
         let plan = planner.plan(&request, i).unwrap();
         planner.commit(&plan).unwrap();
-        plan.apply(&mut model).unwrap();
+        plan.commit_to(&mut model).unwrap();
     }
     b.model = model;
     for z in 1..=3 {
@@ -73,7 +73,7 @@ fn added_capacity_is_used_with_few_moves() {
     let moved: BTreeSet<BrickId> = plan.steps.iter().map(|s| s.old.id).collect();
     assert_eq!(moved.len(), plan.steps.len(), "a brick moves at most once");
     let mut m = model.clone();
-    plan.apply(&mut m).unwrap();
+    plan.commit_to(&mut m).unwrap();
     assert!(m.check().is_empty(), "{:?}", m.check());
     assert!(node_separation_holds(&m));
     for v in m.volumes() {
@@ -100,7 +100,7 @@ fn added_capacity_is_used_with_few_moves() {
 fn a_balanced_cluster_moves_nothing() {
     let mut model = grown();
     let plan = plan_rebalance(&model, 1.10, &strict(), 1, 10_000);
-    plan.apply(&mut model).unwrap();
+    plan.commit_to(&mut model).unwrap();
     let again = plan_rebalance(&model, 1.10, &strict(), 1, 10_000);
     assert!(again.steps.is_empty(), "{again:#?}");
     assert!(again.reached);
@@ -178,7 +178,7 @@ mod properties {
                 prop_assert!(per_wave.insert((s.wave, s.volume_id, s.set)));
             }
             let mut m = model.clone();
-            plan.apply(&mut m).unwrap();
+            plan.commit_to(&mut m).unwrap();
             prop_assert!(m.check().is_empty(), "{:?}", m.check());
             prop_assert!(node_separation_holds(&m));
             if strict_zones {

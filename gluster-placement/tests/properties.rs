@@ -49,7 +49,7 @@ proptest! {
                     // with the same volumes.
                     let mut rebuilt = build(&world);
                     for earlier in &committed {
-                        Plan::apply(earlier, &mut rebuilt).unwrap();
+                        Plan::commit_to(earlier, &mut rebuilt).unwrap();
                     }
                     let again = plan_volume(&rebuilt, request, &settings, seed).unwrap();
                     prop_assert_eq!(
@@ -57,7 +57,7 @@ proptest! {
                         serde_json::to_string(&again).unwrap()
                     );
                     planner.commit(&plan).unwrap();
-                    plan.apply(&mut model).unwrap();
+                    plan.commit_to(&mut model).unwrap();
                     prop_assert!(model.check().is_empty(), "{:?}", model.check());
                     committed.push(plan);
                 }

@@ -57,7 +57,7 @@ fn one_seed_twice_on_one_snapshot_gives_distinct_ids() {
     let mut planner = Planner::new(&model, &settings);
     let first = planner.plan(&request("a"), 7).unwrap();
     planner.commit(&first).unwrap();
-    first.apply(&mut model).unwrap();
+    first.commit_to(&mut model).unwrap();
 
     let second = planner.plan(&request("b"), 7).unwrap();
     assert_ne!(first.volume_id, second.volume_id);
@@ -66,6 +66,6 @@ fn one_seed_twice_on_one_snapshot_gives_distinct_ids() {
         plan_volume(&model, &request("b"), &settings, 7).unwrap(),
         second
     );
-    second.apply(&mut model).unwrap();
+    second.commit_to(&mut model).unwrap();
     assert!(model.check().is_empty(), "{:?}", model.check());
 }

@@ -61,7 +61,10 @@ pub struct ExpandPlan {
 
 impl ExpandPlan {
     /// Applies the plan with [`Model::expand_volume`] (all or nothing).
-    pub fn apply(&self, model: &mut Model) -> Result<(), ModelError> {
+    ///
+    /// This changes only the model; `gluster_exec::Runner::apply` is what carries a plan out
+    /// on hosts.
+    pub fn commit_to(&self, model: &mut Model) -> Result<(), ModelError> {
         let mut sets: Vec<Vec<gluster_model::BrickId>> = vec![Vec::new(); self.added_sets];
         for b in &self.bricks {
             let s = b
@@ -77,6 +80,12 @@ impl ExpandPlan {
             .map(|b| b.to_model_brick(self.volume_id))
             .collect();
         model.expand_volume(self.volume_id, sets, bricks, self.added_size)
+    }
+
+    /// The former name of [`Self::commit_to`].
+    #[deprecated(note = "renamed `commit_to`: `apply` is what a Runner does on hosts")]
+    pub fn apply(&self, model: &mut Model) -> Result<(), ModelError> {
+        self.commit_to(model)
     }
 }
 

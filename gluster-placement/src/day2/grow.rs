@@ -50,7 +50,10 @@ pub struct GrowPlan {
 
 impl GrowPlan {
     /// Commit the growth to the model ([`Model::grow_bricks`]).
-    pub fn apply(&self, model: &mut Model) -> Result<(), ModelError> {
+    ///
+    /// This changes only the model; `gluster_exec::Runner::apply` is what carries a plan out
+    /// on hosts.
+    pub fn commit_to(&self, model: &mut Model) -> Result<(), ModelError> {
         let growths: Vec<BrickGrowth> = self
             .bricks
             .iter()
@@ -62,6 +65,12 @@ impl GrowPlan {
             })
             .collect();
         model.grow_bricks(self.volume_id, &growths, self.new_size)
+    }
+
+    /// The former name of [`Self::commit_to`].
+    #[deprecated(note = "renamed `commit_to`: `apply` is what a Runner does on hosts")]
+    pub fn apply(&self, model: &mut Model) -> Result<(), ModelError> {
+        self.commit_to(model)
     }
 }
 

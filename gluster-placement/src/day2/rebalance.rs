@@ -42,8 +42,17 @@ pub struct RebalancePlan {
 
 impl RebalancePlan {
     /// Applies every step with [`Model::replace_brick`].
-    pub fn apply(&self, model: &mut Model) -> Result<(), ModelError> {
+    ///
+    /// This changes only the model; `gluster_exec::Runner::apply` is what carries a plan out
+    /// on hosts.
+    pub fn commit_to(&self, model: &mut Model) -> Result<(), ModelError> {
         apply_steps(&self.steps, model)
+    }
+
+    /// The former name of [`Self::commit_to`].
+    #[deprecated(note = "renamed `commit_to`: `apply` is what a Runner does on hosts")]
+    pub fn apply(&self, model: &mut Model) -> Result<(), ModelError> {
+        self.commit_to(model)
     }
 }
 

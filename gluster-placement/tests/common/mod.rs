@@ -562,7 +562,7 @@ pub fn check_plan(
         }
     }
     let mut applied = model.clone();
-    plan.apply(&mut applied).expect("plan applies");
+    plan.commit_to(&mut applied).expect("plan applies");
     assert!(applied.check().is_empty(), "{:?}", applied.check());
 }
 

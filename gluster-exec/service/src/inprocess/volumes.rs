@@ -68,7 +68,7 @@ impl InProcessBackend {
             let planner = st.planner(&self.settings);
             let plan = planner.plan(&request, seed)?;
             planner.commit(&plan)?;
-            if let Err(e) = plan.apply(&mut st.model) {
+            if let Err(e) = plan.commit_to(&mut st.model) {
                 st.planner = None;
                 return Err(e.into());
             }
@@ -110,7 +110,7 @@ impl InProcessBackend {
                 settings.volume_policies.insert(id, p.clone());
             }
             let plan = plan_expand(&st.model, id, ExpandBy::Size(by), &settings, self.seed())?;
-            plan.apply(&mut st.model)?;
+            plan.commit_to(&mut st.model)?;
             st.planner = None;
             st.busy.insert(id);
             (plan, volume, old_bricks, host)
@@ -236,7 +236,7 @@ impl InProcessBackend {
                     (first.node.to_string(), Some(hosting.volume_id))
                 }
             };
-            plan.apply(&mut st.model)?;
+            plan.commit_to(&mut st.model)?;
             st.planner = None;
             if let Some(v) = new_hosting {
                 st.pending.insert(v);

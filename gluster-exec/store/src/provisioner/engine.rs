@@ -84,7 +84,7 @@ impl Engine {
 
     /// Take the plan's space (a reservation, or a volume made elsewhere).
     pub(crate) fn take(&mut self, plan: &Plan) -> Result<(), StoreError> {
-        plan.apply(&mut self.model)?;
+        plan.commit_to(&mut self.model)?;
         if let Some(planner) = &mut self.planner {
             if planner.commit(plan).is_err() {
                 self.planner = None;
@@ -111,7 +111,7 @@ impl Engine {
 
     /// Take an expansion's space.
     pub(crate) fn take_expand(&mut self, plan: &ExpandPlan) -> Result<(), StoreError> {
-        plan.apply(&mut self.model)?;
+        plan.commit_to(&mut self.model)?;
         self.planner = None;
         Ok(())
     }

@@ -25,7 +25,7 @@ pub fn evacuate_node_under_mount(env: &mut Env) -> Vec<(String, Duration)> {
     request.zone_checking = ZoneChecking::Strict;
     let plan = plan_volume(&model, &request, &env.pool.placement_settings(), 5).expect("plan");
     apply_plan_with_executor(&env.cli, &plan);
-    plan.apply(&mut model).expect("commit");
+    plan.commit_to(&mut model).expect("commit");
     let mount = env.pool.mount("evac").expect("mount");
     let data = files::generate("evac", 24);
     files::write_all(&mount, &data);
@@ -91,7 +91,9 @@ pub fn evacuate_node_under_mount(env: &mut Env) -> Vec<(String, Duration)> {
     ));
     t = Instant::now();
 
-    evacuation.apply(&mut model).expect("commit the evacuation");
+    evacuation
+        .commit_to(&mut model)
+        .expect("commit the evacuation");
     let mut moved = plan.clone();
     moved.bricks[0] = evacuation.steps[0].new.clone();
     delete_volume_with_executor(&env.cli, &moved);

@@ -339,7 +339,8 @@ pub fn check_deleted(env: &Env, plan: &Plan) {
 /// Committing the plan books space on its devices; deleting the volume returns all of it.
 fn check_model_capacity(model: &gluster_model::Model, plan: &Plan) {
     let mut m = model.clone();
-    plan.apply(&mut m).expect("commit the plan to the model");
+    plan.commit_to(&mut m)
+        .expect("commit the plan to the model");
     for b in &plan.bricks {
         assert!(m.device(b.device_id).unwrap().used > ByteSize::ZERO);
     }

@@ -62,8 +62,17 @@ impl EvacuationPlan {
 
     /// Applies every step, wave by wave, with [`Model::replace_brick`]. Stops at the first
     /// refusal (earlier steps stay applied; apply to a clone for all-or-nothing).
-    pub fn apply(&self, model: &mut Model) -> Result<(), ModelError> {
+    ///
+    /// This changes only the model; `gluster_exec::Runner::apply` is what carries a plan out
+    /// on hosts.
+    pub fn commit_to(&self, model: &mut Model) -> Result<(), ModelError> {
         apply_steps(&self.steps, model)
+    }
+
+    /// The former name of [`Self::commit_to`].
+    #[deprecated(note = "renamed `commit_to`: `apply` is what a Runner does on hosts")]
+    pub fn apply(&self, model: &mut Model) -> Result<(), ModelError> {
+        self.commit_to(model)
     }
 }
 
