@@ -3,6 +3,9 @@
 //! only into an empty store; a damaged store is refused with its path named. The same on a
 //! real etcd (`--etcd`): a second server on the same etcd finds the volume and the queue.
 
+mod common;
+use common::leave_a_create_pending;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -220,53 +223,6 @@ fn a_damaged_store_is_refused_naming_the_file() {
         b"this is not a redb file, it is far too short",
         "left as it was"
     );
-}
-
-/// Leaves a create pending in the store at `path`, as a crash mid-create does: its hosts
-/// never answer, and the operation is dropped while it waits on them.
-fn leave_a_create_pending(path: &Path) {
-    use gluster_exec::simulated::SimulatedExecutor;
-    use gluster_store::{Kind, Provisioner, RedbStore, Store};
-    use std::sync::Arc;
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(async {
-        let store: Arc<dyn Store> = Arc::new(RedbStore::open(path).await.unwrap());
-        let settings = gluster_placement::PlacementSettings::default();
-        let limits = gluster_exec::HostLimits::new(4);
-        let empty = Arc::new(SimulatedExecutor::from_model(
-            &gluster_model::Model::new(),
-            true,
-        ));
-        let model = Provisioner::new(store.clone(), empty, limits.clone(), settings.clone())
-            .await
-            .unwrap()
-            .model()
-            .await
-            .unwrap();
-        let sim = Arc::new(SimulatedExecutor::from_model(&model, true));
-        sim.set_latency(std::time::Duration::from_secs(3600));
-        let p = Provisioner::new(store.clone(), sim, limits, settings)
-            .await
-            .unwrap();
-        let request = gluster_placement::VolumeRequest::new(
-            gluster_model::ByteSize::gib(10),
-            gluster_model::Durability::replicate(3).unwrap(),
-        );
-        let task = tokio::spawn(async move { p.create("left-pending", &request).await });
-        for _ in 0..1000 {
-            if !store.list(Kind::Pending).await.unwrap().is_empty() {
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-        }
-        assert_eq!(store.list(Kind::Pending).await.unwrap().len(), 1);
-        task.abort();
-        assert!(task.await.unwrap_err().is_cancelled());
-    });
 }
 
 /// The stored devices' used space and the pending operations, read with the server down.
