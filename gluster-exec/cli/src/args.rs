@@ -365,6 +365,12 @@ pub(crate) struct EvacuateArgs {
     /// The zone to empty.
     #[arg(long, value_name = "N")]
     pub(crate) zone: Option<u32>,
+    /// Carry the evacuation out through the store's provisioner (needs `--store`): the
+    /// moved bricks, and the target's devices offline, are kept in the store.
+    #[arg(long, requires = "store")]
+    pub(crate) apply: bool,
+    #[command(flatten)]
+    pub(crate) exec: ExecArgs,
 }
 
 /// Flags of `expand`.

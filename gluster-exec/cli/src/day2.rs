@@ -6,7 +6,7 @@ use std::fmt::Write;
 use gluster_model::{Model, Zone};
 use gluster_placement::day2::{
     plan_evacuation, plan_expand, plan_grow, plan_rebalance, Day2Settings, EvacuationError,
-    EvacuationTarget, ExpandBy, ExpandError, ReplaceStep,
+    EvacuationPlan, EvacuationTarget, ExpandBy, ExpandError, ReplaceStep,
 };
 use gluster_placement::{Infeasible, PlacementError, PlacementSettings};
 
@@ -97,23 +97,12 @@ pub(crate) fn evacuate(args: &EvacuateArgs) -> Result<i32, String> {
         Ok(plan) if args.common.no_degraded && plan.degraded > 0 => {
             no_degraded_refusal(&plan.steps, args.common.output)
         }
+        Ok(_) if args.apply => match &args.common.store {
+            Some(path) => super::store_cmd::evacuate(path, target, args, settings),
+            None => Err("evacuate --apply needs --store".into()),
+        },
         Ok(plan) => {
-            match args.common.output {
-                OutputFormat::Json => outln!("{}", to_json(&plan)),
-                OutputFormat::Table => {
-                    let mut out = format!(
-                        "{} {} in {} {} ({} degraded; solver: {})\n",
-                        plan.steps.len(),
-                        plural(plan.steps.len(), "brick moves", "bricks move"),
-                        plan.waves,
-                        plural(plan.waves, "wave", "waves"),
-                        plan.degraded,
-                        format!("{:?}", plan.solver).to_lowercase()
-                    );
-                    steps_table(&mut out, &plan.steps);
-                    out!("{out}");
-                }
-            }
+            print_evacuation(&plan, args.common.output);
             Ok(EXIT_PLACED)
         }
         Err(EvacuationError::Unmovable { unmovable, total }) => {
@@ -134,6 +123,26 @@ pub(crate) fn evacuate(args: &EvacuateArgs) -> Result<i32, String> {
             Ok(EXIT_INFEASIBLE)
         }
         Err(e) => Err(e.to_string()),
+    }
+}
+
+/// An evacuation plan (planned, or carried out by `--apply`).
+pub(crate) fn print_evacuation(plan: &EvacuationPlan, output: OutputFormat) {
+    match output {
+        OutputFormat::Json => outln!("{}", to_json(plan)),
+        OutputFormat::Table => {
+            let mut out = format!(
+                "{} {} in {} {} ({} degraded; solver: {})\n",
+                plan.steps.len(),
+                plural(plan.steps.len(), "brick moves", "bricks move"),
+                plan.waves,
+                plural(plan.waves, "wave", "waves"),
+                plan.degraded,
+                format!("{:?}", plan.solver).to_lowercase()
+            );
+            steps_table(&mut out, &plan.steps);
+            out!("{out}");
+        }
     }
 }
 

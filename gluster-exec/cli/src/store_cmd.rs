@@ -1,7 +1,7 @@
 //! The CLI on a store file: `import` a topology into an empty store, plan on the stored
 //! state (`--store` on the placement commands), and `apply --store`, which creates the
 //! volume through the gluster-store `Provisioner` so it is kept for the next run; likewise
-//! `expand --store --apply` and `recover --store`.
+//! `expand --store --apply`, `evacuate --store --apply` and `recover --store`.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -11,14 +11,16 @@ use clap::Args;
 use gluster_exec::simulated::{Fault, SimulatedExecutor};
 use gluster_exec::{Executor, HostLimits};
 use gluster_model::{ByteSize, Model, VolumeId};
-use gluster_placement::day2::ExpandBy;
+use gluster_placement::day2::{Day2Settings, EvacuationTarget, ExpandBy};
 use gluster_placement::PlacementSettings;
 use gluster_store::{
     import_model, Kind, Provisioner, RecoveryPolicy, RedbStore, Store, StoreError,
 };
 
 use super::apply::{executor, mount_root, runtime, EXIT_ROLLBACK_INCOMPLETE, EXIT_ROLLED_BACK};
-use super::args::{ApplyArgs, ExecArgs, ExpandArgs, OutputFormat, RecoverArgs, TransportArg};
+use super::args::{
+    ApplyArgs, EvacuateArgs, ExecArgs, ExpandArgs, OutputFormat, RecoverArgs, TransportArg,
+};
 use super::{refusal, resolve, topology, EXIT_INFEASIBLE, EXIT_PLACED};
 
 /// Flags of `import`.
@@ -294,6 +296,45 @@ pub(crate) fn expand(
             }
             Err(e @ StoreError::Hosts { rolled_back, .. }) => {
                 eprintln!("gluster-plan: expand failed: {}", chain(&e));
+                Ok(if rolled_back {
+                    EXIT_ROLLED_BACK
+                } else {
+                    EXIT_ROLLBACK_INCOMPLETE
+                })
+            }
+            Err(e) => Err(failed(e)),
+        }
+    })
+}
+
+/// `evacuate --store --apply`: move every brick off the target through the provisioner
+/// (recovering what an earlier run left pending first); the moved bricks and the target's
+/// devices, offline, are kept in the store.
+pub(crate) fn evacuate(
+    path: &Path,
+    target: EvacuationTarget,
+    args: &EvacuateArgs,
+    settings: Day2Settings,
+) -> Result<i32, String> {
+    runtime()?.block_on(async {
+        let p = provisioner(path, &args.exec, settings.placement.clone()).await?;
+        let location = p.store().location();
+        let failed = |e: StoreError| format!("{location}: {}", chain(&e));
+        let report = p.recover(RecoveryPolicy::RollBack).await.map_err(failed)?;
+        for key in &report.rolled_back {
+            eprintln!("gluster-plan: recovery: rolled back {key}");
+        }
+        match p.evacuate(target, &settings).await {
+            Ok(plan) => {
+                super::day2::print_evacuation(&plan, args.common.output);
+                Ok(EXIT_PLACED)
+            }
+            Err(StoreError::Invalid(why)) => {
+                eprintln!("gluster-plan: {why}");
+                Ok(EXIT_INFEASIBLE)
+            }
+            Err(e @ StoreError::Hosts { rolled_back, .. }) => {
+                eprintln!("gluster-plan: evacuate failed: {}", chain(&e));
                 Ok(if rolled_back {
                     EXIT_ROLLED_BACK
                 } else {

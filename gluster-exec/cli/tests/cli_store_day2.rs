@@ -242,3 +242,60 @@ fn evacuate_store_plans_on_the_stored_volumes() {
         assert_ne!(step["new"]["node"], step["old"]["node"]);
     }
 }
+
+#[test]
+fn evacuate_store_apply_moves_the_bricks_and_keeps_them_moved() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = imported(dir.path());
+    let s = store.to_str().unwrap();
+    let host = "node-z1-0.storage.example";
+    for name in ["a", "b", "c"] {
+        let made = run(&["apply", "--store", s, "--size", "10GiB", "--name", name]);
+        assert_eq!(made.status.code(), Some(0), "{}", stderr(&made));
+    }
+    let before = stored(&store);
+    let planned = |s: &str| {
+        let out = run(&["evacuate", "--store", s, "--node", host, "--output", "json"]);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        json(&out)["steps"].as_array().map_or(0, Vec::len)
+    };
+    let steps = planned(s);
+    assert!(steps > 0, "the volumes have bricks on {host}");
+
+    // A host call fails on the first step: rolled back (exit 3), nothing left pending.
+    let failed = run(&[
+        "evacuate",
+        "--store",
+        s,
+        "--node",
+        host,
+        "--apply",
+        "--simulate-failure-at",
+        "1",
+    ]);
+    assert_eq!(failed.status.code(), Some(3), "{}", stderr(&failed));
+    assert!(stderr(&failed).contains("0 of"), "{}", stderr(&failed));
+    assert_eq!(stored(&store), before);
+    assert_eq!(planned(s), steps, "nothing moved");
+
+    let out = run(&[
+        "evacuate", "--store", s, "--node", host, "--apply", "--output", "json",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(json(&out)["steps"].as_array().map(Vec::len), Some(steps));
+    // Same volumes and space (a moved brick has its old one's size), nothing pending.
+    assert_eq!(stored(&store), before);
+    // The next run reads the moved bricks: nothing left on the node, and a new volume
+    // does not land on it (its devices are offline).
+    assert_eq!(planned(s), 0);
+    let made = run(&["apply", "--store", s, "--size", "10GiB", "--name", "d"]);
+    assert_eq!(made.status.code(), Some(0), "{}", stderr(&made));
+    assert_eq!(planned(s), 0);
+}
+
+#[test]
+fn evacuate_apply_needs_a_store() {
+    let out = run(&["evacuate", "--node", "n", "--apply"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("--store"), "{}", stderr(&out));
+}

@@ -5,8 +5,11 @@
 //! long-lived engine of `gluster-placement` (model and index, commits applied
 //! incrementally) replaces the body of these few functions.
 
-use gluster_model::{BrickRole, Model, VolumeId};
-use gluster_placement::day2::{plan_expand, Day2Settings, ExpandBy, ExpandPlan};
+use gluster_model::{BrickRole, DeviceId, EntityState, Model, VolumeId};
+use gluster_placement::day2::{
+    plan_evacuation, plan_expand, Day2Settings, EvacuationPlan, EvacuationTarget, ExpandBy,
+    ExpandPlan,
+};
 use gluster_placement::{PlacementSettings, Plan, PlannedBrick, Planner, VolumeRequest};
 
 use crate::error::StoreError;
@@ -112,6 +115,48 @@ impl Engine {
     /// Take an expansion's space.
     pub(crate) fn take_expand(&mut self, plan: &ExpandPlan) -> Result<(), StoreError> {
         plan.commit_to(&mut self.model)?;
+        self.planner = None;
+        Ok(())
+    }
+
+    /// Plan moving every brick off `target`.
+    pub(crate) fn plan_evacuation(
+        &self,
+        target: EvacuationTarget,
+        settings: &Day2Settings,
+        seed: u64,
+    ) -> Result<EvacuationPlan, StoreError> {
+        plan_evacuation(&self.model, target, settings, seed)
+            .map_err(|e| StoreError::Invalid(format!("cannot evacuate {target}: {e}")))
+    }
+
+    /// The devices of an evacuation's target, with their states.
+    pub(crate) fn target_devices(&self, target: EvacuationTarget) -> Vec<(DeviceId, EntityState)> {
+        let m = &self.model;
+        m.devices()
+            .filter(|d| match target {
+                EvacuationTarget::Device(id) => d.id == id,
+                EvacuationTarget::Node(id) => d.node == id,
+                EvacuationTarget::Zone(z) => m.node(d.node).is_some_and(|n| n.zone == z),
+            })
+            .map(|d| (d.id, d.state))
+            .collect()
+    }
+
+    /// Take an evacuation: the bricks moved, the target's online devices taken offline.
+    pub(crate) fn take_evacuation(
+        &mut self,
+        plan: &EvacuationPlan,
+        devices: &[(DeviceId, EntityState)],
+    ) -> Result<(), StoreError> {
+        let mut model = self.model.clone();
+        plan.commit_to(&mut model)?;
+        for (id, state) in devices {
+            if *state == EntityState::Online {
+                model.set_device_state(*id, EntityState::Offline)?;
+            }
+        }
+        self.model = model;
         self.planner = None;
         Ok(())
     }

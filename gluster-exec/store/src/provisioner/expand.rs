@@ -66,7 +66,7 @@ impl Provisioner {
         };
         lock(&self.inner.view).speculative.remove(&key.id);
         let host = self.first_host(&before)?;
-        if let Err(e) = self.prepare_devices(&plan).await {
+        if let Err(e) = self.prepare_devices(&plan.bricks).await {
             // Nothing was added to the volume: give the space back.
             self.release_expand(&key, &plan, &before).await?;
             return Err(StoreError::Hosts {
@@ -108,9 +108,12 @@ impl Provisioner {
 
     /// Prepare the devices the new sets land on (some may hold no brick yet; idempotent),
     /// as a create's plan does before its bricks.
-    async fn prepare_devices(&self, plan: &ExpandPlan) -> Result<(), gluster_exec::ExecError> {
+    pub(super) async fn prepare_devices(
+        &self,
+        bricks: &[gluster_placement::PlannedBrick],
+    ) -> Result<(), gluster_exec::ExecError> {
         let mut seen = std::collections::BTreeSet::new();
-        for b in plan.bricks.iter().filter(|b| seen.insert(b.device_id)) {
+        for b in bricks.iter().filter(|b| seen.insert(b.device_id)) {
             let setup = gluster_exec::ops::DeviceSetup {
                 host: b.node.to_string(),
                 device_id: b.device_id,
@@ -155,7 +158,8 @@ impl Provisioner {
             .filter(|k| k.kind == Kind::Pending)
             .cloned()
             .collect();
-        keys.iter().any(|k| self.pending_volume(k) == Some(volume))
+        keys.iter()
+            .any(|k| self.pending_volumes(k).contains(&volume))
     }
 
     /// The manage hostname of the node of a volume's first brick (where gluster runs).

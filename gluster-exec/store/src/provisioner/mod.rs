@@ -8,6 +8,8 @@
 //! each other's reservation commit (per-device locks held from building to committing it).
 
 mod engine;
+mod evacuate;
+mod evacuate_settle;
 mod expand;
 mod reconcile;
 mod records;
@@ -173,7 +175,12 @@ impl Provisioner {
 
     /// Lock every device of `bricks`, in id order.
     async fn lock_devices(&self, bricks: &[PlannedBrick]) -> Vec<OwnedMutexGuard<()>> {
-        let mut ids: Vec<DeviceId> = bricks.iter().map(|b| b.device_id).collect();
+        self.lock_device_ids(bricks.iter().map(|b| b.device_id).collect())
+            .await
+    }
+
+    /// Lock the devices `ids`, in id order.
+    async fn lock_device_ids(&self, mut ids: Vec<DeviceId>) -> Vec<OwnedMutexGuard<()>> {
         ids.sort();
         ids.dedup();
         let locks: Vec<_> = {
@@ -536,12 +543,14 @@ impl Provisioner {
         }
     }
 
-    /// The volume a pending key's operation is about.
-    fn pending_volume(&self, key: &Key) -> Option<VolumeId> {
-        let e = lock(&self.inner.view).entries.get(key).cloned()?;
+    /// The volumes a pending key's operation is about.
+    fn pending_volumes(&self, key: &Key) -> Vec<VolumeId> {
+        let Some(e) = lock(&self.inner.view).entries.get(key).cloned() else {
+            return Vec::new();
+        };
         parse::<PendingOp>(&e, &self.location())
-            .ok()
-            .map(|p| p.volume())
+            .map(|p| p.volumes())
+            .unwrap_or_default()
     }
 
     /// Stop and delete the volume, then destroy its bricks. On failure: the error, and

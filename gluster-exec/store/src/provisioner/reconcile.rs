@@ -111,7 +111,7 @@ impl Provisioner {
         {
             out.push(Difference::Pending(e.key.id.clone()));
             if let Ok(op) = parse::<PendingOp>(e, &location) {
-                pending_volumes.insert(op.volume());
+                pending_volumes.extend(op.volumes());
             }
         }
         let model = &view.engine.model;

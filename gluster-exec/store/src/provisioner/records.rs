@@ -1,7 +1,7 @@
 //! What the provisioner keeps besides the model's entities, and JSON helpers.
 
-use gluster_model::{Volume, VolumeId};
-use gluster_placement::day2::ExpandPlan;
+use gluster_model::{Brick, DeviceId, EntityState, Volume, VolumeId};
+use gluster_placement::day2::{EvacuationPlan, EvacuationTarget, ExpandPlan};
 use gluster_placement::Plan;
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 
@@ -31,14 +31,38 @@ pub enum PendingOp {
         /// The plan the volume stands for (its bricks and volume).
         plan: Plan,
     },
+    /// Moving every brick off devices (replace-brick): the store holds the volumes with
+    /// the new bricks and the target's devices offline; the old bricks stay on the hosts
+    /// until each step is settled.
+    Evacuate {
+        /// The evacuation.
+        plan: EvacuationPlan,
+        /// The volumes it touches, as they were before.
+        before: Vec<Volume>,
+        /// The bricks it moves, as they were before.
+        old: Vec<Brick>,
+        /// The target's devices and their states before (restored by a roll back).
+        devices: Vec<(DeviceId, EntityState)>,
+    },
 }
 
 impl PendingOp {
-    /// The volume the operation is about.
+    /// The volume the operation is about (an evacuation's first; see [`Self::volumes`]).
     pub fn volume(&self) -> VolumeId {
         match self {
             PendingOp::Create { plan, .. } | PendingOp::Delete { plan } => plan.volume_id,
             PendingOp::Expand { plan, .. } => plan.volume_id,
+            PendingOp::Evacuate { before, .. } => {
+                before.first().map_or(VolumeId::from_u128(0), |v| v.id)
+            }
+        }
+    }
+
+    /// Every volume the operation is about.
+    pub fn volumes(&self) -> Vec<VolumeId> {
+        match self {
+            PendingOp::Evacuate { before, .. } => before.iter().map(|v| v.id).collect(),
+            other => vec![other.volume()],
         }
     }
 }
@@ -58,6 +82,15 @@ pub(crate) fn create_key(request: &str) -> Key {
 
 pub(crate) fn expand_key(volume: VolumeId) -> Key {
     Key::new(Kind::Pending, format!("expand:{volume}"))
+}
+
+pub(crate) fn evacuate_key(target: EvacuationTarget) -> Key {
+    let id = match target {
+        EvacuationTarget::Device(d) => format!("device:{d}"),
+        EvacuationTarget::Node(n) => format!("node:{n}"),
+        EvacuationTarget::Zone(z) => format!("zone:{z}"),
+    };
+    Key::new(Kind::Pending, format!("evacuate:{id}"))
 }
 
 pub(crate) fn delete_key(volume: VolumeId) -> Key {

@@ -8,8 +8,10 @@ use super::{apply_source, Provisioner};
 use crate::error::StoreError;
 use crate::key::Kind;
 
-/// What recovery does with a create that never ended. Deletes are always finished (a
-/// volume half-deleted cannot be given back its data).
+/// What recovery does with a create or an evacuation that never ended. Deletes are always
+/// finished (a volume half-deleted cannot be given back its data); expansions are finished
+/// when they can be. An evacuation's bricks already moved stay moved under either policy
+/// (a replace-brick is not undone): `Finish` runs the other steps, `RollBack` undoes them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum RecoveryPolicy {
     /// Undo what the create did on the hosts and release its reservation (the default:
@@ -84,6 +86,21 @@ impl Provisioner {
                 },
                 PendingOp::Expand { plan, before } => {
                     self.recover_expand(&key, &plan, &before).await
+                }
+                PendingOp::Evacuate {
+                    plan,
+                    before,
+                    old,
+                    devices,
+                } => {
+                    let e = super::evacuate::Evacuation {
+                        plan,
+                        before,
+                        old,
+                        devices,
+                    };
+                    let finish = policy == RecoveryPolicy::Finish;
+                    self.recover_evacuation(&key, e, finish).await
                 }
                 PendingOp::Delete { plan } => match self.delete_on_hosts(&plan).await {
                     Ok(()) => self

@@ -4,7 +4,8 @@
 
 use std::collections::BTreeMap;
 
-use gluster_placement::day2::ExpandPlan;
+use gluster_model::{DeviceId, EntityState};
+use gluster_placement::day2::{EvacuationPlan, ExpandPlan};
 use gluster_placement::Plan;
 
 use super::engine::Engine;
@@ -28,6 +29,8 @@ pub(crate) enum Spec {
     Create(Plan),
     /// New sets of a volume.
     Expand(ExpandPlan),
+    /// Bricks moved off devices (taken offline; their states before).
+    Evacuate(EvacuationPlan, Vec<(DeviceId, EntityState)>),
 }
 
 /// Whether the provisioner keeps entries of `kind` (a service's queue is not its state,
@@ -101,6 +104,7 @@ impl View {
             let _ = match spec {
                 Spec::Create(plan) => engine.take(plan),
                 Spec::Expand(plan) => engine.take_expand(plan),
+                Spec::Evacuate(plan, devices) => engine.take_evacuation(plan, devices),
             };
         }
         self.engine = engine;
