@@ -655,6 +655,21 @@ pub async fn import_model(
             .block_volumes()
             .map(|b| (Key::new(Kind::BlockVolume, b.id.to_string()), json(b))),
     );
+    ops.extend(
+        model
+            .snapshots()
+            .map(|s| (Key::new(Kind::Snapshot, &s.name), json(s))),
+    );
+    ops.extend(
+        model
+            .clones()
+            .map(|c| (Key::new(Kind::VolumeClone, c.volume.to_string()), json(c))),
+    );
+    ops.extend(
+        model
+            .subvolumes()
+            .map(|s| (Key::new(Kind::Subvolume, &s.name), json(s))),
+    );
     for chunk in ops.chunks(100) {
         let mut txn = Txn::new();
         for (key, value) in chunk {
