@@ -301,9 +301,8 @@ async fn pending_operations_answer_x_pending_and_excess_gets_429(b: Backend) {
     assert_eq!(open(r, "GET", "/clusters", "").await.status, StatusCode::OK);
 }
 
-#[tokio::test]
-async fn block_volumes() {
-    let h = harness(Backend::InProcess, AuthConfig::Disabled, 64).await;
+async fn block_volumes(b: Backend) {
+    let h = harness(b, AuthConfig::Disabled, 64).await;
     let r = &h.router;
     // A hosting volume of 50 GiB replica 3 fits the 100 GiB devices.
     let done = run(r, "POST", "/blockvolumes", r#"{"size":5,"hacount":3}"#).await;
@@ -322,13 +321,7 @@ async fn block_volumes() {
     );
 
     // With 1 TiB devices the hosting volume fits.
-    let h = harness_sized(
-        Backend::InProcess,
-        AuthConfig::Disabled,
-        64,
-        gluster_model::ByteSize::tib(1),
-    )
-    .await;
+    let h = harness_sized(b, AuthConfig::Disabled, 64, gluster_model::ByteSize::tib(1)).await;
     let r = &h.router;
     let done = run(
         r,
@@ -458,5 +451,6 @@ for_each_backend!(
     pending_operations_answer_x_pending_and_excess_gets_429,
     metrics_show_capacity_and_operations,
     a_json_content_type_is_accepted_too,
+    block_volumes,
     the_queue_holds_a_pending_answer_until_the_operation_ends,
 );

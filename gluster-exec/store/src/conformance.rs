@@ -9,6 +9,58 @@ fn k(kind: Kind, id: &str) -> Key {
     Key::new(kind, id)
 }
 
+/// Snapshots, clones and subvolumes written by [`crate::import_model`] come back, equal,
+/// in a provisioner over `store` (a fresh, empty store: it holds a model afterwards); a
+/// store of format 1 is raised to the current version.
+pub async fn data_services(store: std::sync::Arc<dyn Store>) {
+    use gluster_exec::simulated::SimulatedExecutor;
+    ensure_format(store.as_ref()).await.expect("format");
+    let entry = store.get(&format_key()).await.unwrap().expect("format key");
+    store
+        .commit(Txn::new().put(
+            format_key(),
+            Expect::Revision(entry.revision),
+            br#"{"version":1}"#.to_vec(),
+        ))
+        .await
+        .unwrap();
+    ensure_format(store.as_ref())
+        .await
+        .expect("format 1 is read");
+    let raised = store.get(&format_key()).await.unwrap().unwrap();
+    assert_eq!(
+        raised.value, entry.value,
+        "format 1 raised to the current one"
+    );
+
+    let model = crate::testing::data_model();
+    crate::import_model(store.as_ref(), &model).await.unwrap();
+    for (kind, n) in [
+        (Kind::Snapshot, 1),
+        (Kind::VolumeClone, 1),
+        (Kind::Subvolume, 1),
+    ] {
+        assert_eq!(store.list(kind).await.unwrap().len(), n, "{kind:?}");
+    }
+    let hosts = std::sync::Arc::new(SimulatedExecutor::from_model(&model, true));
+    let p = crate::Provisioner::new(
+        store,
+        hosts,
+        gluster_exec::HostLimits::new(2),
+        gluster_placement::PlacementSettings::default(),
+    )
+    .await
+    .expect("provisioner");
+    let loaded = p.model().await.expect("model");
+    assert_eq!(
+        gluster_model::to_native_json(&loaded),
+        gluster_model::to_native_json(&model)
+    );
+    assert!(loaded.snapshot("s1").is_some_and(|s| s.ready));
+    assert!(loaded.subvolume("pvc-1").is_some());
+    assert_eq!(loaded.clones().len(), 1);
+}
+
 /// Run every check; panics (a test failure) naming the check that failed.
 pub async fn run_all(store: &dyn Store) {
     put_get_and_revisions(store).await;

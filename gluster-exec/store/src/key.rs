@@ -34,11 +34,17 @@ pub enum Kind {
     Meta,
     /// A service's queue entry (a long operation a client polls); not cluster state.
     Queue,
+    /// A [`gluster_model::data::Snapshot`], by name (format 2).
+    Snapshot,
+    /// A [`gluster_model::data::VolumeClone`], by clone volume id (format 2).
+    VolumeClone,
+    /// A [`gluster_model::data::Subvolume`], by name (format 2).
+    Subvolume,
 }
 
 impl Kind {
     /// Every kind.
-    pub const ALL: [Kind; 12] = [
+    pub const ALL: [Kind; 15] = [
         Kind::Cluster,
         Kind::Node,
         Kind::Device,
@@ -51,6 +57,9 @@ impl Kind {
         Kind::Run,
         Kind::Meta,
         Kind::Queue,
+        Kind::Snapshot,
+        Kind::VolumeClone,
+        Kind::Subvolume,
     ];
 
     /// The key prefix of the kind, e.g. `device`.
@@ -68,6 +77,9 @@ impl Kind {
             Kind::Run => "run",
             Kind::Meta => "meta",
             Kind::Queue => "queue",
+            Kind::Snapshot => "snapshot",
+            Kind::VolumeClone => "clone",
+            Kind::Subvolume => "subvolume",
         }
     }
 

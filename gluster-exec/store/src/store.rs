@@ -7,7 +7,12 @@ use crate::error::StoreError;
 use crate::key::{Changes, Entry, Expect, Key, Kind, Revision, Txn};
 
 /// The format version this build writes; a store of a newer version is refused.
-pub const FORMAT_VERSION: u32 = 1;
+///
+/// 1: clusters to block volumes, pending operations, requests, runs, queue entries.
+/// 2: also snapshots, clones and subvolumes ([`Kind::Snapshot`], [`Kind::VolumeClone`],
+/// [`Kind::Subvolume`]). A store of an older version is read as it is and its version key
+/// raised on open, so an older build, which would not see these keys, refuses it.
+pub const FORMAT_VERSION: u32 = 2;
 
 /// Cluster state kept per entity, each key with a revision.
 ///
@@ -49,7 +54,8 @@ pub fn format_key() -> Key {
     Key::new(Kind::Meta, "format")
 }
 
-/// Write the format version into an empty store, or check that the store's is readable.
+/// Write the format version into an empty store, or check that the store's is readable
+/// (raising an older version to [`FORMAT_VERSION`]).
 pub async fn ensure_format(store: &dyn Store) -> Result<(), StoreError> {
     for _ in 0..3 {
         match store.get(&format_key()).await? {
@@ -67,7 +73,22 @@ pub async fn ensure_format(store: &dyn Store) -> Result<(), StoreError> {
                         supported: FORMAT_VERSION,
                     });
                 }
-                return Ok(());
+                if record.version == FORMAT_VERSION {
+                    return Ok(());
+                }
+                let value = serde_json::to_vec(&FormatRecord {
+                    version: FORMAT_VERSION,
+                })
+                .map_err(|e| StoreError::Invalid(e.to_string()))?;
+                let guard = Expect::Revision(entry.revision);
+                match store
+                    .commit(Txn::new().put(format_key(), guard, value))
+                    .await
+                {
+                    Ok(_) => return Ok(()),
+                    Err(StoreError::Conflict { .. }) => continue,
+                    Err(e) => return Err(e),
+                }
             }
             None => {
                 let value = serde_json::to_vec(&FormatRecord {

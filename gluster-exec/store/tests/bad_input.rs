@@ -72,7 +72,7 @@ async fn a_newer_format_version_is_refused_on_redb() {
             .commit(Txn::new().put(
                 format_key(),
                 Expect::Revision(e.revision),
-                br#"{"version":2}"#.to_vec(),
+                br#"{"version":3}"#.to_vec(),
             ))
             .await
             .unwrap();
@@ -82,8 +82,8 @@ async fn a_newer_format_version_is_refused_on_redb() {
         matches!(
             err,
             StoreError::NewerFormat {
-                found: 2,
-                supported: 1,
+                found: 3,
+                supported: 2,
                 ..
             }
         ),

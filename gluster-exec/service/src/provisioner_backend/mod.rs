@@ -373,20 +373,32 @@ impl ClusterBackend for ProvisionerBackend {
 
     async fn create_block_volume(
         &self,
-        _request: BlockRequest,
+        request: BlockRequest,
     ) -> Result<BlockVolumeId, BackendError> {
-        Err(BackendError::Invalid(
-            "block volumes are not supported on a store yet (the provisioner has no block operation)"
-                .into(),
-        ))
+        if let Some(c) = request.cluster {
+            self.model()
+                .await?
+                .cluster(c)
+                .ok_or_else(|| not_found("cluster", c))?;
+        }
+        let name = format!("heketi-block-{:032x}", self.ids.next());
+        let block = self
+            .provisioner
+            .create_block(&name, &request)
+            .await
+            .map_err(from_store)?;
+        Ok(block.id)
     }
 
     async fn delete_block_volume(&self, id: BlockVolumeId) -> Result<(), BackendError> {
         self.block_volume(id).await?;
-        Err(BackendError::Invalid(
-            "block volumes are not supported on a store yet (the provisioner has no block operation)"
-                .into(),
-        ))
+        self.provisioner
+            .delete_block(id)
+            .await
+            .map_err(|e| match e {
+                StoreError::NotFound(_) => not_found("block volume", id),
+                e => from_store(e),
+            })
     }
 
     async fn capacity(&self) -> Result<CapacityReport, BackendError> {

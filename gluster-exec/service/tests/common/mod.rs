@@ -269,3 +269,52 @@ pub async fn run(router: &Router, method: &str, path: &str, body: &str) -> Answe
     assert!(location.starts_with("/queue/"), "{location}");
     wait(router, &location).await
 }
+
+/// The service on a redb store at `path` (the topology imported when the store is empty,
+/// as `serve --store` does; recovered), with devices of `size`. Dropping the harness and
+/// calling this again on the same path is a restart.
+pub async fn redb_harness_at(path: &std::path::Path, size: ByteSize) -> Harness {
+    let model = import_heketi_load(&topology(), &HeketiLoadOptions::with_default_size(size))
+        .expect("topology");
+    let store: Arc<dyn gluster_store::Store> =
+        Arc::new(gluster_store::RedbStore::open(path).await.unwrap());
+    if store
+        .list(gluster_store::Kind::Cluster)
+        .await
+        .unwrap()
+        .is_empty()
+    {
+        gluster_store::import_model(store.as_ref(), &model)
+            .await
+            .unwrap();
+    }
+    let sim = Arc::new(SimulatedExecutor::from_model(&model, false));
+    let p = gluster_store::Provisioner::new(
+        store.clone(),
+        sim.clone(),
+        gluster_exec::HostLimits::new(4),
+        PlacementSettings::default(),
+    )
+    .await
+    .unwrap();
+    p.recover(gluster_store::RecoveryPolicy::RollBack)
+        .await
+        .unwrap();
+    let b = Arc::new(ProvisionerBackend::simulated(p, sim.clone(), size));
+    let backend: Arc<dyn ClusterBackend> = b.clone();
+    let queue: Arc<dyn QueueStore> = Arc::new(StoreQueue::new(store));
+    let app = App::new(
+        backend.clone(),
+        queue.clone(),
+        ServiceConfig::new(AuthConfig::Disabled),
+    );
+    Harness {
+        router: router(app.clone()),
+        app,
+        backend,
+        sim,
+        queue,
+        probe: Probe::Store(b),
+        _dir: None,
+    }
+}

@@ -29,7 +29,7 @@ impl Engine {
         entries: impl Iterator<Item = &'a Entry>,
         location: &str,
     ) -> Result<Engine, StoreError> {
-        let mut parts: [Vec<&[u8]>; 6] = Default::default();
+        let mut parts: [Vec<&[u8]>; 9] = Default::default();
         for e in entries {
             let slot = match e.key.kind {
                 Kind::Cluster => 0,
@@ -38,6 +38,9 @@ impl Engine {
                 Kind::Volume => 3,
                 Kind::Brick => 4,
                 Kind::BlockVolume => 5,
+                Kind::Snapshot => 6,
+                Kind::VolumeClone => 7,
+                Kind::Subvolume => 8,
                 _ => continue,
             };
             parts[slot].push(&e.value);
@@ -49,6 +52,9 @@ impl Engine {
             "volumes",
             "bricks",
             "block_volumes",
+            "snapshots",
+            "clones",
+            "subvolumes",
         ];
         let mut doc = Vec::from(&br#"{"format":"gluster-model","version":1"#[..]);
         for (name, values) in names.iter().zip(&parts) {

@@ -7,6 +7,7 @@
 //! never forced. Operations run concurrently; only those touching the same device wait for
 //! each other's reservation commit (per-device locks held from building to committing it).
 
+mod block;
 mod engine;
 mod evacuate;
 mod evacuate_settle;
@@ -71,6 +72,9 @@ struct Inner {
     settings: PlacementSettings,
     view: Mutex<View>,
     devices: Mutex<HashMap<DeviceId, Arc<tokio::sync::Mutex<()>>>>,
+    /// Orders this process's block volume placements (a second one waits for the hosting
+    /// volume the first may be creating instead of creating another).
+    block: tokio::sync::Mutex<()>,
 }
 
 /// Creates and deletes volumes against a [`Store`] and the hosts. Cheap to clone; clones
@@ -129,6 +133,7 @@ impl Provisioner {
                 settings,
                 view: Mutex::new(view),
                 devices: Mutex::new(HashMap::new()),
+                block: tokio::sync::Mutex::new(()),
             }),
         })
     }
@@ -270,6 +275,17 @@ impl Provisioner {
     /// Create a volume for the request `name` (CSI CreateVolume): a retried request with the
     /// same name answers the volume made the first time.
     pub async fn create(&self, name: &str, request: &VolumeRequest) -> Result<Created, StoreError> {
+        self.create_as(name, request, false).await
+    }
+
+    /// As [`Provisioner::create`]; with `block_hosting` the volume is stored as a
+    /// block-hosting volume from its reservation on.
+    async fn create_as(
+        &self,
+        name: &str,
+        request: &VolumeRequest,
+        block_hosting: bool,
+    ) -> Result<Created, StoreError> {
         check_request_name(name)?;
         let request_key = Key::new(Kind::Request, name);
         let mut attempts = 0;
@@ -306,7 +322,7 @@ impl Provisioner {
                     .insert(create_key(name).id, Spec::Create(plan.clone()));
                 plan
             };
-            match self.reserve(name, &plan).await {
+            match self.reserve(name, &plan, block_hosting).await {
                 Ok(()) => break plan,
                 Err(e) => {
                     {
@@ -351,13 +367,21 @@ impl Provisioner {
     }
 
     /// Record the intent and reserve the plan's space, in one guarded transaction.
-    async fn reserve(&self, name: &str, plan: &Plan) -> Result<(), StoreError> {
+    async fn reserve(
+        &self,
+        name: &str,
+        plan: &Plan,
+        block_hosting: bool,
+    ) -> Result<(), StoreError> {
         let _locks = self.lock_devices(&plan.bricks).await;
         let pending = PendingOp::Create {
             request: name.to_string(),
             plan: plan.clone(),
         };
-        let commit = plan.to_commit();
+        let mut commit = plan.to_commit();
+        if block_hosting {
+            commit.volume.block_hosting = Some(block::hosting_of(plan.size_bytes));
+        }
         let mut txn = Txn::new()
             .check(Key::new(Kind::Request, name), Expect::Absent)
             .put(create_key(name), Expect::Absent, json(&pending))
@@ -639,6 +663,21 @@ pub async fn import_model(
         model
             .block_volumes()
             .map(|b| (Key::new(Kind::BlockVolume, b.id.to_string()), json(b))),
+    );
+    ops.extend(
+        model
+            .snapshots()
+            .map(|s| (Key::new(Kind::Snapshot, &s.name), json(s))),
+    );
+    ops.extend(
+        model
+            .clones()
+            .map(|c| (Key::new(Kind::VolumeClone, c.volume.to_string()), json(c))),
+    );
+    ops.extend(
+        model
+            .subvolumes()
+            .map(|s| (Key::new(Kind::Subvolume, &s.name), json(s))),
     );
     for chunk in ops.chunks(100) {
         let mut txn = Txn::new();

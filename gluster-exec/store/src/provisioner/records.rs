@@ -1,6 +1,6 @@
 //! What the provisioner keeps besides the model's entities, and JSON helpers.
 
-use gluster_model::{Brick, DeviceId, EntityState, Volume, VolumeId};
+use gluster_model::{BlockVolume, Brick, DeviceId, EntityState, Volume, VolumeId};
 use gluster_placement::day2::{EvacuationPlan, EvacuationTarget, ExpandPlan};
 use gluster_placement::Plan;
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
@@ -44,6 +44,24 @@ pub enum PendingOp {
         /// The target's devices and their states before (restored by a roll back).
         devices: Vec<(DeviceId, EntityState)>,
     },
+    /// Creating a block volume: it is stored and its hosting volume charged already.
+    BlockCreate {
+        /// The block volume.
+        block: BlockVolume,
+        /// The hosting volume's name.
+        hosting: String,
+        /// The host that runs the command.
+        host: String,
+    },
+    /// Deleting a block volume: its size is given back when the hosts are done.
+    BlockDelete {
+        /// The block volume.
+        block: BlockVolume,
+        /// The hosting volume's name.
+        hosting: String,
+        /// The host that runs the command.
+        host: String,
+    },
 }
 
 impl PendingOp {
@@ -52,6 +70,9 @@ impl PendingOp {
         match self {
             PendingOp::Create { plan, .. } | PendingOp::Delete { plan } => plan.volume_id,
             PendingOp::Expand { plan, .. } => plan.volume_id,
+            PendingOp::BlockCreate { block, .. } | PendingOp::BlockDelete { block, .. } => {
+                block.hosting_volume
+            }
             PendingOp::Evacuate { before, .. } => {
                 before.first().map_or(VolumeId::from_u128(0), |v| v.id)
             }
@@ -95,6 +116,14 @@ pub(crate) fn evacuate_key(target: EvacuationTarget) -> Key {
 
 pub(crate) fn delete_key(volume: VolumeId) -> Key {
     Key::new(Kind::Pending, format!("delete:{volume}"))
+}
+
+pub(crate) fn block_create_key(block: gluster_model::BlockVolumeId) -> Key {
+    Key::new(Kind::Pending, format!("block_create:{block}"))
+}
+
+pub(crate) fn block_delete_key(block: gluster_model::BlockVolumeId) -> Key {
+    Key::new(Kind::Pending, format!("block_delete:{block}"))
 }
 
 pub(crate) fn json<T: Serialize>(value: &T) -> Vec<u8> {

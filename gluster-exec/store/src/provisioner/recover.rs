@@ -102,6 +102,34 @@ impl Provisioner {
                     let finish = policy == RecoveryPolicy::Finish;
                     self.recover_evacuation(&key, e, finish).await
                 }
+                PendingOp::BlockCreate {
+                    block,
+                    hosting,
+                    host,
+                } => match policy {
+                    RecoveryPolicy::Finish => {
+                        match self.block_create_on_hosts(&block, &hosting, &host).await {
+                            Ok(()) => self.end_pending(&key).await.map(|()| true),
+                            Err(e) => Err(StoreError::Hosts {
+                                what: format!("finishing {key}"),
+                                rolled_back: false,
+                                source: Box::new(e),
+                            }),
+                        }
+                    }
+                    RecoveryPolicy::RollBack => self
+                        .recover_block_delete(&key, &block, &hosting, &host)
+                        .await
+                        .map(|()| false),
+                },
+                PendingOp::BlockDelete {
+                    block,
+                    hosting,
+                    host,
+                } => self
+                    .recover_block_delete(&key, &block, &hosting, &host)
+                    .await
+                    .map(|()| true),
                 PendingOp::Delete { plan } => match self.delete_on_hosts(&plan).await {
                     Ok(()) => self
                         .release(&key, &plan, &MemoryJournal::new())
@@ -163,6 +191,24 @@ impl Provisioner {
                     }),
                 }
             }
+        }
+    }
+
+    /// Delete a block volume on the hosts (idempotent) and release it in the store.
+    async fn recover_block_delete(
+        &self,
+        key: &crate::Key,
+        block: &gluster_model::BlockVolume,
+        hosting: &str,
+        host: &str,
+    ) -> Result<(), StoreError> {
+        match self.block_delete_on_hosts(block, hosting, host).await {
+            Ok(()) => self.release_block(key, block).await,
+            Err(e) => Err(StoreError::Hosts {
+                what: format!("finishing {key}"),
+                rolled_back: false,
+                source: Box::new(e),
+            }),
         }
     }
 
