@@ -5,8 +5,8 @@ use std::fmt::Write;
 
 use gluster_model::{Model, Zone};
 use gluster_placement::day2::{
-    plan_evacuation, plan_expand, plan_grow, plan_rebalance, Day2Settings, EvacuationError,
-    EvacuationTarget, ExpandBy, ExpandError, ReplaceStep,
+    plan_evacuation_with_progress, plan_expand, plan_grow, plan_rebalance_with_progress,
+    Day2Settings, EvacuationError, EvacuationTarget, ExpandBy, ExpandError, ReplaceStep,
 };
 use gluster_placement::{Infeasible, PlacementError, PlacementSettings};
 
@@ -89,8 +89,8 @@ fn target(model: &Model, args: &EvacuateArgs) -> Result<EvacuationTarget, String
 pub(crate) fn evacuate(args: &EvacuateArgs) -> Result<i32, String> {
     let (model, settings) = setup(&args.common)?;
     let target = target(&model, args)?;
-    let result = super::progress::while_running("planning the evacuation", || {
-        plan_evacuation(&model, target, &settings, args.common.seed)
+    let result = super::progress::counted("planning the evacuation", "stages", |progress| {
+        plan_evacuation_with_progress(&model, target, &settings, args.common.seed, progress)
     });
     match result {
         // `allow_degraded` binds strict volumes only; `--no-degraded` binds every volume.
@@ -233,13 +233,14 @@ pub(crate) fn rebalance(args: &RebalanceArgs) -> Result<i32, String> {
     if args.target.is_nan() || args.target < 1.0 {
         return Err(format!("--target {}: must be at least 1.0", args.target));
     }
-    let plan = super::progress::while_running("planning the rebalance", || {
-        plan_rebalance(
+    let plan = super::progress::counted("planning the rebalance", "moves", |progress| {
+        plan_rebalance_with_progress(
             &model,
             args.target,
             &settings,
             args.common.seed,
             args.max_moves,
+            progress,
         )
     });
     match args.common.output {

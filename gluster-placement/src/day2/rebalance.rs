@@ -15,6 +15,8 @@ use serde::{Deserialize, Serialize};
 
 use gluster_model::{BrickId, Model, ModelError, ZoneChecking};
 
+use crate::progress::Progress;
+
 use super::topo::{factor_of, zone_good, Topo};
 use super::{apply_steps, assign_waves, replacement_brick_id, Day2Settings, ReplaceStep};
 
@@ -83,6 +85,28 @@ pub fn plan_rebalance(
     seed: u64,
     max_moves: usize,
 ) -> RebalancePlan {
+    plan_rebalance_with_progress(
+        model,
+        target,
+        settings,
+        seed,
+        max_moves,
+        &mut crate::progress::ignore,
+    )
+}
+
+/// [`plan_rebalance`], reporting moves chosen to `progress` after each move, of at most
+/// `max_moves` or the number of bricks (a brick moves at most once), whichever is smaller;
+/// the last report is the number of moves of the plan.
+pub fn plan_rebalance_with_progress(
+    model: &Model,
+    target: f64,
+    settings: &Day2Settings,
+    seed: u64,
+    max_moves: usize,
+    progress: &mut dyn FnMut(Progress),
+) -> RebalancePlan {
+    let most = u64::try_from(max_moves.min(model.bricks().len())).unwrap_or(u64::MAX);
     let mut topo = Topo::new(model, &settings.placement, seed);
     let (before, mean0, _) = spread(&topo);
     let largest = model
@@ -129,7 +153,9 @@ pub fn plan_rebalance(
         at.insert(brick, dst);
         moved.insert(brick);
         steps.push(step);
+        progress(Progress::new(steps.len() as u64, most));
     }
+    progress(Progress::new(steps.len() as u64, steps.len() as u64));
     if steps.len() == max_moves {
         after = spread(&topo).0;
     }
