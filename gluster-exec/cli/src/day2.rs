@@ -5,8 +5,8 @@ use std::fmt::Write;
 
 use gluster_model::{Model, Zone};
 use gluster_placement::day2::{
-    plan_evacuation_with_progress, plan_expand, plan_grow, plan_rebalance_with_progress,
-    Day2Settings, EvacuationError, EvacuationTarget, ExpandBy, ExpandError, ReplaceStep,
+    plan_evacuation_with_progress, plan_expand, plan_grow, Day2Settings, EvacuationError,
+    EvacuationTarget, ExpandBy, ExpandError, RebalanceRequest, ReplaceStep,
 };
 use gluster_placement::{Infeasible, PlacementError, PlacementSettings};
 
@@ -230,19 +230,13 @@ pub(crate) fn expand(args: &ExpandArgs) -> Result<i32, String> {
 
 pub(crate) fn rebalance(args: &RebalanceArgs) -> Result<i32, String> {
     let (model, settings) = setup(&args.common)?;
-    if args.target.is_nan() || args.target < 1.0 {
-        return Err(format!("--target {}: must be at least 1.0", args.target));
-    }
+    let request = RebalanceRequest::new(args.target)
+        .with_seed(args.common.seed)
+        .with_max_moves(args.max_moves);
     let plan = super::progress::counted("planning the rebalance", "moves", |progress| {
-        plan_rebalance_with_progress(
-            &model,
-            args.target,
-            &settings,
-            args.common.seed,
-            args.max_moves,
-            progress,
-        )
-    });
+        request.plan_with_progress(&model, &settings, progress)
+    })
+    .map_err(|e| format!("--{} {}", e.field, e.reason))?;
     match args.common.output {
         OutputFormat::Json => outln!("{}", to_json(&plan)),
         OutputFormat::Table => {

@@ -240,3 +240,22 @@ fn long_commands_show_no_progress_when_stderr_is_not_a_terminal() {
         }
     }
 }
+
+/// Issue 16: the rebalance request checks its target (a number of at least 1) and "no
+/// limit" is never spelled 0: `--max-moves 0` is refused.
+#[test]
+fn rebalance_refuses_a_bad_target_and_zero_moves() {
+    for args in [
+        &["--target", "nan"][..],
+        &["--target", "0.5"],
+        &["--target", "inf"],
+        &["--max-moves", "0"],
+    ] {
+        let mut all = vec!["rebalance", "--topology", SAMPLE];
+        all.extend_from_slice(args);
+        let out = run(&all);
+        let err = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        assert!(err.contains(args[0]), "{args:?}: {err}");
+    }
+}

@@ -43,7 +43,9 @@ pub use evacuate::{
 };
 pub use expand::{plan_expand, ExpandBy, ExpandError, ExpandPlan};
 pub use grow::{plan_grow, GrowPlan, GrownBrick};
-pub use rebalance::{plan_rebalance, plan_rebalance_with_progress, RebalancePlan};
+pub use rebalance::{
+    plan_rebalance, plan_rebalance_with_progress, RebalancePlan, RebalanceRequest,
+};
 
 /// The placement rules of an existing volume: what its creation request said about zones and
 /// tags. The model does not store them, so day-2 planners take them as input.
