@@ -50,8 +50,8 @@ pub use data::{ClonePlan, SubvolumePlacement, HOSTING_PREFIX};
 /// let model = import_any(topology, &options)?;
 /// let mut engine = Engine::new(model, PlacementSettings::default());
 ///
-/// let mut request = VolumeRequest::new(ByteSize::gib(100), Durability::replicate(3)?);
-/// request.zone_checking = ZoneChecking::Strict;
+/// let request = VolumeRequest::new(ByteSize::gib(100), Durability::replicate(3)?)
+///     .with_zone_checking(ZoneChecking::Strict);
 /// let plan = engine.plan(&request, 42)?;
 /// assert_eq!(plan.bricks.len(), 3);
 /// engine.commit(&plan)?;

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Infeasible, PlacementError};
 use crate::planner::Planner;
+use crate::progress::{self, Progress, VolumeCount};
 use crate::request::{PlacementSettings, VolumeRequest};
 use crate::simulate::Utilization;
 
@@ -85,11 +86,23 @@ pub fn forecast(
 
 /// The forecast on a planner of its own (a fresh index or an engine's snapshot).
 pub(crate) fn run(
-    mut planner: Planner,
+    planner: Planner,
     request: &VolumeRequest,
     seed: u64,
     limit: usize,
 ) -> Result<Forecast, PlacementError> {
+    run_with_progress(planner, request, seed, limit, &mut progress::ignore)
+}
+
+/// [`run`], reporting each volume placed to `progress` (see [`crate::Progress`]).
+pub(crate) fn run_with_progress(
+    mut planner: Planner,
+    request: &VolumeRequest,
+    seed: u64,
+    limit: usize,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<Forecast, PlacementError> {
+    let mut counter = VolumeCount::new(&planner, Some(limit));
     let free_before = free_total(&planner);
     let mut request = request.clone();
     let base = request.name.clone();
@@ -109,6 +122,7 @@ pub(crate) fn run(
                 smallest = smallest.min(brick).or(brick);
                 planner.commit(&plan)?;
                 fits += 1;
+                counter.placed(progress::raw_bytes(&plan), progress);
             }
             Err(PlacementError::Infeasible(inf)) => {
                 if smallest.is_none() {
@@ -125,6 +139,7 @@ pub(crate) fn run(
             Err(e) => return Err(e),
         }
     }
+    counter.finish(progress);
     let refused = first_refusal.is_some();
     let causes = classify(&planner, &request, smallest.unwrap_or(0), refused);
     Ok(Forecast {

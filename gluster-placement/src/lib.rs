@@ -36,8 +36,8 @@
 //! };
 //! let mut engine = Engine::new(import_any(topology, &options)?, PlacementSettings::default());
 //!
-//! let mut request = VolumeRequest::new(ByteSize::gib(100), Durability::replicate(3)?);
-//! request.zone_checking = ZoneChecking::Strict;
+//! let request = VolumeRequest::new(ByteSize::gib(100), Durability::replicate(3)?)
+//!     .with_zone_checking(ZoneChecking::Strict);
 //! let plan = engine.plan(&request, 42)?;
 //! engine.commit(&plan)?;
 //! assert_eq!(engine.model().volumes().len(), 1);
@@ -91,8 +91,8 @@
 //!     }
 //! }
 //!
-//! let mut request = VolumeRequest::new(ByteSize::gib(100), Durability::replicate(3)?);
-//! request.zone_checking = ZoneChecking::Strict;
+//! let mut request = VolumeRequest::new(ByteSize::gib(100), Durability::replicate(3)?)
+//!     .with_zone_checking(ZoneChecking::Strict);
 //! let plan = plan_volume(&model, &request, &PlacementSettings::default(), 42)?;
 //! assert_eq!(plan.set_count, 1);
 //! assert_eq!(plan.bricks.len(), 3);
@@ -133,6 +133,7 @@ pub mod multiplex;
 mod ordered;
 mod plan;
 mod planner;
+mod progress;
 mod request;
 mod request_spec;
 mod seq;
@@ -148,6 +149,7 @@ pub use error::{Infeasible, InvalidField, PlacementError, Reason, Uncounted};
 pub use forecast::{forecast, Forecast, StrandCause, Stranded};
 pub use plan::{Plan, PlanNote, PlannedBrick};
 pub use planner::Planner;
+pub use progress::Progress;
 pub use request::{PlacementSettings, VolumeRequest, MAX_BRICKS_LIMIT};
 pub use request_spec::RequestSpec;
 pub use simulate::{DeviceUsage, SimulationReport, Utilization};

@@ -11,9 +11,26 @@ use crate::error::InvalidField;
 use crate::multiplex::BrickBudget;
 use crate::subvolume::SubvolumePolicy;
 
-/// A request for one volume.
+/// A request for one volume: [`VolumeRequest::new`] with the size and layout, then the
+/// `with_*` methods for what differs from the defaults (new fields may be added, so the
+/// type is not built as a struct literal outside this crate).
+///
+/// ```
+/// use gluster_model::{ByteSize, Durability, Zone, ZoneChecking};
+/// use gluster_placement::VolumeRequest;
+///
+/// let request = VolumeRequest::new(ByteSize::gib(100), Durability::replicate(3)?)
+///     .with_name("pvc-1")
+///     .with_zone_checking(ZoneChecking::Strict)
+///     .with_allowed_zones([Zone(1), Zone(2), Zone(3)])
+///     .with_option("performance.readdir-ahead", "on");
+/// assert_eq!(request.name.as_deref(), Some("pvc-1"));
+/// assert!(request.check().is_ok());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct VolumeRequest {
     /// Gluster volume name; `vol_<id>` (Heketi's form) when absent.
     #[serde(default)]
@@ -72,6 +89,66 @@ impl VolumeRequest {
             options: Vec::new(),
             gid: 0,
         }
+    }
+
+    /// The Gluster volume name (`vol_<id>` when not given).
+    pub fn with_name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// How strictly the bricks of a set are spread over zones.
+    pub fn with_zone_checking(mut self, zone_checking: ZoneChecking) -> Self {
+        self.zone_checking = zone_checking;
+        self
+    }
+
+    /// The only zones bricks may go to (CSI `requisite`).
+    pub fn with_allowed_zones(mut self, zones: impl IntoIterator<Item = Zone>) -> Self {
+        self.allowed_zones = zones.into_iter().collect();
+        self
+    }
+
+    /// Zones to favour, in order (CSI `preferred`).
+    pub fn with_preferred_zones(mut self, zones: impl IntoIterator<Item = Zone>) -> Self {
+        self.preferred_zones = zones.into_iter().collect();
+        self
+    }
+
+    /// Device tag rules every brick's device must match.
+    pub fn with_device_tag_match(mut self, rules: impl IntoIterator<Item = TagRule>) -> Self {
+        self.device_tag_match = rules.into_iter().collect();
+        self
+    }
+
+    /// The thin pool reserve for snapshots.
+    pub fn with_snapshot_factor(mut self, factor: SnapshotFactor) -> Self {
+        self.snapshot_factor = factor;
+        self
+    }
+
+    /// The average file size, which sizes arbiter bricks.
+    pub fn with_average_file_size(mut self, size: ByteSize) -> Self {
+        self.average_file_size = size;
+        self
+    }
+
+    /// The cluster to place in (the first cluster with a plan when not given).
+    pub fn with_cluster(mut self, cluster: ClusterId) -> Self {
+        self.cluster = Some(cluster);
+        self
+    }
+
+    /// One more Gluster volume option to set.
+    pub fn with_option(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.options.push((key.into(), value.into()));
+        self
+    }
+
+    /// The group id of the volume root (0: none).
+    pub fn with_gid(mut self, gid: u64) -> Self {
+        self.gid = gid;
+        self
     }
 }
 

@@ -6,6 +6,7 @@ use gluster_model::{ByteSize, Zone};
 
 use crate::error::{Infeasible, PlacementError};
 use crate::planner::Planner;
+use crate::progress::{self, Progress, VolumeCount};
 use crate::request::VolumeRequest;
 
 /// Use of one device after a simulation.
@@ -58,6 +59,18 @@ pub(crate) fn run(
     seed: u64,
     count: Option<usize>,
 ) -> Result<SimulationReport, PlacementError> {
+    run_with_progress(planner, request, seed, count, &mut progress::ignore)
+}
+
+/// [`run`], reporting each volume placed to `progress` (see [`crate::Progress`]).
+pub(crate) fn run_with_progress(
+    planner: &mut Planner,
+    request: &VolumeRequest,
+    seed: u64,
+    count: Option<usize>,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<SimulationReport, PlacementError> {
+    let mut counter = VolumeCount::new(planner, count);
     let mut placed = 0usize;
     let mut first_refusal = None;
     let mut request = request.clone();
@@ -72,6 +85,7 @@ pub(crate) fn run(
             Ok(plan) => {
                 planner.commit(&plan)?;
                 placed += 1;
+                counter.placed(progress::raw_bytes(&plan), progress);
             }
             Err(PlacementError::Infeasible(inf)) => {
                 first_refusal = Some(inf);
@@ -80,6 +94,7 @@ pub(crate) fn run(
             Err(e) => return Err(e),
         }
     }
+    counter.finish(progress);
     Ok(SimulationReport {
         placed,
         first_refusal,

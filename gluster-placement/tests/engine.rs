@@ -223,10 +223,7 @@ proptest! {
 
 /// A strict, unreplicated request of `size` bytes.
 fn single(size: ByteSize) -> VolumeRequest {
-    VolumeRequest {
-        zone_checking: ZoneChecking::Strict,
-        ..VolumeRequest::new(size, Durability::None)
-    }
+    VolumeRequest::new(size, Durability::None).with_zone_checking(ZoneChecking::Strict)
 }
 
 /// Found by `every_interleaving_keeps_the_index_exact`: a zone's only device is removed and

@@ -407,6 +407,6 @@ pub(crate) struct RebalanceArgs {
     #[arg(long, default_value_t = 1.10)]
     pub(crate) target: f64,
     /// Most moves to propose.
-    #[arg(long, default_value_t = 1000)]
-    pub(crate) max_moves: usize,
+    #[arg(long, default_value = "1000")]
+    pub(crate) max_moves: std::num::NonZeroUsize,
 }

@@ -5,8 +5,9 @@ use std::fmt::Write;
 
 use gluster_model::{Model, Zone};
 use gluster_placement::day2::{
-    plan_evacuation, plan_expand, plan_grow, plan_rebalance, Day2Settings, EvacuationError,
-    EvacuationPlan, EvacuationTarget, ExpandBy, ExpandError, ReplaceStep,
+    plan_evacuation_with_progress, plan_expand, plan_grow, Day2Settings,
+    EvacuationError, EvacuationPlan, EvacuationTarget, ExpandBy, ExpandError, RebalanceRequest,
+    ReplaceStep,
 };
 use gluster_placement::{Infeasible, PlacementError, PlacementSettings};
 
@@ -89,8 +90,8 @@ fn target(model: &Model, args: &EvacuateArgs) -> Result<EvacuationTarget, String
 pub(crate) fn evacuate(args: &EvacuateArgs) -> Result<i32, String> {
     let (model, settings) = setup(&args.common)?;
     let target = target(&model, args)?;
-    let result = super::progress::while_running("planning the evacuation", || {
-        plan_evacuation(&model, target, &settings, args.common.seed)
+    let result = super::progress::counted("planning the evacuation", "stages", |progress| {
+        plan_evacuation_with_progress(&model, target, &settings, args.common.seed, progress)
     });
     match result {
         // `allow_degraded` binds strict volumes only; `--no-degraded` binds every volume.
@@ -239,18 +240,13 @@ pub(crate) fn expand(args: &ExpandArgs) -> Result<i32, String> {
 
 pub(crate) fn rebalance(args: &RebalanceArgs) -> Result<i32, String> {
     let (model, settings) = setup(&args.common)?;
-    if args.target.is_nan() || args.target < 1.0 {
-        return Err(format!("--target {}: must be at least 1.0", args.target));
-    }
-    let plan = super::progress::while_running("planning the rebalance", || {
-        plan_rebalance(
-            &model,
-            args.target,
-            &settings,
-            args.common.seed,
-            args.max_moves,
-        )
-    });
+    let request = RebalanceRequest::new(args.target)
+        .with_seed(args.common.seed)
+        .with_max_moves(args.max_moves);
+    let plan = super::progress::counted("planning the rebalance", "moves", |progress| {
+        request.plan_with_progress(&model, &settings, progress)
+    })
+    .map_err(|e| format!("--{} {}", e.field, e.reason))?;
     match args.common.output {
         OutputFormat::Json => outln!("{}", to_json(&plan)),
         OutputFormat::Table => {

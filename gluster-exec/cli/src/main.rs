@@ -119,8 +119,13 @@ fn run(cli: Cli) -> Result<i32, String> {
         Command::Forecast(f) => {
             let (model, request, settings) = resolve(&f.placement)?;
             let limit = f.limit.unwrap_or(usize::MAX);
-            let result = progress::while_running("forecasting", || {
-                Engine::new(model, settings).forecast(&request, f.placement.seed, limit)
+            let result = progress::counted("forecasting", "volumes", |progress| {
+                Engine::new(model, settings).forecast_with_progress(
+                    &request,
+                    f.placement.seed,
+                    limit,
+                    progress,
+                )
             });
             match result {
                 Ok(report) => {
@@ -150,8 +155,13 @@ fn run(cli: Cli) -> Result<i32, String> {
             let (model, request, settings) = resolve(&sim.placement)?;
             // 0 means "until refused", as the C ABI's count 0 does.
             let count = sim.count.filter(|&c| c > 0);
-            let result = progress::while_running("simulating", || {
-                Engine::new(model, settings).simulate(&request, sim.placement.seed, count)
+            let result = progress::counted("simulating", "volumes", |progress| {
+                Engine::new(model, settings).simulate_with_progress(
+                    &request,
+                    sim.placement.seed,
+                    count,
+                    progress,
+                )
             });
             match result {
                 Ok(report) => {

@@ -14,7 +14,7 @@ use gluster_model::{ByteSize, Model, VolumeId};
 use gluster_placement::day2::{Day2Settings, EvacuationTarget, ExpandBy};
 use gluster_placement::PlacementSettings;
 use gluster_store::{
-    import_model, Kind, Provisioner, RecoveryPolicy, RedbStore, Store, StoreError,
+    import_model_with_progress, Kind, Provisioner, RecoveryPolicy, RedbStore, Store, StoreError,
 };
 
 use super::apply::{executor, mount_root, runtime, EXIT_ROLLBACK_INCOMPLETE, EXIT_ROLLED_BACK};
@@ -88,7 +88,8 @@ pub(crate) fn import(args: &ImportArgs) -> Result<i32, String> {
                 held.len()
             ));
         }
-        import_model(store.as_ref(), &model)
+        let mut bar = super::progress::Bar::start("importing", "keys");
+        import_model_with_progress(store.as_ref(), &model, &mut |p| bar.report(p))
             .await
             .map_err(|e| format!("{location}: {}", chain(&e)))?;
         eprintln!(

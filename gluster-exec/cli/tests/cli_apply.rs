@@ -230,3 +230,29 @@ fn a_journal_that_keeps_nothing_is_refused() {
         stderr(&out)
     );
 }
+
+/// Issue 15 item 16: a `recover` that fails does not send the user to `gluster-plan
+/// recover` as if they had not just run it; an incomplete rollback says to run this
+/// `recover` again.
+#[test]
+fn a_failed_recover_does_not_advise_running_recover() {
+    let dir = tempfile::tempdir().unwrap();
+    let cut = crashed_journal(dir.path());
+    let cases: [(&[&str], i32); 2] = [
+        (&["--simulate-failure-at", "1"], 4),
+        (&["--finish", "--simulate-failure-at", "1"], 3),
+    ];
+    for (flags, code) in cases {
+        let journal = dir.path().join(format!("cut-{code}"));
+        std::fs::write(&journal, &cut).unwrap();
+        let mut args = vec!["recover", "--journal", journal.to_str().unwrap()];
+        args.extend_from_slice(flags);
+        let out = run(&args);
+        let said = format!("{}{}", String::from_utf8_lossy(&out.stdout), stderr(&out));
+        assert_eq!(out.status.code(), Some(code), "{flags:?}: {said}");
+        assert!(!said.contains("gluster-plan recover"), "{flags:?}: {said}");
+        if code == 4 {
+            assert!(said.contains("run this `recover` again"), "{said}");
+        }
+    }
+}

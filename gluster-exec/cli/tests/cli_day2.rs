@@ -220,3 +220,42 @@ fn expand_past_the_brick_limit_exits_2() {
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains("--max-bricks"), "{err}");
 }
+
+/// Issue 15 item 15: the progress bars are for a terminal; with stderr piped (as here)
+/// the long commands say nothing of their progress.
+#[test]
+fn long_commands_show_no_progress_when_stderr_is_not_a_terminal() {
+    let runs: [&[&str]; 4] = [
+        &["simulate", "--size", "10GiB", "--count", "20"],
+        &["forecast", "--size", "10GiB", "--limit", "20"],
+        &["rebalance", "--topology", SAMPLE],
+        &["evacuate", "--topology", SAMPLE, "--zone", "1"],
+    ];
+    for args in runs {
+        let out = run(args);
+        let err = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(out.status.code().is_some(), "{args:?}");
+        for word in ["volumes (", "moves (", "stages (", "\u{1b}["] {
+            assert!(!err.contains(word), "{args:?} printed {word:?}: {err}");
+        }
+    }
+}
+
+/// Issue 16: the rebalance request checks its target (a number of at least 1) and "no
+/// limit" is never spelled 0: `--max-moves 0` is refused.
+#[test]
+fn rebalance_refuses_a_bad_target_and_zero_moves() {
+    for args in [
+        &["--target", "nan"][..],
+        &["--target", "0.5"],
+        &["--target", "inf"],
+        &["--max-moves", "0"],
+    ] {
+        let mut all = vec!["rebalance", "--topology", SAMPLE];
+        all.extend_from_slice(args);
+        let out = run(&all);
+        let err = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        assert!(err.contains(args[0]), "{args:?}: {err}");
+    }
+}

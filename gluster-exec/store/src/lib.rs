@@ -88,8 +88,8 @@ pub use etcd::EtcdStore;
 pub use key::{Change, Changes, Entry, Expect, Key, Kind, Revision, Txn, TxnOp, Write};
 pub use memory::MemoryStore;
 pub use provisioner::{
-    import_model, Created, Difference, HostReport, HostVolume, PendingOp, Provisioner,
-    RecoveryPolicy, RecoveryReport, RequestRecord, Stats,
+    import_model, import_model_with_progress, Created, Difference, HostReport, HostVolume,
+    PendingOp, Provisioner, RecoveryPolicy, RecoveryReport, RequestRecord, Stats,
 };
 pub use redb_store::RedbStore;
 pub use store::{compact_runs, ensure_format, format_key, RunEntry, Store, FORMAT_VERSION};

@@ -38,12 +38,14 @@ use crate::request::{PlacementSettings, VolumeRequest};
 #[cfg(feature = "testing")]
 pub use evacuate::plan_evacuation_without_greedy;
 pub use evacuate::{
-    plan_evacuation, CandidateFunnel, EvacuationError, EvacuationPlan, EvacuationTarget,
-    NoCandidateCause, Solver, Unmovable, UnmovableCause,
+    plan_evacuation, plan_evacuation_with_progress, CandidateFunnel, EvacuationError,
+    EvacuationPlan, EvacuationTarget, NoCandidateCause, Solver, Unmovable, UnmovableCause,
 };
 pub use expand::{plan_expand, ExpandBy, ExpandError, ExpandPlan};
 pub use grow::{plan_grow, GrowPlan, GrownBrick};
-pub use rebalance::{plan_rebalance, RebalancePlan};
+pub use rebalance::{
+    plan_rebalance, plan_rebalance_with_progress, RebalancePlan, RebalanceRequest,
+};
 
 /// The placement rules of an existing volume: what its creation request said about zones and
 /// tags. The model does not store them, so day-2 planners take them as input.

@@ -10,10 +10,14 @@
 //! every device, in the largest brick's size), so its quality is a measured ratio.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::num::NonZeroUsize;
 
 use serde::{Deserialize, Serialize};
 
 use gluster_model::{BrickId, Model, ModelError, ZoneChecking};
+
+use crate::error::InvalidField;
+use crate::progress::Progress;
 
 use super::topo::{factor_of, zone_good, Topo};
 use super::{apply_steps, assign_waves, replacement_brick_id, Day2Settings, ReplaceStep};
@@ -56,6 +60,106 @@ impl RebalancePlan {
     }
 }
 
+/// What a rebalance asks for: [`RebalanceRequest::new`] with the target, then the `with_*`
+/// methods; [`RebalanceRequest::plan`] checks it and plans.
+///
+/// ```
+/// use std::num::NonZeroUsize;
+/// use gluster_placement::day2::{Day2Settings, RebalanceRequest};
+///
+/// let model = gluster_model::Model::new();
+/// let request = RebalanceRequest::new(1.10).with_max_moves(NonZeroUsize::new(100).unwrap());
+/// let plan = request.plan(&model, &Day2Settings::default())?;
+/// assert!(plan.steps.is_empty());
+/// // A target below 1 (max/mean can never be below 1) or NaN is refused, naming the field.
+/// let err = RebalanceRequest::new(f64::NAN).plan(&model, &Day2Settings::default()).unwrap_err();
+/// assert_eq!(err.field, "target");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
+pub struct RebalanceRequest {
+    /// The max/mean device utilization to bring the cluster to: at least 1 (default 1.10).
+    pub target: f64,
+    /// The seed of tie-breaks (default 0).
+    pub seed: u64,
+    /// The most moves to propose; `None` (the default): no limit.
+    pub max_moves: Option<NonZeroUsize>,
+}
+
+impl Default for RebalanceRequest {
+    fn default() -> Self {
+        RebalanceRequest::new(1.10)
+    }
+}
+
+impl RebalanceRequest {
+    /// A rebalance to `target` (max/mean device utilization), seed 0, no move limit.
+    pub fn new(target: f64) -> Self {
+        RebalanceRequest {
+            target,
+            seed: 0,
+            max_moves: None,
+        }
+    }
+
+    /// The seed of tie-breaks.
+    pub fn with_seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    /// The most moves to propose.
+    pub fn with_max_moves(mut self, max_moves: NonZeroUsize) -> Self {
+        self.max_moves = Some(max_moves);
+        self
+    }
+
+    /// Refuses a target that is not a number of at least 1 (max/mean is never below 1).
+    pub fn check(&self) -> Result<(), InvalidField> {
+        if self.target.is_finite() && self.target >= 1.0 {
+            Ok(())
+        } else {
+            Err(InvalidField::new(
+                "target",
+                format!(
+                    "{}: must be a number of at least 1.0 (max/mean device utilization)",
+                    self.target
+                ),
+            ))
+        }
+    }
+
+    /// Checks the request and plans the rebalance (see [`plan_rebalance`]).
+    pub fn plan(
+        &self,
+        model: &Model,
+        settings: &Day2Settings,
+    ) -> Result<RebalancePlan, InvalidField> {
+        self.plan_with_progress(model, settings, &mut crate::progress::ignore)
+    }
+
+    /// [`Self::plan`], reporting moves to `progress` (see [`plan_rebalance_with_progress`]).
+    pub fn plan_with_progress(
+        &self,
+        model: &Model,
+        settings: &Day2Settings,
+        progress: &mut dyn FnMut(Progress),
+    ) -> Result<RebalancePlan, InvalidField> {
+        self.check()?;
+        let max_moves = self.max_moves.map_or(usize::MAX, NonZeroUsize::get);
+        Ok(plan_rebalance_with_progress(
+            model,
+            self.target,
+            settings,
+            self.seed,
+            max_moves,
+            progress,
+        ))
+    }
+}
+
 /// max/mean of the online devices' utilization (1 when nothing is used).
 fn spread(topo: &Topo<'_>) -> (f64, f64, Option<usize>) {
     let online: Vec<usize> = (0..topo.devs.len())
@@ -76,6 +180,9 @@ fn spread(topo: &Topo<'_>) -> (f64, f64, Option<usize>) {
 
 /// Propose at most `max_moves` moves that bring max/mean device utilization to `target`
 /// (e.g. 1.10) or as close as valid moves allow.
+///
+/// The target is not checked here (a NaN target moves nothing): [`RebalanceRequest`] checks
+/// it and says "no limit" as `None`.
 pub fn plan_rebalance(
     model: &Model,
     target: f64,
@@ -83,6 +190,28 @@ pub fn plan_rebalance(
     seed: u64,
     max_moves: usize,
 ) -> RebalancePlan {
+    plan_rebalance_with_progress(
+        model,
+        target,
+        settings,
+        seed,
+        max_moves,
+        &mut crate::progress::ignore,
+    )
+}
+
+/// [`plan_rebalance`], reporting moves chosen to `progress` after each move, of at most
+/// `max_moves` or the number of bricks (a brick moves at most once), whichever is smaller;
+/// the last report is the number of moves of the plan.
+pub fn plan_rebalance_with_progress(
+    model: &Model,
+    target: f64,
+    settings: &Day2Settings,
+    seed: u64,
+    max_moves: usize,
+    progress: &mut dyn FnMut(Progress),
+) -> RebalancePlan {
+    let most = u64::try_from(max_moves.min(model.bricks().len())).unwrap_or(u64::MAX);
     let mut topo = Topo::new(model, &settings.placement, seed);
     let (before, mean0, _) = spread(&topo);
     let largest = model
@@ -129,7 +258,9 @@ pub fn plan_rebalance(
         at.insert(brick, dst);
         moved.insert(brick);
         steps.push(step);
+        progress(Progress::new(steps.len() as u64, most));
     }
+    progress(Progress::new(steps.len() as u64, steps.len() as u64));
     if steps.len() == max_moves {
         after = spread(&topo).0;
     }

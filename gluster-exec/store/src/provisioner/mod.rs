@@ -628,6 +628,16 @@ pub async fn import_model(
     store: &dyn Store,
     model: &gluster_model::Model,
 ) -> Result<(), StoreError> {
+    import_model_with_progress(store, model, &mut |_| {}).await
+}
+
+/// [`import_model`], reporting keys written of all keys to `progress` after each
+/// transaction (the last report is every key).
+pub async fn import_model_with_progress(
+    store: &dyn Store,
+    model: &gluster_model::Model,
+    progress: &mut (dyn FnMut(gluster_placement::Progress) + Send),
+) -> Result<(), StoreError> {
     let mut ops: Vec<(Key, Vec<u8>)> = Vec::new();
     ops.extend(
         model
@@ -679,12 +689,19 @@ pub async fn import_model(
             .subvolumes()
             .map(|s| (Key::new(Kind::Subvolume, &s.name), json(s))),
     );
+    let total = ops.len() as u64;
+    let mut written = 0u64;
     for chunk in ops.chunks(100) {
         let mut txn = Txn::new();
         for (key, value) in chunk {
             txn = txn.put(key.clone(), Expect::Absent, value.clone());
         }
         store.commit(txn).await?;
+        written += chunk.len() as u64;
+        progress(gluster_placement::Progress::new(written, total));
+    }
+    if total == 0 {
+        progress(gluster_placement::Progress::new(0, 0));
     }
     Ok(())
 }

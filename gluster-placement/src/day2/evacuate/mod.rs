@@ -58,6 +58,8 @@ use gluster_model::{
     Volume, VolumeId, Zone, ZoneChecking,
 };
 
+use crate::progress::Progress;
+
 use super::topo::{factor_of, zone_good, Topo};
 use super::{
     apply_steps, assign_waves, replacement_brick_id, BrickLocation, Day2Settings, ReplaceStep,
@@ -199,8 +201,31 @@ pub fn plan_evacuation(
     settings: &Day2Settings,
     seed: u64,
 ) -> Result<EvacuationPlan, EvacuationError> {
-    plan(model, target, settings, seed, true)
+    plan(
+        model,
+        target,
+        settings,
+        seed,
+        true,
+        &mut crate::progress::ignore,
+    )
 }
+
+/// [`plan_evacuation`], reporting its stages to `progress`: 1 of 4 once the bricks to move
+/// are known, 2 after the greedy pass, 3 after the exact solvers, 4 with the plan built
+/// (the last report of a plan; a refusal ends earlier).
+pub fn plan_evacuation_with_progress(
+    model: &Model,
+    target: EvacuationTarget,
+    settings: &Day2Settings,
+    seed: u64,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<EvacuationPlan, EvacuationError> {
+    plan(model, target, settings, seed, true, progress)
+}
+
+/// The stages [`plan_evacuation_with_progress`] reports.
+const STAGES: u64 = 4;
 
 /// [`plan_evacuation`] without the greedy pass: the exact solvers alone (for tests and
 /// benchmarks of the max-flow path).
@@ -211,7 +236,14 @@ pub fn plan_evacuation_without_greedy(
     settings: &Day2Settings,
     seed: u64,
 ) -> Result<EvacuationPlan, EvacuationError> {
-    plan(model, target, settings, seed, false)
+    plan(
+        model,
+        target,
+        settings,
+        seed,
+        false,
+        &mut crate::progress::ignore,
+    )
 }
 
 fn plan(
@@ -220,6 +252,7 @@ fn plan(
     settings: &Day2Settings,
     seed: u64,
     use_greedy: bool,
+    progress: &mut dyn FnMut(Progress),
 ) -> Result<EvacuationPlan, EvacuationError> {
     let mut topo = Topo::new(model, &settings.placement, seed);
     let flags: Vec<bool> = match target {
@@ -247,6 +280,7 @@ fn plan(
     let movers = movers(&topo, &flags, settings, |_| true)?;
     let pristine = topo.used.clone();
     let ngroups = movers.iter().map(|m| m.group + 1).max().unwrap_or(0);
+    progress(Progress::new(1, STAGES));
 
     let greedy = if use_greedy {
         greedy_assign(&mut topo, &movers, &flags, ngroups)
@@ -256,6 +290,7 @@ fn plan(
         }
     };
     let greedy_degraded = count_degraded(&topo, &movers, &greedy);
+    progress(Progress::new(2, STAGES));
     // Whether every brick has some open zone its set does not use: if not, no assignment
     // keeps every zone policy, and a complete greedy plan is as good as the flow's.
     let open_zones: BTreeSet<Zone> = topo
@@ -295,6 +330,7 @@ fn plan(
         None => (assign, solver),
     };
 
+    progress(Progress::new(3, STAGES));
     if assign.dev.iter().any(Option::is_none) {
         topo.used = pristine;
         let unmovable = movers
@@ -314,6 +350,7 @@ fn plan(
         &assign,
         &settings.placement.brick_mount_root,
     )?;
+    progress(Progress::new(STAGES, STAGES));
     let degraded = steps.iter().filter(|s| s.degraded).count();
     let waves = steps.iter().map(|s| s.wave + 1).max().unwrap_or(0);
     Ok(EvacuationPlan {
