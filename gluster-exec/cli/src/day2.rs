@@ -5,9 +5,8 @@ use std::fmt::Write;
 
 use gluster_model::{Model, Zone};
 use gluster_placement::day2::{
-    plan_evacuation_with_progress, plan_expand, plan_grow, Day2Settings,
-    EvacuationError, EvacuationPlan, EvacuationTarget, ExpandBy, ExpandError, RebalanceRequest,
-    ReplaceStep,
+    plan_evacuation_with_progress, plan_expand, plan_grow, Day2Settings, EvacuationError,
+    EvacuationPlan, EvacuationTarget, ExpandBy, ExpandError, RebalanceRequest, ReplaceStep,
 };
 use gluster_placement::{Infeasible, PlacementError, PlacementSettings};
 
