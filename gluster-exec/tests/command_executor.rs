@@ -300,7 +300,12 @@ async fn a_brick_removal_that_raced_a_creation_is_tried_again() {
         .once("rm -rf", raced("Directory not empty"));
     let x = CommandExecutor::new(t, dir());
     x.brick_destroy(&brick()).await.unwrap();
-    let tries = x.transport().commands().iter().filter(|c| **c == rm).count();
+    let tries = x
+        .transport()
+        .commands()
+        .iter()
+        .filter(|c| **c == rm)
+        .count();
     assert_eq!(tries, 3);
 
     let x = CommandExecutor::new(
@@ -311,7 +316,12 @@ async fn a_brick_removal_that_raced_a_creation_is_tried_again() {
         x.brick_destroy(&brick()).await,
         Err(ExecError::CommandFailed { .. })
     ));
-    let tries = x.transport().commands().iter().filter(|c| **c == rm).count();
+    let tries = x
+        .transport()
+        .commands()
+        .iter()
+        .filter(|c| **c == rm)
+        .count();
     assert_eq!(tries, 6, "the first try and 5 more");
 
     let x = CommandExecutor::new(
@@ -319,7 +329,14 @@ async fn a_brick_removal_that_raced_a_creation_is_tried_again() {
         dir(),
     );
     assert!(x.brick_destroy(&brick()).await.is_err());
-    assert_eq!(x.transport().commands().iter().filter(|c| **c == rm).count(), 1);
+    assert_eq!(
+        x.transport()
+            .commands()
+            .iter()
+            .filter(|c| **c == rm)
+            .count(),
+        1
+    );
 }
 
 #[tokio::test]
