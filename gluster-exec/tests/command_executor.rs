@@ -284,6 +284,61 @@ async fn directory_backend_needs_the_device_mounted() {
     assert!(cmds.contains(&format!("rm -rf --one-file-system -- {}", brick().path)));
 }
 
+/// A removal racing a creation still in flight (a crashed caller's `mkdir -p`) is tried
+/// again; a removal that keeps failing, or fails otherwise, is an error at once.
+#[tokio::test]
+async fn a_brick_removal_that_raced_a_creation_is_tried_again() {
+    let raced = |stderr: &str| CommandOutput {
+        status: 1,
+        stdout: String::new(),
+        stderr: format!("rm: cannot remove '{}': {stderr}", brick().path),
+    };
+    let dir = || Backend::Directory(DirectoryMounts::under_root("/var/lib/heketi/mounts"));
+    let rm = format!("rm -rf --one-file-system -- {}", brick().path);
+    let t = FakeTransport::default()
+        .once("rm -rf", raced("Is a directory"))
+        .once("rm -rf", raced("Directory not empty"));
+    let x = CommandExecutor::new(t, dir());
+    x.brick_destroy(&brick()).await.unwrap();
+    let tries = x
+        .transport()
+        .commands()
+        .iter()
+        .filter(|c| **c == rm)
+        .count();
+    assert_eq!(tries, 3);
+
+    let x = CommandExecutor::new(
+        FakeTransport::default().on("rm -rf", raced("Is a directory")),
+        dir(),
+    );
+    assert!(matches!(
+        x.brick_destroy(&brick()).await,
+        Err(ExecError::CommandFailed { .. })
+    ));
+    let tries = x
+        .transport()
+        .commands()
+        .iter()
+        .filter(|c| **c == rm)
+        .count();
+    assert_eq!(tries, 6, "the first try and 5 more");
+
+    let x = CommandExecutor::new(
+        FakeTransport::default().once("rm -rf", raced("Permission denied")),
+        dir(),
+    );
+    assert!(x.brick_destroy(&brick()).await.is_err());
+    assert_eq!(
+        x.transport()
+            .commands()
+            .iter()
+            .filter(|c| **c == rm)
+            .count(),
+        1
+    );
+}
+
 #[tokio::test]
 async fn volume_create_then_options() {
     let t = FakeTransport::default()

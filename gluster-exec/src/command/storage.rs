@@ -1,5 +1,7 @@
 //! Device and brick operations: guarded storage steps of the configured backend.
 
+use std::time::Duration;
+
 use crate::error::ExecError;
 use crate::ops::{BrickCreate, DeviceInfo, DeviceSetup};
 use crate::render::{self, directory, lvm, Backend, Guard, Step};
@@ -118,10 +120,32 @@ impl<T: Transport> CommandExecutor<T> {
         Ok(())
     }
 
+    /// Remove a brick (every step idempotent). A removal racing a command still creating
+    /// the brick (a crashed caller's run, still in flight on the host) fails with `rm`'s
+    /// "Is a directory" or "Directory not empty": the steps are run again, a few times.
     pub(super) async fn brick_destroy_impl(&self, r: &BrickCreate) -> Result<(), ExecError> {
         let steps = render::brick_destroy(&self.backend, r)?;
-        self.run_steps(&r.host, &steps).await
+        let mut attempt = 0;
+        loop {
+            match self.run_steps(&r.host, &steps).await {
+                Err(ExecError::CommandFailed { ref stderr, .. })
+                    if attempt < DESTROY_RETRIES && raced(stderr) =>
+                {
+                    attempt += 1;
+                    tokio::time::sleep(Duration::from_millis(100) * attempt).await;
+                }
+                other => return other,
+            }
+        }
     }
+}
+
+/// How many times a brick removal that raced a creation is tried again.
+const DESTROY_RETRIES: u32 = 5;
+
+/// `rm -rf`'s answers when a directory appeared or filled up while it removed it.
+fn raced(stderr: &str) -> bool {
+    stderr.contains("Is a directory") || stderr.contains("Directory not empty")
 }
 
 /// `lvextend`'s answer when the volume already has (at least) the size asked for.

@@ -98,6 +98,17 @@ pub enum StoreError {
     /// Another operation on the same request or volume is in flight (or awaits recovery).
     #[error("operation {0} is already in progress")]
     InProgress(String),
+    /// This writer's etcd lease expired or was revoked: its commits are refused (another
+    /// replica may have taken over). Nothing was changed; open the store again.
+    #[error(
+        "{location}: this writer's lease {lease} expired or was revoked; its commit was refused"
+    )]
+    Fenced {
+        /// The store.
+        location: String,
+        /// The lease id (hex).
+        lease: String,
+    },
     /// Re-planning after conflicts did not converge.
     #[error("gave up after {attempts} conflicting attempts")]
     TooManyConflicts {

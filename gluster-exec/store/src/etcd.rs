@@ -5,25 +5,30 @@
 //! anything else in the same etcd, so revisions increase but not by one). Values are single
 //! entities, far below etcd's 1.5 MiB request limit.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
 use etcd_client::{
-    Client, Compare, CompareOp, ConnectOptions, EventType, GetOptions, KvClient, TxnOp,
-    TxnOpResponse, WatchClient, WatchOptions,
+    Client, Compare, CompareOp, ConnectOptions, EventType, GetOptions, KvClient, LeaseClient,
+    TxnOp, TxnOpResponse, WatchClient, WatchOptions,
 };
 
 use crate::error::StoreError;
+use crate::etcd_lease::Fence;
 use crate::key::{describe_found, Change, Changes, Entry, Expect, Key, Kind, Revision, Txn, Write};
 use crate::store::{ensure_format, Store};
 
 /// A [`Store`] in etcd. See the module documentation.
 #[derive(Clone)]
 pub struct EtcdStore {
-    kv: KvClient,
+    pub(crate) kv: KvClient,
     watch: WatchClient,
+    pub(crate) lease: LeaseClient,
+    /// The lease that fences this writer's commits (see [`EtcdStore::with_lease`]).
+    pub(crate) fence: Option<Arc<Fence>>,
     prefix: String,
-    location: String,
+    pub(crate) location: String,
 }
 
 impl std::fmt::Debug for EtcdStore {
@@ -62,6 +67,8 @@ impl EtcdStore {
         let store = EtcdStore {
             kv: client.kv_client(),
             watch: client.watch_client(),
+            lease: client.lease_client(),
+            fence: None,
             prefix: prefix.to_string(),
             location: location.clone(),
         };
@@ -69,7 +76,7 @@ impl EtcdStore {
         Ok(store)
     }
 
-    fn full(&self, key: &Key) -> String {
+    pub(crate) fn full(&self, key: &Key) -> String {
         format!("{}{}", self.prefix, key.encode())
     }
 
@@ -152,6 +159,12 @@ impl Store for EtcdStore {
                 Write::Delete => writes.push(TxnOp::delete(key, None)),
             }
         }
+        if let Some(fence) = &self.fence {
+            // The lease's key exists only while the lease lives: etcd deletes it when the
+            // lease expires or is revoked, and then this writer's commits are refused.
+            compares.push(Compare::version(fence.key.clone(), CompareOp::Greater, 0));
+            reads.push(TxnOp::get(fence.key.clone(), None));
+        }
         let request = etcd_client::Txn::new()
             .when(compares)
             .and_then(writes)
@@ -165,6 +178,18 @@ impl Store for EtcdStore {
         })?;
         if resp.succeeded() {
             return Ok(revision_of(resp.header()));
+        }
+        if let Some(fence) = &self.fence {
+            let alive = match resp.op_responses().last() {
+                Some(TxnOpResponse::Get(g)) => !g.kvs().is_empty(),
+                _ => false,
+            };
+            if !alive {
+                return Err(StoreError::Fenced {
+                    location: self.location.clone(),
+                    lease: format!("{:x}", fence.id),
+                });
+            }
         }
         // Which guard failed: the else branch read every guarded key.
         let guarded = txn.ops.iter().filter(|o| o.expect != Expect::Any);

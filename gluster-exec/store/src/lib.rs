@@ -76,6 +76,7 @@
 
 mod error;
 mod etcd;
+mod etcd_lease;
 mod key;
 mod memory;
 mod provisioner;
