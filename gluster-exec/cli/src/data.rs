@@ -15,6 +15,8 @@ use gluster_exec::transport::quote_command;
 use gluster_model::{to_native_json, BrickId, ByteSize, Durability, Model, VolumeId};
 use gluster_placement::{Engine, PlacementSettings, SubvolumePlacement, VolumeRequest};
 
+pub(crate) use crate::resync::{resync, ResyncArgs};
+
 use super::args::OutputFormat;
 use super::{refusal, to_json, topology, EXIT_PLACED};
 
@@ -36,7 +38,7 @@ pub(crate) struct DataCommon {
     pub(crate) output: OutputFormat,
 }
 
-fn parse_any_size(s: &str) -> Result<ByteSize, String> {
+pub(crate) fn parse_any_size(s: &str) -> Result<ByteSize, String> {
     s.parse().map_err(|e| format!("{e}"))
 }
 
@@ -138,27 +140,14 @@ pub(crate) enum SubvolumeCommand {
     },
 }
 
-/// `gluster-plan resync`.
-#[derive(Debug, Args)]
-pub(crate) struct ResyncArgs {
-    #[command(flatten)]
-    pub(crate) common: DataCommon,
-    /// The device, `NODE:PATH` (manage hostname and device path).
-    #[arg(long)]
-    pub(crate) device: String,
-    /// Its size as re-read from it.
-    #[arg(long, value_parser = parse_any_size)]
-    pub(crate) size: ByteSize,
-}
-
 /// What a command decided and the commands that carry it out, `(host, argv)`.
-struct Outcome {
-    summary: serde_json::Value,
-    lines: Vec<String>,
-    commands: Vec<(String, Vec<String>)>,
+pub(crate) struct Outcome {
+    pub(crate) summary: serde_json::Value,
+    pub(crate) lines: Vec<String>,
+    pub(crate) commands: Vec<(String, Vec<String>)>,
 }
 
-fn engine(common: &DataCommon, percent: Option<u32>) -> Result<Engine, String> {
+pub(crate) fn engine(common: &DataCommon, percent: Option<u32>) -> Result<Engine, String> {
     let model = topology::load(common.topology.as_deref(), None)?;
     let mut settings = PlacementSettings::default();
     if let Some(p) = percent {
@@ -596,56 +585,11 @@ pub(crate) fn subvolume(command: &SubvolumeCommand) -> Result<i32, String> {
     Ok(EXIT_PLACED)
 }
 
-pub(crate) fn resync(args: &ResyncArgs) -> Result<i32, String> {
-    let mut engine = engine(&args.common, None)?;
-    let (node, path) = args
-        .device
-        .split_once(':')
-        .ok_or_else(|| format!("{:?}: expected NODE:PATH", args.device))?;
-    let model = engine.model();
-    let n = model
-        .node_by_hostname(node)
-        .ok_or_else(|| format!("no node {node:?}"))?;
-    let id = model
-        .devices_of(n.id)
-        .find(|d| d.name == path)
-        .map(|d| d.id)
-        .ok_or_else(|| format!("no device {path} on {node}"))?;
-    let before = engine
-        .resize_device(id, args.size)
-        .map_err(|e| e.to_string())?;
-    let lines = vec![format!("{node}:{path}: {} -> {}", before.total, args.size)];
-    let summary =
-        serde_json::json!({ "device": args.device, "from": before.total, "to": args.size });
-    let commands = vec![
-        (node.to_string(), vec!["pvresize".into(), path.to_string()]),
-        (
-            node.to_string(),
-            vec![
-                "vgs".into(),
-                "--noheadings".into(),
-                "--units".into(),
-                "b".into(),
-                "-o".into(),
-                "vg_size,vg_free".into(),
-                format!("vg_{id}"),
-            ],
-        ),
-    ];
-    let outcome = finish(
-        engine,
-        &args.common,
-        Outcome {
-            summary,
-            lines,
-            commands,
-        },
-    )?;
-    print(&args.common, &outcome);
-    Ok(EXIT_PLACED)
-}
-
-fn finish(engine: Engine, common: &DataCommon, outcome: Outcome) -> Result<Outcome, String> {
+pub(crate) fn finish(
+    engine: Engine,
+    common: &DataCommon,
+    outcome: Outcome,
+) -> Result<Outcome, String> {
     if let Some(path) = &common.save {
         std::fs::write(path, to_native_json(engine.model()))
             .map_err(|e| format!("{}: {e}", path.display()))?;
@@ -653,7 +597,7 @@ fn finish(engine: Engine, common: &DataCommon, outcome: Outcome) -> Result<Outco
     Ok(outcome)
 }
 
-fn print(common: &DataCommon, outcome: &Outcome) {
+pub(crate) fn print(common: &DataCommon, outcome: &Outcome) {
     match common.output {
         OutputFormat::Json => {
             let commands: Vec<serde_json::Value> = outcome

@@ -27,6 +27,7 @@ mod data;
 mod day2;
 mod output;
 mod progress;
+mod resync;
 mod serve;
 mod serve_store;
 mod sim_hosts;
