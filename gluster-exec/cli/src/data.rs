@@ -1,6 +1,7 @@
 //! `gluster-plan snapshot`, `subvolume` and `resync`: the data services planned on a
 //! topology with volumes (this project's JSON, or `heketi-cli topology info --json`),
-//! printed with the commands that would carry them out (nothing runs). `--save FILE`
+//! printed with the commands that would carry them out (nothing runs unless `--run`, see
+//! `data_run`). `--save FILE`
 //! writes the resulting state as this project's JSON, so the next command can start there.
 
 use std::path::PathBuf;
@@ -15,6 +16,7 @@ use gluster_exec::transport::quote_command;
 use gluster_model::{to_native_json, BrickId, ByteSize, Durability, Model, VolumeId};
 use gluster_placement::{Engine, PlacementSettings, SubvolumePlacement, VolumeRequest};
 
+use crate::data_run::HostOp;
 pub(crate) use crate::resync::{resync, ResyncArgs};
 
 use super::args::OutputFormat;
@@ -36,6 +38,12 @@ pub(crate) struct DataCommon {
     /// Output format.
     #[arg(long, value_enum, default_value = "table")]
     pub(crate) output: OutputFormat,
+    /// Carry the change out on the hosts through `--transport` (as `apply` reaches them)
+    /// before saving; without it nothing runs.
+    #[arg(long)]
+    pub(crate) run: bool,
+    #[command(flatten)]
+    pub(crate) exec: crate::args::ExecArgs,
 }
 
 pub(crate) fn parse_any_size(s: &str) -> Result<ByteSize, String> {
@@ -145,6 +153,8 @@ pub(crate) struct Outcome {
     pub(crate) summary: serde_json::Value,
     pub(crate) lines: Vec<String>,
     pub(crate) commands: Vec<(String, Vec<String>)>,
+    /// What `--run` carries out, or why it cannot.
+    pub(crate) ops: Result<Vec<HostOp>, String>,
 }
 
 pub(crate) fn engine(common: &DataCommon, percent: Option<u32>) -> Result<Engine, String> {
@@ -165,7 +175,7 @@ fn volume_id(model: &Model, name: &str) -> Result<VolumeId, String> {
 }
 
 /// The host whose glusterd runs a volume's commands: its first brick's node.
-fn host_of(model: &Model, volume: VolumeId) -> Result<String, String> {
+pub(crate) fn host_of(model: &Model, volume: VolumeId) -> Result<String, String> {
     model
         .volume(volume)
         .and_then(|v| v.brick_ids().next())
@@ -238,6 +248,7 @@ pub(crate) fn snapshot(command: &SnapshotCommand) -> Result<i32, String> {
                         summary,
                         lines,
                         commands,
+                        ops: Ok(vec![HostOp::SnapshotCreate(create)]),
                     },
                 )?,
             )
@@ -264,6 +275,7 @@ pub(crate) fn snapshot(command: &SnapshotCommand) -> Result<i32, String> {
                         summary: serde_json::json!({ "deleted": snap }),
                         lines,
                         commands,
+                        ops: Ok(vec![HostOp::SnapshotDelete(sref)]),
                     },
                 )?,
             )
@@ -326,6 +338,7 @@ pub(crate) fn snapshot(command: &SnapshotCommand) -> Result<i32, String> {
                         summary,
                         lines,
                         commands,
+                        ops: Ok(vec![HostOp::SnapshotClone(clone)]),
                     },
                 )?,
             )
@@ -356,6 +369,24 @@ fn refusal_or(e: gluster_placement::PlacementError, output: OutputFormat) -> Res
         }
         other => Err(other.to_string()),
     }
+}
+
+/// A stored subvolume as the executor's subvolume requests name it.
+pub(crate) fn exec_subvolume(
+    model: &Model,
+    s: &gluster_model::data::Subvolume,
+) -> Result<gluster_exec::subvolume::Subvolume, String> {
+    let volume = model
+        .volume(s.hosting)
+        .ok_or("hosting volume vanished")?
+        .name
+        .clone();
+    Ok(gluster_exec::subvolume::Subvolume {
+        host: host_of(model, s.hosting)?,
+        dir: s.dir.clone(),
+        mount: format!("{MOUNT_BASE}/{volume}"),
+        volume,
+    })
 }
 
 fn subvolume_commands(
@@ -416,6 +447,7 @@ pub(crate) fn subvolume(command: &SubvolumeCommand) -> Result<i32, String> {
         } => {
             let mut engine = engine(common, Some(*overcommit_percent))?;
             let mut lines = Vec::new();
+            let mut new_hosting = None;
             let placed = match engine
                 .plan_subvolume(name, *size)
                 .map_err(|e| e.to_string())?
@@ -438,6 +470,7 @@ pub(crate) fn subvolume(command: &SubvolumeCommand) -> Result<i32, String> {
                     };
                     engine.commit(&plan).map_err(|e| e.to_string())?;
                     lines.push(format!("hosting volume {host} ({host_size}, replica 3) planned first: `gluster-plan apply` it"));
+                    new_hosting = Some(host.clone());
                     match engine
                         .plan_subvolume(name, *size)
                         .map_err(|e| e.to_string())?
@@ -465,6 +498,15 @@ pub(crate) fn subvolume(command: &SubvolumeCommand) -> Result<i32, String> {
                 placed.dir, placed.quota
             ));
             let summary = serde_json::json!({ "subvolume": placed, "hosting_volume": hosting });
+            let ops = match new_hosting {
+                Some(h) => Err(format!(
+                    "hosting volume {h} must exist first (`gluster-plan apply` it)"
+                )),
+                None => Ok(vec![HostOp::SubvolumeCreate(
+                    exec_subvolume(engine.model(), &placed)?,
+                    placed.quota,
+                )]),
+            };
             (
                 common,
                 finish(
@@ -474,6 +516,7 @@ pub(crate) fn subvolume(command: &SubvolumeCommand) -> Result<i32, String> {
                         summary,
                         lines,
                         commands,
+                        ops,
                     },
                 )?,
             )
@@ -507,6 +550,10 @@ pub(crate) fn subvolume(command: &SubvolumeCommand) -> Result<i32, String> {
             };
             let commands = vec![cmd(&host, quota::limit(&limit))?];
             let lines = vec![format!("subvolume {name}: quota {}", s.quota)];
+            let ops = Ok(vec![HostOp::SubvolumeExpand(
+                exec_subvolume(engine.model(), &s)?,
+                s.quota,
+            )]);
             (
                 common,
                 finish(
@@ -516,6 +563,7 @@ pub(crate) fn subvolume(command: &SubvolumeCommand) -> Result<i32, String> {
                         summary: serde_json::json!({ "subvolume": s }),
                         lines,
                         commands,
+                        ops,
                     },
                 )?,
             )
@@ -525,6 +573,10 @@ pub(crate) fn subvolume(command: &SubvolumeCommand) -> Result<i32, String> {
             let s = engine.delete_subvolume(name).map_err(|e| e.to_string())?;
             let commands = subvolume_commands(engine.model(), &s, false)?;
             let lines = vec![format!("subvolume {name} deleted")];
+            let ops = Ok(vec![HostOp::SubvolumeDelete(exec_subvolume(
+                engine.model(),
+                &s,
+            )?)]);
             (
                 common,
                 finish(
@@ -534,6 +586,7 @@ pub(crate) fn subvolume(command: &SubvolumeCommand) -> Result<i32, String> {
                         summary: serde_json::json!({ "deleted": s }),
                         lines,
                         commands,
+                        ops,
                     },
                 )?,
             )
@@ -576,6 +629,9 @@ pub(crate) fn subvolume(command: &SubvolumeCommand) -> Result<i32, String> {
                         summary: serde_json::json!({ "subvolume": s }),
                         lines,
                         commands,
+                        ops: Err("a subvolume clone reflinks on the bricks: use \
+                                  gluster_exec::subvolume::clone"
+                            .into()),
                     },
                 )?,
             )
@@ -588,8 +644,16 @@ pub(crate) fn subvolume(command: &SubvolumeCommand) -> Result<i32, String> {
 pub(crate) fn finish(
     engine: Engine,
     common: &DataCommon,
-    outcome: Outcome,
+    mut outcome: Outcome,
 ) -> Result<Outcome, String> {
+    if common.run {
+        let ops = outcome
+            .ops
+            .as_deref()
+            .map_err(|why| format!("--run cannot carry this out: {why}"))?;
+        let done = crate::data_run::run(common, ops)?;
+        outcome.lines.push(done);
+    }
     if let Some(path) = &common.save {
         std::fs::write(path, to_native_json(engine.model()))
             .map_err(|e| format!("{}: {e}", path.display()))?;
@@ -612,7 +676,14 @@ pub(crate) fn print(common: &DataCommon, outcome: &Outcome) {
             for l in &outcome.lines {
                 outln!("{l}");
             }
-            outln!("commands (nothing runs):");
+            outln!(
+                "{}",
+                if common.run {
+                    "commands (carried out):"
+                } else {
+                    "commands (nothing runs):"
+                }
+            );
             for (h, a) in &outcome.commands {
                 outln!("  {h}: {}", quote_command(a));
             }

@@ -24,6 +24,7 @@ mod apply;
 mod args;
 mod commands;
 mod data;
+mod data_run;
 mod day2;
 mod output;
 mod progress;

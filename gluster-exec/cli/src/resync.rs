@@ -13,7 +13,7 @@ use gluster_exec::Executor;
 use gluster_model::ByteSize;
 
 use crate::apply;
-use crate::args::{ExecArgs, TransportArg};
+use crate::args::TransportArg;
 use crate::data::{engine, finish, parse_any_size, print, DataCommon, Outcome};
 use crate::EXIT_PLACED;
 
@@ -28,8 +28,6 @@ pub(crate) struct ResyncArgs {
     /// Its size as re-read from it; absent: re-read it on its host through `--transport`.
     #[arg(long, value_parser = parse_any_size)]
     pub(crate) size: Option<ByteSize>,
-    #[command(flatten)]
-    pub(crate) exec: ExecArgs,
 }
 
 /// Re-read `request`'s device through the transport `apply` would use. The simulated one is
@@ -40,15 +38,15 @@ fn reread(
     root: &str,
     request: &DeviceResync,
 ) -> Result<ByteSize, String> {
-    let ex: std::sync::Arc<dyn Executor> = match args.exec.transport {
+    let ex: std::sync::Arc<dyn Executor> = match args.common.exec.transport {
         TransportArg::Simulated => {
             let sim = SimulatedExecutor::from_model(model, true);
-            if let Some(n) = args.exec.simulate_failure_at {
+            if let Some(n) = args.common.exec.simulate_failure_at {
                 sim.inject(Fault::FailCall(usize::from(n)));
             }
             std::sync::Arc::new(sim)
         }
-        _ => apply::executor(&args.exec, model, root)?.0,
+        _ => apply::executor(&args.common.exec, model, root)?.0,
     };
     let report = apply::runtime()?
         .block_on(ex.device_resync(request))
@@ -82,8 +80,8 @@ pub(crate) fn resync(args: &ResyncArgs) -> Result<i32, String> {
         .find(|d| d.name == path)
         .cloned()
         .ok_or_else(|| format!("no device {path} on {node}"))?;
-    let root = apply::mount_root(&args.exec.brick_mount_root)?;
-    let backend = apply::backend(args.exec.backend, &root);
+    let root = apply::mount_root(&args.common.exec.brick_mount_root)?;
+    let backend = apply::backend(args.common.exec.backend, &root);
     let request = DeviceResync {
         device: DeviceSetup {
             host: node.to_string(),
@@ -112,7 +110,7 @@ pub(crate) fn resync(args: &ResyncArgs) -> Result<i32, String> {
     if ran {
         lines.push(format!(
             "re-read on {node} (--transport {})",
-            format!("{:?}", args.exec.transport).to_lowercase()
+            format!("{:?}", args.common.exec.transport).to_lowercase()
         ));
     }
     let summary = serde_json::json!({
@@ -125,6 +123,12 @@ pub(crate) fn resync(args: &ResyncArgs) -> Result<i32, String> {
             summary,
             lines,
             commands: if ran { Vec::new() } else { commands },
+            // Re-read already (nothing more to carry out), or taken as given.
+            ops: if ran {
+                Ok(Vec::new())
+            } else {
+                Err("leave --size out to re-read the device on its host".into())
+            },
         },
     )?;
     print(&args.common, &outcome);
