@@ -133,3 +133,34 @@ async fn subvolumes_are_stored_with_their_quota() {
         .is_err());
     assert_eq!(store.list(Kind::Subvolume).await.unwrap().len(), 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_snapshot_create_interrupted_by_a_crash_is_finished_by_the_retry() {
+    let (store, sim, p, v) = setup().await;
+    // The process dies right after glusterd made the snapshot, before it was activated.
+    sim.inject(Fault::CrashAfterCall(sim.calls() + 1));
+    tokio::select! {
+        r = p.create_snapshot(v, "snap1", Some(ByteSize::gib(1))) => panic!("must crash: {r:?}"),
+        () = sim.crashed() => {}
+    }
+    sim.restart();
+    assert!(!sim.snapshot().data.snapshots["snap1"].activated, "made, not activated");
+    let stored = store.list(Kind::Snapshot).await.unwrap();
+    assert_eq!(
+        stored.len(),
+        1,
+        "the intent was stored before the hosts were touched"
+    );
+    let p2 = second(&store, &sim).await;
+    assert!(!p2.model().await.unwrap().snapshot("snap1").unwrap().ready);
+    // CSI retries CreateSnapshot with the same name: it finishes, charged once.
+    let s = p2
+        .create_snapshot(v, "snap1", Some(ByteSize::gib(1)))
+        .await
+        .unwrap();
+    assert!(s.ready);
+    assert!(sim.snapshot().data.snapshots["snap1"].activated);
+    let model = p2.model().await.unwrap();
+    assert_eq!(model.snapshots().len(), 1);
+    assert!(model.check().is_empty(), "{:?}", model.check());
+}

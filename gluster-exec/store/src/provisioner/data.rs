@@ -103,28 +103,34 @@ impl Provisioner {
         let _serial = self.inner.block.lock().await;
         self.refresh().await?;
         let engine = self.placement();
-        if let Some(s) = engine.model().snapshot(name) {
-            if s.volume == volume {
-                return Ok(s.clone());
-            }
-            return Err(StoreError::Invalid(format!(
-                "snapshot {name} exists already, of volume {}",
-                s.volume
-            )));
-        }
         let origin = engine
             .model()
             .volume(volume)
             .cloned()
             .ok_or_else(|| StoreError::NotFound(volume.to_string()))?;
-        let used = self.used(volume, data_used);
-        let snapshot = engine.plan_snapshot(volume, name, &used)?;
         let key = Key::new(Kind::Snapshot, name);
-        self.commit_data(|p| {
-            let txn = Txn::new().put(key.clone(), Expect::Absent, json(&snapshot));
-            Ok(p.touch(volume, txn)?.0)
-        })
-        .await?;
+        let snapshot = match engine.model().snapshot(name) {
+            Some(s) if s.volume != volume => {
+                return Err(StoreError::Invalid(format!(
+                    "snapshot {name} exists already, of volume {}",
+                    s.volume
+                )))
+            }
+            Some(s) if s.ready => return Ok(s.clone()),
+            // Stored but not ready: an earlier create stopped before the hosts were done
+            // (a crash); its charge is in place, the hosts' part runs again.
+            Some(s) => s.clone(),
+            None => {
+                let used = self.used(volume, data_used);
+                let snapshot = engine.plan_snapshot(volume, name, &used)?;
+                self.commit_data(|p| {
+                    let txn = Txn::new().put(key.clone(), Expect::Absent, json(&snapshot));
+                    Ok(p.touch(volume, txn)?.0)
+                })
+                .await?;
+                snapshot
+            }
+        };
         let host = self.first_host(&origin)?;
         let sref = SnapshotRef {
             host: host.clone(),
@@ -132,12 +138,18 @@ impl Provisioner {
         };
         let ex = self.inner.executor.as_ref();
         let made = async {
-            ex.snapshot_create(&SnapshotCreate {
-                host: host.clone(),
-                name: name.to_string(),
-                volume: origin.name.clone(),
-            })
-            .await?;
+            match ex.snapshot_info(&sref).await {
+                Ok(_) => {} // made before a crash: activate it (idempotent)
+                Err(gluster_exec::ExecError::NotFound { .. }) => {
+                    ex.snapshot_create(&SnapshotCreate {
+                        host: host.clone(),
+                        name: name.to_string(),
+                        volume: origin.name.clone(),
+                    })
+                    .await?
+                }
+                Err(e) => return Err(e),
+            }
             ex.snapshot_activate(&sref).await
         }
         .await;
