@@ -1,6 +1,7 @@
 //! `gluster-plan snapshot`, `subvolume` and `resync`: the data services planned on a
 //! topology with volumes (this project's JSON, or `heketi-cli topology info --json`),
-//! printed with the commands that would carry them out (nothing runs). `--save FILE`
+//! printed with the commands that would carry them out (nothing runs unless `--run`, see
+//! `data_run`). `--save FILE`
 //! writes the resulting state as this project's JSON, so the next command can start there.
 
 use std::path::PathBuf;
@@ -14,6 +15,9 @@ use gluster_exec::render::{quota, snapshot};
 use gluster_exec::transport::quote_command;
 use gluster_model::{to_native_json, BrickId, ByteSize, Durability, Model, VolumeId};
 use gluster_placement::{Engine, PlacementSettings, SubvolumePlacement, VolumeRequest};
+
+use crate::data_run::HostOp;
+pub(crate) use crate::resync::{resync, ResyncArgs};
 
 use super::args::OutputFormat;
 use super::{refusal, to_json, topology, EXIT_PLACED};
@@ -34,9 +38,15 @@ pub(crate) struct DataCommon {
     /// Output format.
     #[arg(long, value_enum, default_value = "table")]
     pub(crate) output: OutputFormat,
+    /// Carry the change out on the hosts through `--transport` (as `apply` reaches them)
+    /// before saving; without it nothing runs.
+    #[arg(long)]
+    pub(crate) run: bool,
+    #[command(flatten)]
+    pub(crate) exec: crate::args::ExecArgs,
 }
 
-fn parse_any_size(s: &str) -> Result<ByteSize, String> {
+pub(crate) fn parse_any_size(s: &str) -> Result<ByteSize, String> {
     s.parse().map_err(|e| format!("{e}"))
 }
 
@@ -138,27 +148,16 @@ pub(crate) enum SubvolumeCommand {
     },
 }
 
-/// `gluster-plan resync`.
-#[derive(Debug, Args)]
-pub(crate) struct ResyncArgs {
-    #[command(flatten)]
-    pub(crate) common: DataCommon,
-    /// The device, `NODE:PATH` (manage hostname and device path).
-    #[arg(long)]
-    pub(crate) device: String,
-    /// Its size as re-read from it.
-    #[arg(long, value_parser = parse_any_size)]
-    pub(crate) size: ByteSize,
-}
-
 /// What a command decided and the commands that carry it out, `(host, argv)`.
-struct Outcome {
-    summary: serde_json::Value,
-    lines: Vec<String>,
-    commands: Vec<(String, Vec<String>)>,
+pub(crate) struct Outcome {
+    pub(crate) summary: serde_json::Value,
+    pub(crate) lines: Vec<String>,
+    pub(crate) commands: Vec<(String, Vec<String>)>,
+    /// What `--run` carries out, or why it cannot.
+    pub(crate) ops: Result<Vec<HostOp>, String>,
 }
 
-fn engine(common: &DataCommon, percent: Option<u32>) -> Result<Engine, String> {
+pub(crate) fn engine(common: &DataCommon, percent: Option<u32>) -> Result<Engine, String> {
     let model = topology::load(common.topology.as_deref(), None)?;
     let mut settings = PlacementSettings::default();
     if let Some(p) = percent {
@@ -176,7 +175,7 @@ fn volume_id(model: &Model, name: &str) -> Result<VolumeId, String> {
 }
 
 /// The host whose glusterd runs a volume's commands: its first brick's node.
-fn host_of(model: &Model, volume: VolumeId) -> Result<String, String> {
+pub(crate) fn host_of(model: &Model, volume: VolumeId) -> Result<String, String> {
     model
         .volume(volume)
         .and_then(|v| v.brick_ids().next())
@@ -249,6 +248,7 @@ pub(crate) fn snapshot(command: &SnapshotCommand) -> Result<i32, String> {
                         summary,
                         lines,
                         commands,
+                        ops: Ok(vec![HostOp::SnapshotCreate(create)]),
                     },
                 )?,
             )
@@ -275,6 +275,7 @@ pub(crate) fn snapshot(command: &SnapshotCommand) -> Result<i32, String> {
                         summary: serde_json::json!({ "deleted": snap }),
                         lines,
                         commands,
+                        ops: Ok(vec![HostOp::SnapshotDelete(sref)]),
                     },
                 )?,
             )
@@ -337,6 +338,7 @@ pub(crate) fn snapshot(command: &SnapshotCommand) -> Result<i32, String> {
                         summary,
                         lines,
                         commands,
+                        ops: Ok(vec![HostOp::SnapshotClone(clone)]),
                     },
                 )?,
             )
@@ -367,6 +369,24 @@ fn refusal_or(e: gluster_placement::PlacementError, output: OutputFormat) -> Res
         }
         other => Err(other.to_string()),
     }
+}
+
+/// A stored subvolume as the executor's subvolume requests name it.
+pub(crate) fn exec_subvolume(
+    model: &Model,
+    s: &gluster_model::data::Subvolume,
+) -> Result<gluster_exec::subvolume::Subvolume, String> {
+    let volume = model
+        .volume(s.hosting)
+        .ok_or("hosting volume vanished")?
+        .name
+        .clone();
+    Ok(gluster_exec::subvolume::Subvolume {
+        host: host_of(model, s.hosting)?,
+        dir: s.dir.clone(),
+        mount: format!("{MOUNT_BASE}/{volume}"),
+        volume,
+    })
 }
 
 fn subvolume_commands(
@@ -427,6 +447,7 @@ pub(crate) fn subvolume(command: &SubvolumeCommand) -> Result<i32, String> {
         } => {
             let mut engine = engine(common, Some(*overcommit_percent))?;
             let mut lines = Vec::new();
+            let mut new_hosting = None;
             let placed = match engine
                 .plan_subvolume(name, *size)
                 .map_err(|e| e.to_string())?
@@ -449,6 +470,7 @@ pub(crate) fn subvolume(command: &SubvolumeCommand) -> Result<i32, String> {
                     };
                     engine.commit(&plan).map_err(|e| e.to_string())?;
                     lines.push(format!("hosting volume {host} ({host_size}, replica 3) planned first: `gluster-plan apply` it"));
+                    new_hosting = Some(host.clone());
                     match engine
                         .plan_subvolume(name, *size)
                         .map_err(|e| e.to_string())?
@@ -476,6 +498,15 @@ pub(crate) fn subvolume(command: &SubvolumeCommand) -> Result<i32, String> {
                 placed.dir, placed.quota
             ));
             let summary = serde_json::json!({ "subvolume": placed, "hosting_volume": hosting });
+            let ops = match new_hosting {
+                Some(h) => Err(format!(
+                    "hosting volume {h} must exist first (`gluster-plan apply` it)"
+                )),
+                None => Ok(vec![HostOp::SubvolumeCreate(
+                    exec_subvolume(engine.model(), &placed)?,
+                    placed.quota,
+                )]),
+            };
             (
                 common,
                 finish(
@@ -485,6 +516,7 @@ pub(crate) fn subvolume(command: &SubvolumeCommand) -> Result<i32, String> {
                         summary,
                         lines,
                         commands,
+                        ops,
                     },
                 )?,
             )
@@ -518,6 +550,10 @@ pub(crate) fn subvolume(command: &SubvolumeCommand) -> Result<i32, String> {
             };
             let commands = vec![cmd(&host, quota::limit(&limit))?];
             let lines = vec![format!("subvolume {name}: quota {}", s.quota)];
+            let ops = Ok(vec![HostOp::SubvolumeExpand(
+                exec_subvolume(engine.model(), &s)?,
+                s.quota,
+            )]);
             (
                 common,
                 finish(
@@ -527,6 +563,7 @@ pub(crate) fn subvolume(command: &SubvolumeCommand) -> Result<i32, String> {
                         summary: serde_json::json!({ "subvolume": s }),
                         lines,
                         commands,
+                        ops,
                     },
                 )?,
             )
@@ -536,6 +573,10 @@ pub(crate) fn subvolume(command: &SubvolumeCommand) -> Result<i32, String> {
             let s = engine.delete_subvolume(name).map_err(|e| e.to_string())?;
             let commands = subvolume_commands(engine.model(), &s, false)?;
             let lines = vec![format!("subvolume {name} deleted")];
+            let ops = Ok(vec![HostOp::SubvolumeDelete(exec_subvolume(
+                engine.model(),
+                &s,
+            )?)]);
             (
                 common,
                 finish(
@@ -545,6 +586,7 @@ pub(crate) fn subvolume(command: &SubvolumeCommand) -> Result<i32, String> {
                         summary: serde_json::json!({ "deleted": s }),
                         lines,
                         commands,
+                        ops,
                     },
                 )?,
             )
@@ -587,6 +629,9 @@ pub(crate) fn subvolume(command: &SubvolumeCommand) -> Result<i32, String> {
                         summary: serde_json::json!({ "subvolume": s }),
                         lines,
                         commands,
+                        ops: Err("a subvolume clone reflinks on the bricks: use \
+                                  gluster_exec::subvolume::clone"
+                            .into()),
                     },
                 )?,
             )
@@ -596,56 +641,19 @@ pub(crate) fn subvolume(command: &SubvolumeCommand) -> Result<i32, String> {
     Ok(EXIT_PLACED)
 }
 
-pub(crate) fn resync(args: &ResyncArgs) -> Result<i32, String> {
-    let mut engine = engine(&args.common, None)?;
-    let (node, path) = args
-        .device
-        .split_once(':')
-        .ok_or_else(|| format!("{:?}: expected NODE:PATH", args.device))?;
-    let model = engine.model();
-    let n = model
-        .node_by_hostname(node)
-        .ok_or_else(|| format!("no node {node:?}"))?;
-    let id = model
-        .devices_of(n.id)
-        .find(|d| d.name == path)
-        .map(|d| d.id)
-        .ok_or_else(|| format!("no device {path} on {node}"))?;
-    let before = engine
-        .resize_device(id, args.size)
-        .map_err(|e| e.to_string())?;
-    let lines = vec![format!("{node}:{path}: {} -> {}", before.total, args.size)];
-    let summary =
-        serde_json::json!({ "device": args.device, "from": before.total, "to": args.size });
-    let commands = vec![
-        (node.to_string(), vec!["pvresize".into(), path.to_string()]),
-        (
-            node.to_string(),
-            vec![
-                "vgs".into(),
-                "--noheadings".into(),
-                "--units".into(),
-                "b".into(),
-                "-o".into(),
-                "vg_size,vg_free".into(),
-                format!("vg_{id}"),
-            ],
-        ),
-    ];
-    let outcome = finish(
-        engine,
-        &args.common,
-        Outcome {
-            summary,
-            lines,
-            commands,
-        },
-    )?;
-    print(&args.common, &outcome);
-    Ok(EXIT_PLACED)
-}
-
-fn finish(engine: Engine, common: &DataCommon, outcome: Outcome) -> Result<Outcome, String> {
+pub(crate) fn finish(
+    engine: Engine,
+    common: &DataCommon,
+    mut outcome: Outcome,
+) -> Result<Outcome, String> {
+    if common.run {
+        let ops = outcome
+            .ops
+            .as_deref()
+            .map_err(|why| format!("--run cannot carry this out: {why}"))?;
+        let done = crate::data_run::run(common, ops)?;
+        outcome.lines.push(done);
+    }
     if let Some(path) = &common.save {
         std::fs::write(path, to_native_json(engine.model()))
             .map_err(|e| format!("{}: {e}", path.display()))?;
@@ -653,7 +661,7 @@ fn finish(engine: Engine, common: &DataCommon, outcome: Outcome) -> Result<Outco
     Ok(outcome)
 }
 
-fn print(common: &DataCommon, outcome: &Outcome) {
+pub(crate) fn print(common: &DataCommon, outcome: &Outcome) {
     match common.output {
         OutputFormat::Json => {
             let commands: Vec<serde_json::Value> = outcome
@@ -668,7 +676,14 @@ fn print(common: &DataCommon, outcome: &Outcome) {
             for l in &outcome.lines {
                 outln!("{l}");
             }
-            outln!("commands (nothing runs):");
+            outln!(
+                "{}",
+                if common.run {
+                    "commands (carried out):"
+                } else {
+                    "commands (nothing runs):"
+                }
+            );
             for (h, a) in &outcome.commands {
                 outln!("  {h}: {}", quote_command(a));
             }

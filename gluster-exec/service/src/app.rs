@@ -162,6 +162,11 @@ impl ApiError {
             message: message.into(),
         }
     }
+
+    /// What the answer says.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
 }
 
 impl From<BackendError> for ApiError {

@@ -95,7 +95,9 @@ pub fn is_open(path: &str) -> bool {
 
 fn user_may_use(path: &str) -> bool {
     let under = |prefix: &str| path == prefix || path.starts_with(&format!("{prefix}/"));
-    under("/volumes") || under("/queue")
+    // A volume's snapshots are the data services' (admin only), not Heketi's volumes.
+    let snapshots = path.ends_with("/snapshots") || path.contains("/snapshots/");
+    (under("/volumes") && !snapshots) || under("/queue")
 }
 
 fn now() -> u64 {
@@ -182,5 +184,8 @@ mod tests {
         assert!(!user_may_use("/volumesx"));
         assert!(!user_may_use("/clusters"));
         assert!(!user_may_use("/nodes/abc"));
+        assert!(!user_may_use("/volumes/abc/snapshots"));
+        assert!(!user_may_use("/snapshots"));
+        assert!(!user_may_use("/subvolumes/abc"));
     }
 }

@@ -8,6 +8,7 @@
 
 use async_trait::async_trait;
 
+use gluster_model::data::{Snapshot, Subvolume};
 use gluster_model::{
     BlockVolume, BlockVolumeId, Brick, ByteSize, Cluster, ClusterId, Device, DeviceId, EntityState,
     ModelError, Node, NodeId, Tags, Volume, VolumeId, Zone,
@@ -229,4 +230,45 @@ pub trait ClusterBackend: Send + Sync + std::fmt::Debug + 'static {
 
     /// Capacity and counts for `/metrics`.
     async fn capacity(&self) -> Result<CapacityReport, BackendError>;
+
+    /// The data services beside Heketi's API (snapshots, clones, subvolumes); a backend
+    /// without them answers [`BackendError::Invalid`].
+    fn data(&self) -> Option<&dyn DataBackend> {
+        None
+    }
+}
+
+/// Snapshots, clones and subvolumes (Heketi had none): what the extra endpoints need.
+#[async_trait]
+pub trait DataBackend: Send + Sync {
+    /// Every snapshot.
+    async fn list_snapshots(&self) -> Result<Vec<Snapshot>, BackendError>;
+    /// Create (or find, by name for the same volume) an activated snapshot of `volume`;
+    /// `data_used` is what each brick holds (None: taken as full).
+    async fn create_snapshot(
+        &self,
+        volume: VolumeId,
+        name: &str,
+        data_used: Option<ByteSize>,
+    ) -> Result<Snapshot, BackendError>;
+    /// Delete a snapshot.
+    async fn delete_snapshot(&self, name: &str) -> Result<(), BackendError>;
+    /// Restore a snapshot as the new volume `name` (a clone); its id. `data_used` as for
+    /// [`DataBackend::create_snapshot`].
+    async fn clone_snapshot(
+        &self,
+        snapshot: &str,
+        name: &str,
+        data_used: Option<ByteSize>,
+    ) -> Result<VolumeId, BackendError>;
+    /// Every subvolume.
+    async fn list_subvolumes(&self) -> Result<Vec<Subvolume>, BackendError>;
+    /// Create a subvolume with a hard quota of `size`.
+    async fn create_subvolume(&self, name: &str, size: ByteSize)
+        -> Result<Subvolume, BackendError>;
+    /// Set a subvolume's quota.
+    async fn expand_subvolume(&self, name: &str, size: ByteSize)
+        -> Result<Subvolume, BackendError>;
+    /// Delete a subvolume.
+    async fn delete_subvolume(&self, name: &str) -> Result<(), BackendError>;
 }

@@ -24,7 +24,7 @@ fn gib_ceil(size: ByteSize) -> u64 {
     size.bytes().div_ceil(1 << 30)
 }
 
-fn gib(field: &str, value: u64) -> Result<ByteSize, String> {
+pub(crate) fn gib(field: &str, value: u64) -> Result<ByteSize, String> {
     if value == 0 || value > MAX_VOLUME_GIB {
         return Err(format!(
             "{field}: {value} GiB is out of range (1 to {MAX_VOLUME_GIB})"

@@ -51,6 +51,7 @@ mod app;
 mod auth;
 mod backend;
 pub mod convert;
+mod data_routes;
 mod ids;
 mod inprocess;
 pub mod metrics;
@@ -65,8 +66,8 @@ mod views;
 pub use app::{ApiError, App, ServiceConfig, DEFAULT_BODY_LIMIT};
 pub use auth::{qsh, AuthConfig, AuthError, EXP_LEEWAY_SECS, IAT_LEEWAY_SECS};
 pub use backend::{
-    BackendError, CapacityReport, ClusterBackend, ClusterView, DeviceCapacity, DeviceView,
-    NewDevice, NewNode, NodeView, VolumeView,
+    BackendError, CapacityReport, ClusterBackend, ClusterView, DataBackend, DeviceCapacity,
+    DeviceView, NewDevice, NewNode, NodeView, VolumeView,
 };
 pub use ids::IdSource;
 pub use inprocess::InProcessBackend;

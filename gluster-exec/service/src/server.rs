@@ -20,6 +20,7 @@ use tower_http::timeout::TimeoutLayer;
 
 use crate::app::{text, App};
 use crate::auth::AuthError;
+use crate::data_routes as data;
 use crate::routes::*;
 
 /// How long shutdown waits for operations in flight.
@@ -47,6 +48,22 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/blockvolumes", post(block_create).get(block_list))
         .route("/blockvolumes/{id}", get(block_info).delete(block_delete))
         .route("/queue/{id}", get(queue))
+        .route("/volumes/{id}/snapshots", post(data::snapshot_create))
+        .route("/snapshots", get(data::snapshot_list))
+        .route(
+            "/snapshots/{id}",
+            get(data::snapshot_get).delete(data::snapshot_delete),
+        )
+        .route("/snapshots/{id}/clone", post(data::snapshot_clone))
+        .route(
+            "/subvolumes",
+            post(data::subvolume_create).get(data::subvolume_list),
+        )
+        .route(
+            "/subvolumes/{id}",
+            get(data::subvolume_get).delete(data::subvolume_delete),
+        )
+        .route("/subvolumes/{id}/expand", post(data::subvolume_expand))
         .layer(DefaultBodyLimit::max(limit))
         .layer(middleware::from_fn_with_state(app.clone(), authenticate))
         .layer(RequestBodyLimitLayer::new(limit))

@@ -20,8 +20,8 @@ fn hosting_free(model: &gluster_model::Model, hosting: &str) -> ByteSize {
 async fn block_volumes_survive_a_restart_of_the_service_on_redb() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("state.redb");
-    let (id, hosting, free_after_two) = {
-        let h = redb_harness_at(&path, ByteSize::tib(1)).await;
+    let (id, hosting, free_after_two, hosts) = {
+        let h = redb_harness_at(&path, ByteSize::tib(1), None).await;
         let r = &h.router;
         let a = run(r, "POST", "/blockvolumes", r#"{"size":5,"name":"blk1"}"#).await;
         assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
@@ -46,10 +46,11 @@ async fn block_volumes_survive_a_restart_of_the_service_on_redb() {
             second["id"].as_str().unwrap().to_string(),
             hosting,
             free_two,
+            Some(h.sim.clone()),
         )
     };
     // Restart: the same file, a new service.
-    let h = redb_harness_at(&path, ByteSize::tib(1)).await;
+    let h = redb_harness_at(&path, ByteSize::tib(1), hosts.clone()).await;
     let r = &h.router;
     let list = open(r, "GET", "/blockvolumes", "").await.json();
     let listed = list["blockvolumes"].as_array().unwrap();
@@ -72,7 +73,7 @@ async fn block_volumes_survive_a_restart_of_the_service_on_redb() {
         Some(ByteSize::gib(7))
     );
     drop(h);
-    let h = redb_harness_at(&path, ByteSize::tib(1)).await;
+    let h = redb_harness_at(&path, ByteSize::tib(1), hosts.clone()).await;
     let list = open(&h.router, "GET", "/blockvolumes", "").await.json();
     assert_eq!(list["blockvolumes"].as_array().unwrap().len(), 1, "{list}");
     let gone = open(&h.router, "GET", &format!("/blockvolumes/{id}"), "").await;
@@ -82,7 +83,7 @@ async fn block_volumes_survive_a_restart_of_the_service_on_redb() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failed_block_create_on_the_store_leaves_nothing_charged() {
     let dir = tempfile::tempdir().unwrap();
-    let h = redb_harness_at(&dir.path().join("state.redb"), ByteSize::tib(1)).await;
+    let h = redb_harness_at(&dir.path().join("state.redb"), ByteSize::tib(1), None).await;
     let r = &h.router;
     let a = run(r, "POST", "/blockvolumes", r#"{"size":5,"name":"blk1"}"#).await;
     assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);

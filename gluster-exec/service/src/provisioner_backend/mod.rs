@@ -8,6 +8,7 @@
 //! Reads come from the stored state, as the provisioner sees it after catching up; a volume
 //! whose create is still pending is not shown.
 
+mod data;
 mod hosts;
 
 use std::collections::HashSet;
@@ -404,5 +405,9 @@ impl ClusterBackend for ProvisionerBackend {
     async fn capacity(&self) -> Result<CapacityReport, BackendError> {
         let (model, hidden) = self.state().await?;
         Ok(views::capacity(&model, &hidden))
+    }
+
+    fn data(&self) -> Option<&dyn DataBackend> {
+        Some(self)
     }
 }

@@ -271,9 +271,14 @@ pub async fn run(router: &Router, method: &str, path: &str, body: &str) -> Answe
 }
 
 /// The service on a redb store at `path` (the topology imported when the store is empty,
-/// as `serve --store` does; recovered), with devices of `size`. Dropping the harness and
-/// calling this again on the same path is a restart.
-pub async fn redb_harness_at(path: &std::path::Path, size: ByteSize) -> Harness {
+/// as `serve --store` does; recovered), with devices of `size`, on `hosts` (new simulated
+/// hosts when None). Dropping the harness and calling this again on the same path with its
+/// hosts is a restart of the service.
+pub async fn redb_harness_at(
+    path: &std::path::Path,
+    size: ByteSize,
+    hosts: Option<Arc<SimulatedExecutor>>,
+) -> Harness {
     let model = import_heketi_load(&topology(), &HeketiLoadOptions::with_default_size(size))
         .expect("topology");
     let store: Arc<dyn gluster_store::Store> =
@@ -288,7 +293,7 @@ pub async fn redb_harness_at(path: &std::path::Path, size: ByteSize) -> Harness 
             .await
             .unwrap();
     }
-    let sim = Arc::new(SimulatedExecutor::from_model(&model, false));
+    let sim = hosts.unwrap_or_else(|| Arc::new(SimulatedExecutor::from_model(&model, false)));
     let p = gluster_store::Provisioner::new(
         store.clone(),
         sim.clone(),

@@ -8,6 +8,7 @@
 //! each other's reservation commit (per-device locks held from building to committing it).
 
 mod block;
+mod data;
 mod engine;
 mod evacuate;
 mod evacuate_settle;
@@ -480,6 +481,7 @@ impl Provisioner {
         let mut keys = vec![
             Key::new(Kind::Volume, plan.volume_id.to_string()),
             Key::new(Kind::VolumeName, &plan.volume_name),
+            Key::new(Kind::VolumeClone, plan.volume_id.to_string()),
         ];
         keys.extend(
             plan.bricks
@@ -529,6 +531,15 @@ impl Provisioner {
             let (Some(plan), Some(entry)) = (plan, entry) else {
                 return Err(StoreError::NotFound(volume.to_string()));
             };
+            if let Some(reason) = self.data_depends_on(volume) {
+                return Err(StoreError::Model(Box::new(
+                    gluster_model::ModelError::InUse {
+                        entity: "volume",
+                        id: volume.to_string(),
+                        reason,
+                    },
+                )));
+            }
             if self.busy(volume) {
                 return Err(StoreError::InProgress(format!(
                     "an operation on volume {volume}"
@@ -593,6 +604,15 @@ impl Provisioner {
                 };
                 return Err((e, restored));
             }
+        }
+        // A clone's bricks are snapshots in its origin's pools: glusterd removes them with
+        // the volume.
+        let clone = {
+            let view = lock(&self.inner.view);
+            view.engine.model.clone_record(plan.volume_id).is_some()
+        };
+        if clone {
+            return Ok(());
         }
         let undos = by_phase(Phase::Bricks).map(|s| s.op.undo(ex));
         for result in futures_util::future::join_all(undos).await {
