@@ -11,7 +11,7 @@ use crate::error::ExecError;
 use crate::journal::JournalError;
 use crate::runner::ApplyError;
 
-/// Any error of the gluster crate family, with the original kept as its source.
+/// Any error of the gluster crate family, with the original (boxed) kept as its source.
 ///
 /// ```
 /// fn provision(topology: &str) -> Result<(), gluster_exec::Error> {
@@ -67,29 +67,53 @@ use crate::runner::ApplyError;
 pub enum Error {
     /// A topology or state document could not be read.
     #[error(transparent)]
-    Import(#[from] ImportError),
+    Import(Box<ImportError>),
     /// A change of the model was refused (it changed nothing).
     #[error(transparent)]
-    Model(#[from] ModelError),
+    Model(Box<ModelError>),
     /// No placement exists, or the request is invalid (with the structured reasons).
     #[error(transparent)]
-    Placement(#[from] PlacementError),
+    Placement(Box<PlacementError>),
     /// An executor operation failed.
     #[error(transparent)]
-    Exec(#[from] ExecError),
+    Exec(Box<ExecError>),
     /// A plan was not carried out (rolled back, or its rollback is incomplete).
     #[error(transparent)]
-    Apply(#[from] ApplyError),
+    Apply(Box<ApplyError>),
     /// A request field was refused (e.g. a `RebalanceRequest` target), naming the field.
     #[error(transparent)]
-    Invalid(#[from] InvalidField),
+    Invalid(Box<InvalidField>),
     /// No evacuation plan moves every brick off the target (each one explained).
     #[error(transparent)]
-    Evacuation(#[from] EvacuationError),
+    Evacuation(Box<EvacuationError>),
     /// A volume could not be expanded.
     #[error(transparent)]
-    Expand(#[from] ExpandError),
+    Expand(Box<ExpandError>),
     /// A journal could not be opened, read, written or trusted.
     #[error(transparent)]
-    Journal(#[from] JournalError),
+    Journal(Box<JournalError>),
 }
+
+// Every error is boxed, so `Result<_, Error>` stays two words wide whatever the family's
+// errors carry (clippy's `result_large_err`), and `?` boxes on the way in.
+macro_rules! from_boxed {
+    ($($variant:ident($error:ty)),* $(,)?) => {$(
+        impl From<$error> for Error {
+            fn from(e: $error) -> Self {
+                Error::$variant(Box::new(e))
+            }
+        }
+    )*};
+}
+
+from_boxed!(
+    Import(ImportError),
+    Model(ModelError),
+    Placement(PlacementError),
+    Exec(ExecError),
+    Apply(ApplyError),
+    Invalid(InvalidField),
+    Evacuation(EvacuationError),
+    Expand(ExpandError),
+    Journal(JournalError),
+);

@@ -52,3 +52,8 @@ fn day2_request_and_journal_errors_go_through_one_type() {
         other => panic!("{other:?}"),
     }
 }
+/// Boxed payloads keep `Result<_, Error>` small (clippy's `result_large_err`).
+#[test]
+fn the_error_is_two_words_wide() {
+    assert!(std::mem::size_of::<Error>() <= 2 * std::mem::size_of::<usize>());
+}
