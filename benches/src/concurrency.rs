@@ -5,49 +5,16 @@ use std::time::Duration;
 
 use gluster_exec::simulated::SimulatedExecutor;
 use gluster_exec::{Cancel, HostLimits, Journal, MemoryJournal, Runner};
+use gluster_model::testing::TestCluster;
 use gluster_model::*;
 use gluster_placement::{PlacementSettings, Plan, Planner, VolumeRequest};
 
 /// 6 hosts in 3 zones, 4 devices of 4 TiB each.
 pub fn six_host_model() -> Model {
-    let mut model = Model::new();
-    let cluster = ClusterId::from_u128(1);
-    model
-        .add_cluster(Cluster {
-            id: cluster,
-            block: false,
-            file: true,
-        })
-        .expect("cluster");
-    for n in 0..6u32 {
-        let node = NodeId::derived(&["bench-node", &n.to_string()]);
-        model
-            .add_node(Node {
-                id: node,
-                cluster,
-                zone: Zone(n % 3 + 1),
-                manage_hostname: format!("host{n}"),
-                storage_hostname: format!("10.0.0.{}", n + 1),
-                tags: Tags::new(),
-                state: EntityState::Online,
-            })
-            .expect("node");
-        for d in 0..4 {
-            model
-                .add_device(Device {
-                    id: DeviceId::derived(&["bench-device", &n.to_string(), &d.to_string()]),
-                    node,
-                    name: format!("/dev/sd{}", char::from(b'b' + d)),
-                    total: ByteSize::tib(4),
-                    used: ByteSize::ZERO,
-                    extent_size: DEFAULT_EXTENT_SIZE,
-                    tags: Tags::new(),
-                    state: EntityState::Online,
-                })
-                .expect("device");
-        }
-    }
-    model
+    TestCluster::new(6, 3)
+        .devices(4, ByteSize::tib(4))
+        .storage_hosts(|n| format!("10.0.0.{}", n + 1))
+        .build()
 }
 
 /// `count` replica-3 volumes of 10 GiB, planned one after another into `model`.
@@ -89,6 +56,6 @@ pub async fn apply_all(
     while let Some(done) = tasks.join_next().await {
         done.expect("task").expect("apply");
     }
-    let calls = (0..6).map(|n| sim.calls_on(&format!("host{n}"))).collect();
+    let calls = (0..6).map(|n| sim.calls_on(&format!("node{n}"))).collect();
     (sim, calls)
 }

@@ -58,17 +58,12 @@ pub struct Day2Error {
 
 /// The old brick of a step as a destroy request.
 fn old_brick(step: &ReplaceStep, new: &BrickCreate) -> BrickCreate {
-    let path = step
-        .old
-        .host_path
-        .split_once(':')
-        .map_or(step.old.host_path.clone(), |(_, p)| p.to_string());
     BrickCreate {
         host: step.old.node.clone(),
         device_id: step.old.device_id,
         device: step.old.device.clone(),
         brick_id: step.old.id,
-        path,
+        path: step.old.path.clone(),
         ..new.clone()
     }
 }

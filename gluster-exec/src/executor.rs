@@ -12,6 +12,15 @@ use crate::ops::*;
 /// runner retry and lets recovery replay a journal after a crash.
 #[async_trait]
 pub trait Executor: Send + Sync + std::fmt::Debug + 'static {
+    /// Refuses a plan whose bricks this executor cannot make where the plan puts them, before
+    /// anything runs: e.g. brick paths (built under `PlacementSettings::brick_mount_root`)
+    /// outside the mount points the executor's [`crate::Backend`] gives their devices. The
+    /// [`crate::Runner`] asks before it journals a run. Accepts every plan by default.
+    fn check_plan(&self, plan: &gluster_placement::Plan) -> Result<(), ExecError> {
+        let _ = plan;
+        Ok(())
+    }
+
     /// Whether this executor only rehearses (simulated hosts: nothing runs on real ones).
     /// The runner journals it in the run's `Begin` record.
     fn is_rehearsal(&self) -> bool {

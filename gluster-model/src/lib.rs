@@ -78,6 +78,8 @@ mod small_map;
 mod state;
 mod storageclass;
 mod tags;
+#[cfg(feature = "test-support")]
+pub mod testing;
 mod valid;
 
 pub use check::Inconsistency;

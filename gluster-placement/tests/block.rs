@@ -1,47 +1,16 @@
 //! Block volumes: an existing hosting volume with room, else a new one; `ha` hosts spread
 //! over zones and load; refusals that name the cause.
 
+use gluster_model::testing::TestCluster;
 use gluster_model::*;
 use gluster_placement::{plan_block_volume, BlockHost, BlockRequest, PlacementSettings, Reason};
 
 /// 6 nodes in 3 zones, one 2 TiB device each; the cluster allows block volumes.
 fn model() -> Model {
-    let mut model = Model::new();
-    let cluster = ClusterId::from_u128(1);
-    model
-        .add_cluster(Cluster {
-            id: cluster,
-            block: true,
-            file: true,
-        })
-        .unwrap();
-    for n in 0..6u32 {
-        let node = NodeId::derived(&["node", &n.to_string()]);
-        model
-            .add_node(Node {
-                id: node,
-                cluster,
-                zone: Zone(n % 3 + 1),
-                manage_hostname: format!("node{n}"),
-                storage_hostname: format!("10.0.0.{n}"),
-                tags: Tags::new(),
-                state: EntityState::Online,
-            })
-            .unwrap();
-        model
-            .add_device(Device {
-                id: DeviceId::derived(&[&n.to_string(), "/dev/sdb"]),
-                node,
-                name: "/dev/sdb".into(),
-                total: ByteSize::tib(2),
-                used: ByteSize::ZERO,
-                extent_size: DEFAULT_EXTENT_SIZE,
-                tags: Tags::new(),
-                state: EntityState::Online,
-            })
-            .unwrap();
-    }
-    model
+    TestCluster::new(6, 3)
+        .devices(1, ByteSize::tib(2))
+        .block(true)
+        .build()
 }
 
 fn zone_of(model: &Model, storage: &str) -> Zone {

@@ -54,6 +54,15 @@ fn device_evacuation_moves_exactly_its_bricks_and_keeps_zones() {
         .steps
         .iter()
         .all(|s| s.old.host_path.starts_with("10.0.0.4:/")));
+    // The old brick's host and path come as structure, the brick name is made of them.
+    for s in &plan.steps {
+        let brick = b.model.brick(s.old.id).unwrap();
+        assert_eq!(s.old.path, brick.path);
+        assert_eq!(
+            s.old.host_path,
+            format!("{}:{}", s.old.storage_host, s.old.path)
+        );
+    }
     let mut m = b.model.clone();
     plan.commit_to(&mut m).unwrap();
     assert!(m.check().is_empty());

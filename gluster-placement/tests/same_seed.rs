@@ -2,46 +2,12 @@
 //! seed on one snapshot got the same volume and brick ids, so the second plan did not apply
 //! ("duplicate volume id"). New ids now skip those of the snapshot and of committed plans.
 
+use gluster_model::testing::TestCluster;
 use gluster_model::*;
 use gluster_placement::{plan_volume, PlacementSettings, Planner, VolumeRequest};
 
 fn model() -> Model {
-    let mut model = Model::new();
-    let cluster = ClusterId::from_u128(1);
-    model
-        .add_cluster(Cluster {
-            id: cluster,
-            block: false,
-            file: true,
-        })
-        .unwrap();
-    for n in 0..3u32 {
-        let node = NodeId::from_u128(100 + u128::from(n));
-        model
-            .add_node(Node {
-                id: node,
-                cluster,
-                zone: Zone(n + 1),
-                manage_hostname: format!("node{n}"),
-                storage_hostname: format!("192.0.2.{}", n + 1),
-                tags: Tags::new(),
-                state: EntityState::Online,
-            })
-            .unwrap();
-        model
-            .add_device(Device {
-                id: DeviceId::from_u128(200 + u128::from(n)),
-                node,
-                name: "/dev/sdb".into(),
-                total: ByteSize::tib(1),
-                used: ByteSize::ZERO,
-                extent_size: DEFAULT_EXTENT_SIZE,
-                tags: Tags::new(),
-                state: EntityState::Online,
-            })
-            .unwrap();
-    }
-    model
+    TestCluster::new(3, 3).build()
 }
 
 fn request(name: &str) -> VolumeRequest {

@@ -120,6 +120,9 @@ fn failure(host: &str, argv: &[String], out: CommandOutput) -> ExecError {
 
 #[async_trait]
 impl<T: Transport> Executor for CommandExecutor<T> {
+    fn check_plan(&self, plan: &gluster_placement::Plan) -> Result<(), ExecError> {
+        self.backend.check_plan(plan)
+    }
     async fn check_glusterd(&self, host: &str) -> Result<(), ExecError> {
         self.check_glusterd_impl(host).await
     }

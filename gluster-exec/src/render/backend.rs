@@ -71,3 +71,49 @@ impl DirectoryMounts {
         self.mount_of(r.device_id)
     }
 }
+
+impl Backend {
+    /// Refuses a `brick_mount_root` (the `PlacementSettings` one plans' brick paths are
+    /// built under) that is not the root this backend mounts devices under: a directory
+    /// backend with a default root must have the same one. LVM mounts each brick at its own
+    /// path, so it agrees with every root.
+    pub fn check_mount_root(&self, brick_mount_root: &str) -> Result<(), ExecError> {
+        match self {
+            Backend::Directory(DirectoryMounts {
+                root: Some(root), ..
+            }) if root != brick_mount_root.trim_end_matches('/') => {
+                Err(ExecError::InvalidRequest(format!(
+                    "the placement settings' brick_mount_root {brick_mount_root} is not the \
+                     directory backend's mount root {root}: bricks would be made outside \
+                     their devices' filesystems (configure one root for both)"
+                )))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Refuses a plan with a brick whose path is not below its device's mount point (see
+    /// [`crate::Executor::check_plan`]).
+    pub fn check_plan(&self, plan: &gluster_placement::Plan) -> Result<(), ExecError> {
+        let Backend::Directory(mounts) = self else {
+            return Ok(());
+        };
+        for (i, b) in plan.bricks.iter().enumerate() {
+            let mount = mounts.mount_of(b.device_id)?;
+            let below = b
+                .path
+                .strip_prefix(&mount)
+                .and_then(|rest| rest.strip_prefix('/'))
+                .is_some_and(|rel| !rel.is_empty());
+            if !below {
+                return Err(ExecError::InvalidRequest(format!(
+                    "brick {} (bricks[{i}]) path {} is not below the mount point {mount} of \
+                     device {} on {}: the plan's brick_mount_root and the directory \
+                     backend's mounts disagree",
+                    b.id, b.path, b.device, b.node
+                )));
+            }
+        }
+        Ok(())
+    }
+}

@@ -123,6 +123,10 @@ impl Runner {
     /// cancellation, leave nothing of it behind.
     pub async fn apply(&self, plan: &Plan, cancel: &Cancel) -> Result<Applied, ApplyError> {
         let steps = plan_steps(plan).map_err(ApplyError::Invalid)?;
+        self.shared
+            .executor
+            .check_plan(plan)
+            .map_err(ApplyError::Invalid)?;
         let run = plan.volume_id.to_string();
         self.shared
             .journal(Record::Begin {

@@ -6,49 +6,17 @@ use std::sync::Arc;
 
 use gluster_exec::simulated::SimulatedExecutor;
 use gluster_exec::{HostLimits, Journal, MemoryJournal, Runner};
+use gluster_model::testing::TestCluster;
 use gluster_model::*;
 use gluster_placement::{plan_volume, PlacementSettings, Plan, VolumeRequest};
 
 /// 6 nodes (2 per zone, 3 zones), 2 devices of 1 TiB each.
 pub fn model() -> Model {
-    let mut model = Model::new();
-    let cluster = ClusterId::from_u128(1);
-    model
-        .add_cluster(Cluster {
-            id: cluster,
-            block: true,
-            file: true,
-        })
-        .unwrap();
-    for n in 0..6u32 {
-        let node = NodeId::derived(&["node", &n.to_string()]);
-        model
-            .add_node(Node {
-                id: node,
-                cluster,
-                zone: Zone(n % 3 + 1),
-                manage_hostname: format!("node{n}"),
-                storage_hostname: format!("192.0.2.{}", n + 1),
-                tags: Tags::new(),
-                state: EntityState::Online,
-            })
-            .unwrap();
-        for dev in ["/dev/sdb", "/dev/sdc"] {
-            model
-                .add_device(Device {
-                    id: DeviceId::derived(&[&n.to_string(), dev]),
-                    node,
-                    name: dev.into(),
-                    total: ByteSize::tib(1),
-                    used: ByteSize::ZERO,
-                    extent_size: DEFAULT_EXTENT_SIZE,
-                    tags: Tags::new(),
-                    state: EntityState::Online,
-                })
-                .unwrap();
-        }
-    }
-    model
+    TestCluster::new(6, 3)
+        .devices(2, ByteSize::tib(1))
+        .block(true)
+        .storage_hosts(|n| format!("192.0.2.{}", n + 1))
+        .build()
 }
 
 /// The three layouts the runner must take back at every step.

@@ -119,8 +119,11 @@ impl Day2Settings {
 pub struct BrickLocation {
     /// Brick id.
     pub id: BrickId,
-    /// Gluster's brick name, `storage-host:/path`.
+    /// Gluster's brick name, `storage-host:/path` (for people and for `gluster`; the parts
+    /// are [`Self::storage_host`] and [`Self::path`], so nobody parses it back).
     pub host_path: String,
+    /// The brick directory on its node.
+    pub path: String,
     /// Manage hostname of the node.
     pub node: String,
     /// Node id.

@@ -220,6 +220,7 @@ impl<'m> Topo<'m> {
         BrickLocation {
             id: b.id,
             host_path: format!("{storage}:{}", b.path),
+            path: b.path.clone(),
             node,
             node_id: b.node,
             storage_host: storage,
