@@ -88,8 +88,13 @@ impl Index {
         let Some(&dx) = self.dev_by_id.get(&d.id) else {
             return;
         };
-        self.remove(dx);
         let node_online = self.nodes[self.devs[dx.ix()].node.ix()].online;
+        if self.devs[dx.ix()].device_online == d.state.is_online() {
+            // Only the use may have changed: the entry moves in place.
+            self.set_used(dx, d.used.bytes());
+            return;
+        }
+        self.remove(dx);
         let dev = &mut self.devs[dx.ix()];
         dev.used = d.used.bytes();
         dev.device_online = d.state.is_online();
