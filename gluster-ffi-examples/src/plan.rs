@@ -27,7 +27,9 @@ fn to_json(value: &impl Serialize, what: &str) -> Result<String, FfiError> {
 /// `device_tag_match` (`["key=value", "key!=value"]`), `snapshot_factor` (1 to 100),
 /// `average_file_size`, `min_brick_size`, `max_brick_size`, `max_bricks`,
 /// `device_reserve_per_mille`, `brick_mount_root`, `name`, `cluster` (id), `allowed_zones`,
-/// `preferred_zones` (arrays of zone numbers), `options` (`[["key","value"]]`), `gid`.
+/// `preferred_zones` (arrays of zone numbers), `options` (`[["key","value"]]`), `gid`,
+/// `brick_budget` (most bricks per node: `{"multiplex":false,"max_bricks_per_process":250,
+/// "max_processes":128}`, any field left out takes that value; none: no limit).
 ///
 /// The plan JSON lists every brick in `bricks`, set by set, each with `set`, `position`,
 /// `role` (`"data"` or `"arbiter"`), `node`, `storage_host`, `zone`, `device`, `size_bytes`

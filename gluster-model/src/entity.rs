@@ -130,6 +130,26 @@ impl Brick {
         path.push_str("/brick");
         path
     }
+
+    /// The mount root of `path` when it is [`Brick::heketi_path`] of `device` and `brick`
+    /// under some root (`""` for none), else `None`; compares without allocating.
+    ///
+    /// ```
+    /// use gluster_model::{Brick, BrickId, DeviceId};
+    /// let (d, b) = (DeviceId::from_u128(7), BrickId::from_u128(9));
+    /// let path = Brick::heketi_path("/var/lib/heketi/mounts/", d, b);
+    /// assert_eq!(Brick::heketi_mount_root(&path, d, b), Some("/var/lib/heketi/mounts"));
+    /// assert_eq!(Brick::heketi_mount_root(&path, DeviceId::from_u128(9), b), None);
+    /// assert_eq!(Brick::heketi_mount_root("/bricks/b1", d, b), None);
+    /// ```
+    pub fn heketi_mount_root(path: &str, device: DeviceId, brick: BrickId) -> Option<&str> {
+        let hex = |v: u128| crate::id::hex128(v);
+        let rest = path.strip_suffix("/brick")?;
+        let rest = rest.strip_suffix(std::str::from_utf8(&hex(brick.as_u128())).ok()?)?;
+        let rest = rest.strip_suffix("/brick_")?;
+        let rest = rest.strip_suffix(std::str::from_utf8(&hex(device.as_u128())).ok()?)?;
+        rest.strip_suffix("/vg_")
+    }
 }
 
 /// Snapshot settings of a volume.

@@ -54,7 +54,7 @@ fn hex64(x: u64) -> [u8; 16] {
 
 /// The 32 lowercase hex digits of `value`, without formatting machinery (ids are printed
 /// in every brick path and volume name, so this is on the planner's hot path).
-fn hex128(value: u128) -> [u8; 32] {
+pub(crate) fn hex128(value: u128) -> [u8; 32] {
     let mut out = [0u8; 32];
     out[..16].copy_from_slice(&hex64((value >> 64) as u64));
     out[16..].copy_from_slice(&hex64(value as u64));

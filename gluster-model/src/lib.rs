@@ -71,6 +71,7 @@ mod id_map;
 mod model;
 mod model_data;
 mod model_resync;
+mod model_sets;
 mod shared_str;
 mod size;
 mod sizing;

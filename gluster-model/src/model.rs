@@ -6,6 +6,7 @@ use crate::entity::{BlockVolume, Brick, Cluster, Device, Node, Volume};
 use crate::error::ModelError;
 use crate::id::{BlockVolumeId, BrickId, ClusterId, DeviceId, NodeId, VolumeId};
 use crate::id_map::{Hasher, IdMap};
+use crate::model_sets::check_sets;
 use crate::size::ByteSize;
 use crate::small_map::SmallMap;
 use crate::state::EntityState;
@@ -535,6 +536,16 @@ impl Model {
     /// Deletes a volume and its bricks, returning their space; refused while it hosts block
     /// volumes.
     pub fn delete_volume(&mut self, id: VolumeId) -> Result<Volume, ModelError> {
+        self.delete_volume_and_bricks(id).map(|(volume, _)| volume)
+    }
+
+    /// [`Model::delete_volume`], returning the deleted bricks too (in the volume's brick
+    /// order): an index kept beside the model updates from them without looking them up
+    /// again.
+    pub fn delete_volume_and_bricks(
+        &mut self,
+        id: VolumeId,
+    ) -> Result<(Volume, Vec<Brick>), ModelError> {
         let volume = self.volumes.get(&id).ok_or(ModelError::UnknownVolume(id))?;
         if let Some(reason) = self.data_depends_on(id) {
             return Err(ModelError::InUse {
@@ -555,9 +566,7 @@ impl Model {
         let usage = self.usage_of(volume.brick_ids().filter_map(|b| self.bricks.get(&b)))?;
         let ids: Vec<BrickId> = volume.brick_ids().collect();
         self.release_space(&usage)?;
-        for b in &ids {
-            self.bricks.remove(b);
-        }
+        let bricks = ids.iter().filter_map(|b| self.bricks.remove(b)).collect();
         let volume = self
             .volumes
             .remove(&id)
@@ -569,7 +578,7 @@ impl Model {
             }
         }
         self.forget_clone(id);
-        Ok(volume)
+        Ok((volume, bricks))
     }
 
     /// Adds a block volume to its hosting volume, taking its size from the host's free size.
@@ -751,49 +760,4 @@ impl Model {
         }
         Ok(())
     }
-}
-
-/// Checks set sizes, roles and node separation of every set of `volume`.
-fn check_sets(volume: &Volume, bricks: &SmallMap<BrickId, &Brick>) -> Result<(), ModelError> {
-    volume
-        .durability
-        .check_brick_count(volume.brick_sets.iter().map(Vec::len).sum())
-        .map_err(|source| ModelError::Durability {
-            volume: volume.id,
-            source,
-        })?;
-    let want = volume.durability.set_size();
-    let mut nodes: Vec<NodeId> = Vec::with_capacity(want);
-    for (set, ids) in volume.brick_sets.iter().enumerate() {
-        if ids.len() != want {
-            return Err(ModelError::SetSize {
-                volume: volume.id,
-                set,
-                got: ids.len(),
-                want,
-            });
-        }
-        nodes.clear();
-        for (position, id) in ids.iter().enumerate() {
-            let b = bricks.get(id).ok_or(ModelError::UnknownBrick(*id))?;
-            if nodes.contains(&b.node) {
-                return Err(ModelError::SetOnOneNode {
-                    volume: volume.id,
-                    set,
-                    node: b.node,
-                });
-            }
-            nodes.push(b.node);
-            let role = volume.durability.role_at(position);
-            if b.role != role {
-                return Err(ModelError::BrickRole {
-                    brick: b.id,
-                    position,
-                    got: b.role,
-                    want: role,
-                });
-            }
-        }
-    }
-    Ok(())
 }

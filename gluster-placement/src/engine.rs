@@ -162,17 +162,10 @@ impl Engine {
     /// Deletes a volume and its bricks (see [`Model::delete_volume`]), returning their
     /// space to the index.
     pub fn delete_volume(&mut self, id: VolumeId) -> Result<Volume, PlacementError> {
-        let bricks: Vec<(DeviceId, BrickId, NodeId)> = match self.model.volume(id) {
-            Some(v) => v
-                .brick_ids()
-                .filter_map(|b| self.model.brick(b).map(|b| (b.device, b.id, b.node)))
-                .collect(),
-            None => Vec::new(),
-        };
-        let volume = self.model.delete_volume(id)?;
-        self.planner.forget(&volume, bricks.iter().map(|b| b.1));
-        self.planner.move_bricks(bricks.iter().map(|b| b.2), []);
-        self.sync_devices(bricks.iter().map(|b| b.0));
+        let (volume, bricks) = self.model.delete_volume_and_bricks(id)?;
+        self.planner.forget(&volume, bricks.iter().map(|b| b.id));
+        self.planner.move_bricks(bricks.iter().map(|b| b.node), []);
+        self.sync_devices(bricks.iter().map(|b| b.device));
         Ok(volume)
     }
 

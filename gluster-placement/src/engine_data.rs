@@ -10,7 +10,6 @@ use serde::{Deserialize, Serialize};
 
 use super::Engine;
 use crate::error::PlacementError;
-use crate::planner::Planner;
 use crate::snapshot::{check_snapshot, SnapshotRefusal, ThinPoolUse};
 use crate::subvolume::{choose_hosting, HostingVolume, SubvolumeHost};
 
@@ -328,7 +327,7 @@ impl Engine {
     }
 
     /// Device resync: the device was re-read at `total` bytes. Grown, the model and the
-    /// index learn the new size (the index is rebuilt: a resync is rare); shrunk below its
+    /// index learn the new size (the index updates that one device); shrunk below its
     /// bricks, refused naming the device and the bricks, nothing changed. Returns the
     /// device as it was.
     pub fn resize_device(
@@ -338,7 +337,9 @@ impl Engine {
     ) -> Result<Device, PlacementError> {
         let before = self.model.resize_device(id, total)?;
         if before.total != total {
-            self.planner = Planner::new(&self.model, &self.planner.settings().clone());
+            if let Some(d) = self.model.device(id) {
+                self.planner.index.resize_device(d);
+            }
         }
         Ok(before)
     }

@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 
 /// How many bricks a node may serve.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct BrickBudget {
     /// Whether `cluster.brick-multiplex` is on.
     pub multiplex: bool,

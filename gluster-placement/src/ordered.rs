@@ -99,6 +99,46 @@ impl<T: Ord + Copy> OrderedSet<T> {
         true
     }
 
+    /// Replaces `old` by `new` (a device's entry after its use changed): one move inside a
+    /// chunk when `new` belongs in `old`'s chunk, which is the common case (a brick moves a
+    /// device's rank by little), else a remove and an insert. False, with nothing changed,
+    /// if `old` was not there.
+    pub(crate) fn replace(&mut self, old: &T, new: T) -> bool {
+        if self.chunks.is_empty() {
+            return false;
+        }
+        let c = self.chunk_of(old);
+        let Ok(at) = self.chunks[c].binary_search(old) else {
+            return false;
+        };
+        let above_previous = c == 0 || self.chunks[c - 1].last().is_some_and(|l| *l < new);
+        let below_next = self.firsts.get(c + 1).is_none_or(|f| new < *f);
+        if !(above_previous && below_next) {
+            self.remove(old);
+            self.insert(new);
+            return true;
+        }
+        let chunk = &mut self.chunks[c];
+        match chunk.binary_search(&new) {
+            Ok(_) if new == *old => {}
+            Ok(_) => {
+                // `new` is there already: the set loses `old` only.
+                self.remove(old);
+            }
+            Err(to) if to > at => {
+                chunk[at..to].rotate_left(1);
+                chunk[to - 1] = new;
+                self.firsts[c] = chunk[0];
+            }
+            Err(to) => {
+                chunk[to..=at].rotate_right(1);
+                chunk[to] = new;
+                self.firsts[c] = chunk[0];
+            }
+        }
+        true
+    }
+
     /// The entries at or above `from`, ascending.
     pub(crate) fn range_from(&self, from: &T) -> impl Iterator<Item = &T> + '_ {
         let c = self.chunk_of(from);
@@ -136,6 +176,31 @@ mod tests {
     enum Op {
         Insert(u16),
         Remove(u16),
+        Replace(u16, u16),
+    }
+
+    /// `op` on the reference set.
+    fn reference_op(reference: &mut BTreeSet<u16>, op: &Op) -> bool {
+        match *op {
+            Op::Insert(x) => reference.insert(x),
+            Op::Remove(x) => reference.remove(&x),
+            Op::Replace(old, new) => {
+                let there = reference.remove(&old);
+                if there {
+                    reference.insert(new);
+                }
+                there
+            }
+        }
+    }
+
+    /// `op` on our set.
+    fn our_op(ours: &mut OrderedSet<u16>, op: &Op) -> bool {
+        match *op {
+            Op::Insert(x) => ours.insert(x),
+            Op::Remove(x) => ours.remove(&x),
+            Op::Replace(old, new) => ours.replace(&old, new),
+        }
     }
 
     fn ops() -> impl Strategy<Value = Vec<Op>> {
@@ -143,6 +208,9 @@ mod tests {
         let op = prop_oneof![
             3 => (0u16..600).prop_map(Op::Insert),
             2 => (0u16..600).prop_map(Op::Remove),
+            // Mostly near moves (within a chunk), some far ones.
+            2 => (0u16..600, -8i32..8).prop_map(|(x, d)| Op::Replace(x, (i32::from(x) + d).clamp(0, 599) as u16)),
+            1 => (0u16..600, 0u16..600).prop_map(|(x, y)| Op::Replace(x, y)),
         ];
         proptest::collection::vec(op, 0..2000)
     }
@@ -154,10 +222,7 @@ mod tests {
             let mut ours = OrderedSet::default();
             let mut reference = BTreeSet::new();
             for op in ops {
-                match op {
-                    Op::Insert(x) => prop_assert_eq!(ours.insert(x), reference.insert(x)),
-                    Op::Remove(x) => prop_assert_eq!(ours.remove(&x), reference.remove(&x)),
-                }
+                prop_assert_eq!(our_op(&mut ours, &op), reference_op(&mut reference, &op));
                 prop_assert_eq!(ours.first(), reference.first());
             }
             prop_assert_eq!(ours.len(), reference.len());
@@ -178,10 +243,7 @@ mod tests {
             let mut reference = values.clone();
             prop_assert!(built.iter().eq(reference.iter()));
             for op in ops {
-                match op {
-                    Op::Insert(x) => prop_assert_eq!(built.insert(x), reference.insert(x)),
-                    Op::Remove(x) => prop_assert_eq!(built.remove(&x), reference.remove(&x)),
-                }
+                prop_assert_eq!(our_op(&mut built, &op), reference_op(&mut reference, &op));
             }
             prop_assert!(built.iter().eq(reference.iter()));
             prop_assert_eq!(built.first(), reference.first());

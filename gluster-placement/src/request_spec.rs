@@ -9,6 +9,7 @@ use gluster_model::{
 };
 
 use crate::error::PlacementError;
+use crate::multiplex::BrickBudget;
 use crate::request::{PlacementSettings, VolumeRequest};
 
 /// A request as users write it: StorageClass syntax for the layout, sizes with units.
@@ -81,6 +82,10 @@ pub struct RequestSpec {
     /// Group id for the volume root.
     #[serde(default)]
     pub gid: u64,
+    /// Most bricks a node may serve, e.g. `{"multiplex":false,"max_processes":64}` (fields
+    /// left out take [`BrickBudget::default`]'s values); none: no limit.
+    #[serde(default)]
+    pub brick_budget: Option<BrickBudget>,
 }
 
 fn default_volumetype() -> String {
@@ -110,6 +115,7 @@ impl RequestSpec {
             cluster: None,
             options: Vec::new(),
             gid: 0,
+            brick_budget: None,
         }
     }
 
@@ -179,6 +185,7 @@ impl RequestSpec {
         if let Some(root) = &self.brick_mount_root {
             settings.brick_mount_root = root.clone();
         }
+        settings.brick_budget = self.brick_budget;
         request.check()?;
         settings.check().map_err(|mut e| {
             e.field = spec_field(&e.field).to_string();

@@ -4,7 +4,9 @@
 //! hold). What the state decides (the name or ids taken, room, online states, node
 //! separation) is a [`ModelError`], as the model would say it.
 
-use gluster_model::{Brick, BrickRole, BrickSpace, ByteSize, ModelError, SnapshotFactor};
+use gluster_model::{
+    Brick, BrickId, BrickRole, BrickSpace, ByteSize, DeviceId, ModelError, SnapshotFactor,
+};
 
 use crate::error::PlacementError;
 use crate::index::{DevIx, Index};
@@ -118,7 +120,7 @@ pub(crate) fn check_plan(
             .total()
             .ok_or_else(|| invalid(field("pool_bytes"), "overflow"))?
             .bytes();
-        check_path(&b.path, Brick::heketi_path("", b.device_id, b.id))
+        check_path(&b.path, b.device_id, b.id)
             .map_err(|problem| invalid(field("path"), problem))?;
         match usage.iter_mut().find(|(d, _)| *d == dx) {
             Some((_, sum)) => {
@@ -215,11 +217,12 @@ fn check_sizes(settings: &PlacementSettings, plan: &Plan) -> Result<(), Placemen
 }
 
 /// A brick path is a mount root (absolute, plain characters, no `..`) followed by the
-/// brick's own `suffix` (`/vg_<device>/brick_<brick>/brick`).
-fn check_path(path: &str, suffix: String) -> Result<(), String> {
-    let root = path
-        .strip_suffix(suffix.as_str())
-        .ok_or_else(|| format!("{path:?} does not end in {suffix:?}"))?;
+/// brick's own suffix (`/vg_<device>/brick_<brick>/brick`).
+fn check_path(path: &str, device: DeviceId, brick: BrickId) -> Result<(), String> {
+    let root = Brick::heketi_mount_root(path, device, brick).ok_or_else(|| {
+        let suffix = Brick::heketi_path("", device, brick);
+        format!("{path:?} does not end in {suffix:?}")
+    })?;
     let plain = root
         .bytes()
         .all(|c| c.is_ascii_alphanumeric() || b"._-/".contains(&c));

@@ -36,6 +36,8 @@ enum Op {
     /// A node in a zone (maybe one the cluster does not have yet) with one device.
     AddNode(u32, u64),
     RemoveDevice(usize),
+    /// A device re-read at a new size (TiB), grown or shrunk (refused below its bricks).
+    Resize(usize, u64),
     /// A new device reserve: the engine re-indexes.
     Reserve(u32),
     /// A committed-looking plan with one field corrupted (must be refused).
@@ -61,6 +63,7 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (any::<usize>(), 1u64..=4).prop_map(|(n, t)| Op::AddDevice(n, t)),
         1 => (1u32..=6, 1u64..=4).prop_map(|(z, t)| Op::AddNode(z, t)),
         1 => any::<usize>().prop_map(Op::RemoveDevice),
+        1 => (any::<usize>(), 1u64..=6).prop_map(|(d, t)| Op::Resize(d, t)),
         1 => prop_oneof![Just(0u32), Just(50)].prop_map(Op::Reserve),
         1 => (request(1..=30), any::<u64>(), any::<u8>()).prop_map(|(r, s, k)| Op::Corrupt(r, s, k)),
     ]
@@ -103,6 +106,13 @@ fn step(engine: &mut Engine, op: &Op, added: &mut u32) -> Result<(), String> {
         Op::NodeState(k, s) => {
             let id = nth(engine.model().nodes().map(|n| n.id), *k).ok_or("no node")?;
             engine.set_node_state(id, *s).map_err(e)
+        }
+        Op::Resize(k, tib) => {
+            let id = nth(engine.model().devices().map(|d| d.id), *k).ok_or("no device")?;
+            engine
+                .resize_device(id, ByteSize::tib(*tib))
+                .map(|_| ())
+                .map_err(e)
         }
         Op::DeviceState(k, s) => {
             let id = nth(engine.model().devices().map(|d| d.id), *k).ok_or("no device")?;

@@ -1,6 +1,7 @@
 //! Reading and writing the documents users have: Heketi's topology load file, Heketi's
 //! `topology info --json` dump, and this crate's own versioned JSON.
 
+mod detect;
 mod fields;
 mod heketi_db;
 mod heketi_info;
@@ -132,6 +133,14 @@ pub enum DocumentFormat {
 
 /// Tells which format a JSON document is in, by its shape.
 pub fn detect_format(json: &str) -> Result<DocumentFormat, ImportError> {
+    match detect::quick_format(json) {
+        Some(format) => Ok(format),
+        None => full_format(json),
+    }
+}
+
+/// [`detect_format`] on the parsed document (what the quick probe must agree with).
+fn full_format(json: &str) -> Result<DocumentFormat, ImportError> {
     let value: serde_json::Value = parse_with_path(json)?;
     if value.get("format").and_then(|f| f.as_str()) == Some(NATIVE_FORMAT) {
         return Ok(DocumentFormat::Native);

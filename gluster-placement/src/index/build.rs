@@ -8,6 +8,7 @@ use gluster_model::{ArbiterTag, Device, DeviceId, Model, SharedStr, Zone};
 
 use super::{
     Class, ClusterIx, ClusterRec, Dev, DevIx, Entry, Index, NodeIx, NodeRec, ZoneIx, ZoneRec,
+    CLASSES,
 };
 use crate::ordered::OrderedSet;
 use crate::seq::{mix64, GOLDEN};
@@ -118,9 +119,14 @@ impl Index {
             }
         }
         for (zone, zone_runs) in index.zones.iter_mut().zip(runs) {
-            for (set, mut run) in zone.sets.iter_mut().zip(zone_runs) {
-                run.sort_unstable();
-                *set = OrderedSet::from_sorted(run);
+            // Data-only devices are in the data run and not in the arbiter-supported one.
+            let [data, _, supported] = &zone_runs;
+            zone.data_only = (data.len() - data.len().min(supported.len())) as u32;
+            for (class, mut run) in CLASSES.into_iter().zip(zone_runs) {
+                if zone.kept(class) == class {
+                    run.sort_unstable();
+                    zone.sets[class as usize] = OrderedSet::from_sorted(run);
+                }
             }
             zone.refresh_min_rank();
         }
@@ -141,6 +147,7 @@ impl Index {
             uniform: true,
             first_size: None,
             min_rank: [u64::MAX; 3],
+            data_only: 0,
         });
         self.zone_by.insert((c, zone), z);
         let zones = &self.zones;

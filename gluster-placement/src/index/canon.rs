@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use gluster_model::{ArbiterTag, ByteSize, ClusterId, DeviceId, NodeId, Tags, Zone};
 
-use super::{Index, ZoneIx};
+use super::{Index, ZoneIx, CLASSES};
 
 /// What the index says about one device.
 #[derive(Debug, PartialEq, Eq)]
@@ -107,7 +107,9 @@ impl Index {
             .map(|z| {
                 let rec = &self.zones[z.ix()];
                 let orders = std::array::from_fn(|class| {
-                    let mut v: Vec<_> = rec.sets[class]
+                    let class = CLASSES[class];
+                    let mut v: Vec<_> = rec
+                        .set(class)
                         .iter()
                         .map(|e| (e.rank(), e.label(), dev_id(e.dev())))
                         .collect();

@@ -163,6 +163,11 @@ impl Dev {
         Entry::new(self.rank(), self.label, ix.0)
     }
 
+    /// Online, takes data bricks but no arbiter.
+    fn data_only(&self) -> bool {
+        self.online && self.arbiter == ArbiterTag::Disabled
+    }
+
     pub(crate) fn in_class(&self, class: Class) -> bool {
         self.online
             && match class {
@@ -207,12 +212,34 @@ pub(crate) struct ZoneRec {
     first_size: Option<(u64, ByteSize)>,
     /// Smallest rank in each class set (`u64::MAX` when empty): a zone's lower bound.
     pub(crate) min_rank: [u64; 3],
+    /// Online devices that take data bricks but no arbiter (`arbiter: disabled`). While
+    /// there are none (default tags), the arbiter-supported devices are exactly the data
+    /// devices: they share the data set, and only that one is kept up to date.
+    data_only: u32,
 }
+
+/// The classes, in set order.
+const CLASSES: [Class; 3] = [Class::Data, Class::ArbRequired, Class::ArbSupported];
 
 impl ZoneRec {
     fn refresh_min_rank(&mut self) {
-        for (min, set) in self.min_rank.iter_mut().zip(&self.sets) {
-            *min = set.first().map_or(u64::MAX, |e| e.rank());
+        for class in CLASSES {
+            self.min_rank[class as usize] = self.set(class).first().map_or(u64::MAX, |e| e.rank());
+        }
+    }
+
+    /// The ordered set of `class` (see `data_only`).
+    pub(crate) fn set(&self, class: Class) -> &OrderedSet<Entry> {
+        &self.sets[self.kept(class) as usize]
+    }
+
+    /// The set that holds `class`'s devices: the data set stands in for the
+    /// arbiter-supported one while the zone has no data-only device.
+    fn kept(&self, class: Class) -> Class {
+        if class == Class::ArbSupported && self.data_only == 0 {
+            Class::Data
+        } else {
+            class
         }
     }
 
@@ -319,8 +346,16 @@ impl Index {
         let dev = &self.devs[dx.ix()];
         let entry = dev.entry(dx);
         let zone = &mut self.zones[dev.zone.ix()];
-        for class in [Class::Data, Class::ArbRequired, Class::ArbSupported] {
-            if dev.in_class(class) {
+        if dev.data_only() {
+            if zone.data_only == 0 {
+                // The arbiter-supported devices part from the data devices: their own set
+                // starts as the data set (all of them until now).
+                zone.sets[Class::ArbSupported as usize] = zone.sets[Class::Data as usize].clone();
+            }
+            zone.data_only += 1;
+        }
+        for class in CLASSES {
+            if dev.in_class(class) && zone.kept(class) == class {
                 zone.sets[class as usize].insert(entry);
             }
         }
@@ -331,9 +366,16 @@ impl Index {
         let dev = &self.devs[dx.ix()];
         let entry = dev.entry(dx);
         let zone = &mut self.zones[dev.zone.ix()];
-        for class in [Class::Data, Class::ArbRequired, Class::ArbSupported] {
-            if dev.in_class(class) {
+        for class in CLASSES {
+            if dev.in_class(class) && zone.kept(class) == class {
                 zone.sets[class as usize].remove(&entry);
+            }
+        }
+        if dev.data_only() {
+            zone.data_only = zone.data_only.saturating_sub(1);
+            if zone.data_only == 0 {
+                // Equal to the data set again: shared.
+                zone.sets[Class::ArbSupported as usize] = OrderedSet::default();
             }
         }
         zone.refresh_min_rank();
@@ -341,10 +383,22 @@ impl Index {
 
     /// Sets a device's used space, keeping the ordered sets in step.
     pub(crate) fn set_used(&mut self, dx: DevIx, used: u64) {
-        self.remove(dx);
+        let old = self.devs[dx.ix()].entry(dx);
         self.devs[dx.ix()].used = used;
-        self.probes[dx.ix()] = self.devs[dx.ix()].probe();
-        self.insert(dx);
+        let dev = &self.devs[dx.ix()];
+        self.probes[dx.ix()] = dev.probe();
+        let new = dev.entry(dx);
+        if new == old {
+            return;
+        }
+        // The classes depend on states and tags, not on use: the entry moves in place.
+        let zone = &mut self.zones[dev.zone.ix()];
+        for class in CLASSES {
+            if dev.in_class(class) && zone.kept(class) == class {
+                zone.sets[class as usize].replace(&old, new);
+            }
+        }
+        zone.refresh_min_rank();
     }
 
     /// The device of `class` in `zone` that satisfies `pred` and comes first in the order
@@ -361,7 +415,7 @@ impl Index {
             return Some(self.devs[dx.ix()].entry(dx));
         }
         let rec = &self.zones[zone.ix()];
-        let set = &rec.sets[class as usize];
+        let set = rec.set(class);
         let mut group = rec.min_rank[class as usize];
         if group == u64::MAX {
             return None;
@@ -464,7 +518,7 @@ impl Index {
                 seen += 1;
             }
         } else {
-            for e in self.zones[zone.ix()].sets[class as usize].iter() {
+            for e in self.zones[zone.ix()].set(class).iter() {
                 if seen == REFINE_CAP || !consider(e.dev(), e.rank(), &mut best) {
                     break;
                 }

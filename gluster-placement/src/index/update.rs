@@ -7,7 +7,7 @@ use rustc_hash::FxHashSet as HashSet;
 
 use gluster_model::{Cluster, Device, DeviceId, Node};
 
-use super::{ClusterIx, ClusterRec, DevIx, Index, NodeIx, NodeRec};
+use super::{ClusterIx, ClusterRec, DevIx, Index, NodeIx, NodeRec, ZoneIx};
 
 impl Index {
     /// Records a new cluster.
@@ -71,6 +71,11 @@ impl Index {
         self.probes[dx.ix()] = dev.probe();
         let (nx, z) = (dev.node, dev.zone);
         self.nodes[nx.ix()].devices.retain(|&d| d != dx);
+        self.refresh_uniform(z);
+    }
+
+    /// Works out again whether every device of zone `z` has one size and extent.
+    fn refresh_uniform(&mut self, z: ZoneIx) {
         let zone = &self.zones[z.ix()];
         let mut sizes = zone
             .nodes
@@ -88,14 +93,37 @@ impl Index {
         let Some(&dx) = self.dev_by_id.get(&d.id) else {
             return;
         };
-        self.remove(dx);
         let node_online = self.nodes[self.devs[dx.ix()].node.ix()].online;
+        if self.devs[dx.ix()].device_online == d.state.is_online() {
+            // Only the use may have changed: the entry moves in place.
+            self.set_used(dx, d.used.bytes());
+            return;
+        }
+        self.remove(dx);
         let dev = &mut self.devs[dx.ix()];
         dev.used = d.used.bytes();
         dev.device_online = d.state.is_online();
         dev.online = dev.device_online && node_online;
         self.probes[dx.ix()] = dev.probe();
         self.insert(dx);
+    }
+
+    /// Takes a device's new size from the model's record of it (a resync): its fill cap,
+    /// its place in its zone's orders and the zone's uniformity follow.
+    pub(crate) fn resize_device(&mut self, d: &Device) {
+        let Some(&dx) = self.dev_by_id.get(&d.id) else {
+            return;
+        };
+        self.remove(dx);
+        let reserve = self.reserve_per_mille;
+        let dev = &mut self.devs[dx.ix()];
+        dev.total = d.total.bytes();
+        dev.used = d.used.bytes();
+        dev.cap = super::build::fill_cap(dev.total, reserve);
+        self.probes[dx.ix()] = dev.probe();
+        let z = dev.zone;
+        self.insert(dx);
+        self.refresh_uniform(z);
     }
 
     /// Takes a node's state from the model's record of it (its devices follow).
