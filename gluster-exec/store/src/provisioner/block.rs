@@ -64,6 +64,7 @@ fn block_model(view: &View, location: &str) -> Result<Model, StoreError> {
         let _ = match spec {
             Spec::Create(plan) => engine.take(plan),
             Spec::Expand(plan) => engine.take_expand(plan),
+            Spec::Evacuate(plan, devices) => engine.take_evacuation(plan, devices),
         };
     }
     Ok(engine.model)
