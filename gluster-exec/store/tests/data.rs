@@ -144,7 +144,10 @@ async fn a_snapshot_create_interrupted_by_a_crash_is_finished_by_the_retry() {
         () = sim.crashed() => {}
     }
     sim.restart();
-    assert!(!sim.snapshot().data.snapshots["snap1"].activated, "made, not activated");
+    assert!(
+        !sim.snapshot().data.snapshots["snap1"].activated,
+        "made, not activated"
+    );
     let stored = store.list(Kind::Snapshot).await.unwrap();
     assert_eq!(
         stored.len(),
