@@ -10,6 +10,12 @@ use std::sync::{Mutex, PoisonError};
 
 use redb::{Builder, ReadableTable, StorageBackend, TableDefinition};
 
+/// Where redb's file header keeps its flags (after the 9-byte magic number), and the flag a
+/// writer sets while the file is open and clears when it closes cleanly (redb 2's
+/// `tree_store/page_store/header.rs`).
+const GOD_BYTE_OFFSET: usize = 9;
+const RECOVERY_REQUIRED: u8 = 2;
+
 /// A redb storage backend over bytes in memory.
 #[derive(Debug)]
 struct Bytes(std::sync::Arc<Mutex<Vec<u8>>>);
@@ -67,14 +73,21 @@ pub(crate) fn probe(path: &Path, tables: &[&str]) -> Result<(), String> {
         Err(e) => return Err(e.to_string()),
     };
     let original_len = bytes.len();
+    let crashed = bytes
+        .get(GOD_BYTE_OFFSET)
+        .is_some_and(|b| b & RECOVERY_REQUIRED != 0);
     let shared = std::sync::Arc::new(Mutex::new(bytes));
     let mut db = Builder::new()
         .create_with_backend(Bytes(shared.clone()))
         .map_err(|e| e.to_string())?;
     // A file shorter than its own layout says is truncated: redb would extend (and so
-    // rewrite) it on open, which the real file must never see.
+    // rewrite) it on open, which the real file must never see. A file left by a writer that
+    // was killed (its header still says "recovery required") may be longer than its last
+    // commit's layout: space grown for a transaction that never committed, which redb's
+    // repair trims. Only that case may change length.
     let len_after_open = shared.lock().unwrap_or_else(PoisonError::into_inner).len();
-    if len_after_open != original_len {
+    let trimmed_after_crash = crashed && len_after_open < original_len;
+    if len_after_open != original_len && !trimmed_after_crash {
         return Err(format!(
             "the file is {original_len} bytes but its layout needs {len_after_open}: truncated"
         ));
