@@ -50,11 +50,22 @@ pub(crate) async fn open(at: &StoreAt<'_>) -> Result<Arc<dyn Store>, String> {
                 .await
                 .map_err(|e| format!("--store {}: {}", path.display(), chain(&e)))?,
         ),
-        StoreAt::Etcd(endpoints, prefix) => Arc::new(
-            EtcdStore::connect(endpoints, prefix, Duration::from_secs(5))
+        // A replica's writes are fenced by a lease: once it lapses (a partition, a pause
+        // over 10 s) this server's commits are refused instead of overwriting a successor's.
+        StoreAt::Etcd(endpoints, prefix) => {
+            let failed = |e: gluster_store::StoreError| {
+                format!("--etcd {}: {}", endpoints.join(","), chain(&e))
+            };
+            let store = EtcdStore::connect(endpoints, prefix, Duration::from_secs(5))
                 .await
-                .map_err(|e| format!("--etcd {}: {}", endpoints.join(","), chain(&e)))?,
-        ),
+                .map_err(failed)?;
+            Arc::new(
+                store
+                    .with_lease(Duration::from_secs(10))
+                    .await
+                    .map_err(failed)?,
+            )
+        }
     })
 }
 

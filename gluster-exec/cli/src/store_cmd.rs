@@ -330,8 +330,15 @@ pub(crate) fn evacuate(
                 super::day2::print_evacuation(&plan, args.common.output);
                 Ok(EXIT_PLACED)
             }
+            // The provisioner's refusal of a plan on the current state (no room left).
             Err(StoreError::Invalid(why)) => {
                 eprintln!("gluster-plan: {why}");
+                if args.common.output == OutputFormat::Json {
+                    outln!(
+                        "{}",
+                        serde_json::json!({"error": "infeasible", "message": why})
+                    );
+                }
                 Ok(EXIT_INFEASIBLE)
             }
             Err(e @ StoreError::Hosts { rolled_back, .. }) => {

@@ -199,3 +199,38 @@ async fn an_evacuation_of_an_unknown_node_is_refused_without_change() {
     assert!(matches!(err, StoreError::Invalid(_)), "{err}");
     assert_eq!(store.revision().await.unwrap(), rev, "nothing written");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_evacuation_waits_for_a_pending_operation_on_its_volumes() {
+    let (store, sim, p) = setup().await;
+    let model = p.model().await.unwrap();
+    let on_node0 = model
+        .bricks()
+        .find(|b| b.node == node0())
+        .map(|b| b.volume)
+        .expect("a volume on node0");
+    // A delete of that volume crashes mid-way: it stays pending.
+    sim.inject(Fault::CrashAfterCall(sim.calls() + 1));
+    tokio::select! {
+        r = p.delete(on_node0) => panic!("the delete must crash: {r:?}"),
+        () = sim.crashed() => {}
+    }
+    sim.restart();
+    let p2 = provisioner(store.clone(), &self::model(), sim.clone())
+        .await
+        .unwrap();
+    let rev = store.revision().await.unwrap();
+    let err = p2
+        .evacuate(EvacuationTarget::Node(node0()), &Day2Settings::default())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::InProgress(_)), "{err}");
+    assert_eq!(store.revision().await.unwrap(), rev, "nothing written");
+    // Once recovery has finished the delete, the evacuation runs.
+    let report = p2.recover(RecoveryPolicy::RollBack).await.unwrap();
+    assert_eq!(report.finished.len(), 1, "{report:?}");
+    p2.evacuate(EvacuationTarget::Node(node0()), &Day2Settings::default())
+        .await
+        .unwrap();
+    assert_agree(&p2, &store, &sim).await;
+}

@@ -1,7 +1,7 @@
 //! The gluster-store `Provisioner` on the real pool with the embedded (redb) store: a burst of
 //! 30 creates, then a second burst in a child process killed with SIGKILL mid-way, then
 //! recovery; the pool and the store agree (`volume info --xml` of every volume, volume lists
-//! and brick directories on every node).
+//! and brick directories on every node). Then a node is evacuated through the same store.
 
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader};
@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 use gluster_exec::ops::{BrickAddress, VolumeRef, VolumeStatus};
 use gluster_exec::{Backend, CommandExecutor, DirectoryMounts, Executor, HostLimits};
 use gluster_model::{ByteSize, Durability, Model};
+use gluster_placement::day2::{Day2Settings, EvacuationTarget};
 use gluster_placement::{PlacementSettings, VolumeRequest};
 use gluster_store::{
     import_model, HostReport, HostVolume, Kind, Provisioner, RecoveryPolicy, RedbStore, Store,
@@ -308,6 +309,40 @@ pub fn burst_kill_recover(env: &Env) -> Vec<(String, Duration)> {
         format!(
             "recovery rolled back {} pending create(s); pool and store agree on {volumes} volumes",
             report.rolled_back.len()
+        ),
+        t.elapsed(),
+    ));
+
+    // Day 2 through the same store: evacuate the first node with replace-brick waves.
+    let t = Instant::now();
+    let node = &env.pool.nodes()[0];
+    let target = EvacuationTarget::Node(node.id);
+    let moved = env.cli.block_on(async {
+        let p = provisioner(&path, env.cli.executor()).await;
+        let plan = p
+            .evacuate(target, &Day2Settings::default())
+            .await
+            .unwrap_or_else(|e| panic!("evacuate {}: {e}", node.name));
+        let left = p.model().await.expect("model");
+        assert_eq!(left.bricks().filter(|b| b.node == node.id).count(), 0);
+        plan.steps.len()
+    });
+    assert!(moved > 0, "{} held bricks", node.name);
+    let hosts = pool_report(env);
+    assert!(
+        hosts.bricks.iter().all(|b| b.host != node.address),
+        "{:?}",
+        hosts.bricks
+    );
+    let differences = env.cli.block_on(async {
+        let p = provisioner(&path, env.cli.executor()).await;
+        p.reconcile(&hosts).await.expect("reconcile")
+    });
+    assert!(differences.is_empty(), "{differences:#?}");
+    steps.push((
+        format!(
+            "evacuated {} through the Provisioner: {moved} bricks moved; pool and store agree",
+            node.name
         ),
         t.elapsed(),
     ));
