@@ -10,7 +10,7 @@ use crate::error::{Infeasible, PlacementError};
 use crate::planner::Planner;
 use crate::progress::{self, Progress, VolumeCount};
 use crate::request::{PlacementSettings, VolumeRequest};
-use crate::simulate::Utilization;
+use crate::usage::Utilization;
 
 /// Why free space is stranded once the next volume is refused.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
