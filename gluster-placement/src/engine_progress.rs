@@ -26,7 +26,7 @@ impl Engine {
         &self,
         request: &VolumeRequest,
         seed: u64,
-        limit: usize,
+        limit: Option<usize>,
         progress: &mut dyn FnMut(Progress),
     ) -> Result<Forecast, PlacementError> {
         crate::forecast::run_with_progress(self.snapshot(), request, seed, limit, progress)
