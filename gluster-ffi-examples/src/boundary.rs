@@ -143,7 +143,7 @@ impl<T> Out<T> {
 #[allow(clippy::multiple_unsafe_ops_per_block)]
 mod tests {
     use super::*;
-    use crate::error::{gp_last_error_code, gp_last_error_message};
+    use crate::last_error::{gp_last_error_code, gp_last_error_message};
 
     fn message() -> String {
         let mut buf = [0 as c_char; 256];

@@ -97,6 +97,7 @@ mod boundary;
 mod cluster;
 mod error;
 mod handle;
+mod last_error;
 mod plan;
 mod request;
 mod result;
@@ -106,7 +107,7 @@ mod version;
 pub use cluster::{
     gp_cluster, gp_cluster_commit, gp_cluster_export_json, gp_cluster_free, gp_cluster_new,
 };
-pub use error::{gp_last_error_code, gp_last_error_message, gp_last_error_reasons_json};
+pub use last_error::{gp_last_error_code, gp_last_error_message, gp_last_error_reasons_json};
 pub use plan::{gp_plan, gp_simulate};
 pub use result::{gp_result, gp_result_name};
 pub use string::{gp_string, gp_string_free, gp_string_len, gp_string_ptr};

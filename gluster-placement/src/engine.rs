@@ -324,7 +324,7 @@ impl Engine {
         &self,
         request: &VolumeRequest,
         seed: u64,
-        limit: usize,
+        limit: Option<usize>,
     ) -> Result<Forecast, PlacementError> {
         crate::forecast::run(self.snapshot(), request, seed, limit)
     }

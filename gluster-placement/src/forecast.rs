@@ -10,7 +10,7 @@ use crate::error::{Infeasible, PlacementError};
 use crate::planner::Planner;
 use crate::progress::{self, Progress, VolumeCount};
 use crate::request::{PlacementSettings, VolumeRequest};
-use crate::simulate::Utilization;
+use crate::usage::Utilization;
 
 /// Why free space is stranded once the next volume is refused.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -72,14 +72,15 @@ pub struct Forecast {
     pub utilization: Utilization,
 }
 
-/// Place `request` into `model` until refused (at most `limit` times) and explain the free
+/// Place `request` into `model` until refused (at most `limit` times; `None`: no limit, as
+/// [`crate::simulate`]'s count) and explain the free
 /// space left. Deterministic like every plan: the same inputs give the same forecast.
 pub fn forecast(
     model: &Model,
     request: &VolumeRequest,
     settings: &PlacementSettings,
     seed: u64,
-    limit: usize,
+    limit: Option<usize>,
 ) -> Result<Forecast, PlacementError> {
     run(Planner::new(model, settings), request, seed, limit)
 }
@@ -89,7 +90,7 @@ pub(crate) fn run(
     planner: Planner,
     request: &VolumeRequest,
     seed: u64,
-    limit: usize,
+    limit: Option<usize>,
 ) -> Result<Forecast, PlacementError> {
     run_with_progress(planner, request, seed, limit, &mut progress::ignore)
 }
@@ -99,15 +100,15 @@ pub(crate) fn run_with_progress(
     mut planner: Planner,
     request: &VolumeRequest,
     seed: u64,
-    limit: usize,
+    limit: Option<usize>,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Forecast, PlacementError> {
-    let mut counter = VolumeCount::new(&planner, Some(limit));
+    let mut counter = VolumeCount::new(&planner, limit);
     let free_before = free_total(&planner);
     let mut request = request.clone();
     let base = request.name.clone();
     let (mut fits, mut first_refusal, mut smallest) = (0, None, None::<u64>);
-    while fits < limit {
+    while limit.is_none_or(|l| fits < l) {
         if let Some(name) = &base {
             request.name = Some(format!("{name}-{}", fits + 1));
         }

@@ -125,6 +125,7 @@ mod choose;
 pub mod day2;
 mod diagnose;
 mod engine;
+mod engine_progress;
 mod error;
 mod filter;
 pub mod forecast;
@@ -141,6 +142,7 @@ mod simulate;
 mod sizing;
 pub mod snapshot;
 pub mod subvolume;
+mod usage;
 mod verify;
 
 pub use block::{plan_block_volume, BlockHost, BlockPlan, BlockRequest};
@@ -152,7 +154,8 @@ pub use planner::Planner;
 pub use progress::Progress;
 pub use request::{PlacementSettings, VolumeRequest, MAX_BRICKS_LIMIT};
 pub use request_spec::RequestSpec;
-pub use simulate::{DeviceUsage, SimulationReport, Utilization};
+pub use simulate::SimulationReport;
+pub use usage::{DeviceUsage, Utilization};
 
 use gluster_model::Model;
 

@@ -17,8 +17,8 @@ use crate::index::{ClusterIx, DevIx, Index, NodeIx};
 use crate::plan::{Plan, PlanNote, PlannedBrick};
 use crate::request::{PlacementSettings, VolumeRequest};
 use crate::seq::SplitMix64;
-use crate::simulate::DeviceUsage;
 use crate::sizing::{layout_iter, layouts, Layout, SizeLimits, Sizing};
+use crate::usage::DeviceUsage;
 
 /// What the ids' sequence seed differs from the rotations' by.
 const ID_SEQUENCE: u64 = 0x6a09_e667_f3bc_c908;

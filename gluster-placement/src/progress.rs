@@ -1,21 +1,16 @@
 //! Progress of the long planners: a callback told how far they are, so a program can show
 //! a counted bar while the crate itself stays pure (no IO, no clock).
 //!
-//! The `*_with_progress` variants ([`Engine::simulate_with_progress`],
-//! [`Engine::forecast_with_progress`], [`crate::day2::plan_rebalance_with_progress`],
+//! The `*_with_progress` variants ([`crate::Engine::simulate_with_progress`],
+//! [`crate::Engine::forecast_with_progress`], [`crate::day2::plan_rebalance_with_progress`],
 //! [`crate::day2::plan_evacuation_with_progress`]) call `progress` as they go, with `done`
 //! never decreasing and never above `total`, and last with `done == total`. Their plain
 //! forms pass a callback that does nothing; the result is the same either way.
 
 use gluster_model::ByteSize;
 
-use crate::engine::Engine;
-use crate::error::PlacementError;
-use crate::forecast::Forecast;
 use crate::plan::Plan;
 use crate::planner::Planner;
-use crate::request::VolumeRequest;
-use crate::simulate::SimulationReport;
 
 /// How far a long planner is: `done` of `total` units (volumes placed, moves chosen, or
 /// stages passed, as each planner documents).
@@ -104,31 +99,5 @@ impl VolumeCount {
         if self.placed != self.last_total || self.placed == 0 {
             progress(Progress::new(self.placed, self.placed));
         }
-    }
-}
-
-impl Engine {
-    /// [`Engine::simulate`], reporting volumes placed of an estimate of how many fit (the
-    /// `count` when it is smaller) to `progress` after each volume.
-    pub fn simulate_with_progress(
-        &self,
-        request: &VolumeRequest,
-        seed: u64,
-        count: Option<usize>,
-        progress: &mut dyn FnMut(Progress),
-    ) -> Result<SimulationReport, PlacementError> {
-        crate::simulate::run_with_progress(&mut self.snapshot(), request, seed, count, progress)
-    }
-
-    /// [`Engine::forecast`], reporting volumes placed of an estimate of how many fit (the
-    /// `limit` when it is smaller) to `progress` after each volume.
-    pub fn forecast_with_progress(
-        &self,
-        request: &VolumeRequest,
-        seed: u64,
-        limit: usize,
-        progress: &mut dyn FnMut(Progress),
-    ) -> Result<Forecast, PlacementError> {
-        crate::forecast::run_with_progress(self.snapshot(), request, seed, limit, progress)
     }
 }

@@ -157,7 +157,7 @@ proptest! {
         }
         let _ = simulate(&m, &request, &settings, seed, Some(3));
         let _ = simulate(&m, &request, &settings, seed, Some(0));
-        let _ = forecast(&m, &request, &settings, seed, 3);
+        let _ = forecast(&m, &request, &settings, seed, Some(3));
 
         let mut engine = Engine::new(m.clone(), settings.clone());
         if let Ok(plan) = engine.plan(&request, seed) {
@@ -165,7 +165,7 @@ proptest! {
             prop_assert!(engine.model().check().is_empty());
         }
         let _ = engine.simulate(&request, seed, Some(2));
-        let _ = engine.forecast(&request, seed, 2);
+        let _ = engine.forecast(&request, seed, Some(2));
 
         let mut block = BlockRequest::new(request.size);
         block.ha = ha;

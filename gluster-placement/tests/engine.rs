@@ -432,7 +432,7 @@ fn simulate_and_forecast_leave_the_engine_alone() {
     let after_commit = engine.model().clone();
     let report = engine.simulate(&request, 9, None).unwrap();
     assert!(report.placed > 10, "{report:?}");
-    let forecast = engine.forecast(&request, 9, usize::MAX).unwrap();
+    let forecast = engine.forecast(&request, 9, None).unwrap();
     assert_eq!(forecast.fits, report.placed);
     assert_eq!(engine.model(), &after_commit);
     engine.check_index().unwrap();

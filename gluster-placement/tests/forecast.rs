@@ -54,7 +54,7 @@ fn replica3(size: ByteSize, zones: ZoneChecking) -> VolumeRequest {
 }
 
 fn run(model: &Model, request: &VolumeRequest) -> Forecast {
-    let f = forecast(model, request, &PlacementSettings::default(), 1, usize::MAX).unwrap();
+    let f = forecast(model, request, &PlacementSettings::default(), 1, None).unwrap();
     let sum: u64 = f.causes.iter().map(|c| c.bytes.bytes()).sum();
     assert_eq!(
         sum,
@@ -130,7 +130,7 @@ fn the_limit_stops_early_without_a_refusal() {
         &replica3(ByteSize::gib(100), ZoneChecking::Strict),
         &PlacementSettings::default(),
         1,
-        4,
+        Some(4),
     )
     .unwrap();
     assert_eq!(f.fits, 4);

@@ -89,14 +89,11 @@ fn forecast_counts_volumes_and_ends_at_the_total() {
     let engine = Engine::new(six_nodes().model, PlacementSettings::default());
     let mut reports = Vec::new();
     let forecast = engine
-        .forecast_with_progress(&request(), 3, usize::MAX, &mut |p| reports.push(p))
+        .forecast_with_progress(&request(), 3, None, &mut |p| reports.push(p))
         .unwrap();
     assert_eq!(check(&reports).done, forecast.fits as u64);
     assert_eq!(reports.len(), forecast.fits);
-    assert_eq!(
-        forecast,
-        engine.forecast(&request(), 3, usize::MAX).unwrap()
-    );
+    assert_eq!(forecast, engine.forecast(&request(), 3, None).unwrap());
 }
 
 /// 120 volumes on 6 nodes, then one empty node per zone: a rebalance has work to do.

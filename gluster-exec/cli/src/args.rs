@@ -305,7 +305,7 @@ pub(crate) struct RecoverArgs {
 pub(crate) struct ForecastArgs {
     #[command(flatten)]
     pub(crate) placement: PlacementArgs,
-    /// Stop after this many volumes (default: until the first refusal).
+    /// Stop after this many volumes (0 or none: until the first refusal).
     #[arg(long)]
     pub(crate) limit: Option<usize>,
 }

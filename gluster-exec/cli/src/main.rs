@@ -120,7 +120,8 @@ fn run(cli: Cli) -> Result<i32, String> {
         Command::Commands(args) => commands::run(&args),
         Command::Forecast(f) => {
             let (model, request, settings) = resolve(&f.placement)?;
-            let limit = f.limit.unwrap_or(usize::MAX);
+            // 0 means "until refused", as simulate's --count 0 does.
+            let limit = f.limit.filter(|&l| l > 0);
             let result = progress::counted("forecasting", "volumes", |progress| {
                 Engine::new(model, settings).forecast_with_progress(
                     &request,

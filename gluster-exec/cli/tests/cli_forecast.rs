@@ -47,3 +47,16 @@ fn the_builtin_example_forecast_adds_up_and_agrees_with_simulate() {
     let sim: Value = serde_json::from_slice(&sim.stdout).unwrap();
     assert_eq!(sim["placed"].as_u64().unwrap(), fits);
 }
+
+/// Issue 16: "no limit" has one meaning: `--limit 0` is until refused, as `simulate
+/// --count 0` is, and a limit stops there.
+#[test]
+fn limit_zero_is_until_refused_like_count_zero() {
+    let args = ["--size", "100GiB", "--zone-checking", "strict"];
+    let unlimited = forecast(&args);
+    let zero = forecast(&[&args[..], &["--limit", "0"]].concat());
+    assert_eq!(zero["fits"], unlimited["fits"]);
+    assert!(unlimited["fits"].as_u64().unwrap() > 2);
+    let two = forecast(&[&args[..], &["--limit", "2"]].concat());
+    assert_eq!(two["fits"], 2);
+}
