@@ -25,6 +25,24 @@ async fn filled_redb(path: &std::path::Path) {
     let sim = Arc::new(SimulatedExecutor::from_model(&model, true));
     let p = provisioner(store, &model, sim).await.unwrap();
     p.create("a", &request()).await.unwrap();
+    drop(p);
+    wait_closed(path);
+}
+
+/// Wait until every handle of the store has let go of the file: the group-commit thread
+/// drops its handle just after its last reply, and a write it makes after the test has
+/// truncated the file would undo the truncation. redb locks a file while it is open.
+fn wait_closed(path: &std::path::Path) {
+    for _ in 0..1000 {
+        match redb::Database::open(path) {
+            Ok(db) => return drop(db),
+            Err(redb::DatabaseError::DatabaseAlreadyOpen) => {
+                std::thread::sleep(Duration::from_millis(5))
+            }
+            Err(e) => panic!("{}: {e}", path.display()),
+        }
+    }
+    panic!("{} is still open", path.display());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
