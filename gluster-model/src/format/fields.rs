@@ -12,44 +12,59 @@ fn at(path: String, r: Result<(), InvalidValue>) -> Result<(), ImportError> {
     r.map_err(|e| ImportError::invalid(path, e.to_string()))
 }
 
+/// [`at`] with the path built only on error (loads check millions of fields).
+fn at_with(path: impl FnOnce() -> String, r: Result<(), InvalidValue>) -> Result<(), ImportError> {
+    r.map_err(|e| ImportError::invalid(path(), e.to_string()))
+}
+
 /// A node's hostnames, zone and tags. `path` is the node's JSON path; `fields` the names of
 /// its manage, storage, zone and tags fields in this format.
 pub(super) fn node(
-    path: &str,
+    path: impl Fn() -> String,
     fields: [&str; 4],
     manage: &str,
     storage: &str,
     zone: u32,
     tags: Option<&Tags>,
 ) -> Result<(), ImportError> {
-    at(format!("{path}.{}", fields[0]), HostName::check(manage))?;
-    at(format!("{path}.{}", fields[1]), HostName::check(storage))?;
+    at_with(
+        || format!("{}.{}", path(), fields[0]),
+        HostName::check(manage),
+    )?;
+    at_with(
+        || format!("{}.{}", path(), fields[1]),
+        HostName::check(storage),
+    )?;
     if zone == 0 {
         return Err(ImportError::invalid(
-            format!("{path}.{}", fields[2]),
+            format!("{}.{}", path(), fields[2]),
             format!("node {manage:?} is in zone 0: zones count from 1"),
         ));
     }
-    self::tags(&format!("{path}.{}", fields[3]), tags)
+    self::tags(|| format!("{}.{}", path(), fields[3]), tags)
 }
 
-/// A device's name and tags.
-pub(super) fn device(path: &str, name: &str, tags: Option<&Tags>) -> Result<(), ImportError> {
-    at(format!("{path}.name"), DevicePath::check(name))?;
-    self::tags(&format!("{path}.tags"), tags)
+/// A device's name and tags (`path` is built only on error).
+pub(super) fn device(
+    path: impl Fn() -> String,
+    name: &str,
+    tags: Option<&Tags>,
+) -> Result<(), ImportError> {
+    at_with(|| format!("{}.name", path()), DevicePath::check(name))?;
+    self::tags(|| format!("{}.tags", path()), tags)
 }
 
 /// Tag keys and values, and the `arbiter` tag's value (a misspelt `requird` would be
 /// read as the default, `supported`).
-pub(super) fn tags(path: &str, tags: Option<&Tags>) -> Result<(), ImportError> {
+pub(super) fn tags(path: impl Fn() -> String, tags: Option<&Tags>) -> Result<(), ImportError> {
     let Some(tags) = tags else {
         return Ok(());
     };
-    at(path.to_string(), check_tags(tags))?;
+    at_with(&path, check_tags(tags))?;
     match tags.get(ARBITER_TAG).map(String::as_str) {
         None | Some("required" | "supported" | "disabled") => Ok(()),
         Some(other) => Err(ImportError::invalid(
-            format!("{path}.{ARBITER_TAG}"),
+            format!("{}.{ARBITER_TAG}", path()),
             format!("{other:?} is not an arbiter tag value: use required, supported or disabled"),
         )),
     }

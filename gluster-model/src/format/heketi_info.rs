@@ -190,7 +190,7 @@ pub fn import_heketi_info(json: &str) -> Result<Model, ImportError> {
                 format!("{at}.hostnames")
             })?;
             super::fields::node(
-                &at,
+                || at.clone(),
                 ["hostnames.manage", "hostnames.storage", "zone", "tags"],
                 &manage,
                 &storage,
@@ -217,7 +217,7 @@ pub fn import_heketi_info(json: &str) -> Result<Model, ImportError> {
             );
             for (di, d) in n.devices.iter().enumerate() {
                 let dat = format!("{at}.devices[{di}]");
-                super::fields::device(&dat, &d.name, d.tags.as_ref())?;
+                super::fields::device(|| dat.clone(), &d.name, d.tags.as_ref())?;
                 let s = &d.storage;
                 if s.used.checked_add(s.free) != Some(s.total) {
                     return Err(ImportError::invalid(

@@ -32,6 +32,9 @@ impl HeketiLoadOptions {
     }
 
     fn size_for(&self, host: &str, device: &str) -> Option<ByteSize> {
+        if self.device_sizes.is_empty() {
+            return self.default_device_size;
+        }
         self.device_sizes
             .get(&format!("{host}:{device}"))
             .or_else(|| self.device_sizes.get(device))
@@ -166,7 +169,7 @@ pub fn import_heketi_load(json: &str, options: &HeketiLoadOptions) -> Result<Mod
                 format!("{}.node.hostnames", at())
             })?;
             super::fields::node(
-                &format!("{}.node", at()),
+                || format!("{}.node", at()),
                 ["hostnames.manage", "hostnames.storage", "zone", "tags"],
                 &manage,
                 &storage,
@@ -194,7 +197,7 @@ pub fn import_heketi_load(json: &str, options: &HeketiLoadOptions) -> Result<Mod
                         name, tags, size, ..
                     }) => (name, tags.unwrap_or_default(), size),
                 };
-                super::fields::device(&dat(), &name, Some(&tags))?;
+                super::fields::device(dat, &name, Some(&tags))?;
                 let own_size = match own_size {
                     Some(s) => Some(s.parse::<ByteSize>().map_err(|e| {
                         ImportError::invalid(format!("{}.size", dat()), e.to_string())

@@ -82,7 +82,7 @@ pub fn from_native_json(json: &str) -> Result<Model, ImportError> {
             || format!("nodes[{i}]"),
         )?;
         super::fields::node(
-            &format!("nodes[{i}]"),
+            || format!("nodes[{i}]"),
             ["manage_hostname", "storage_hostname", "zone", "tags"],
             &n.manage_hostname,
             &n.storage_hostname,
@@ -91,7 +91,7 @@ pub fn from_native_json(json: &str) -> Result<Model, ImportError> {
         )?;
     }
     for (i, d) in doc.devices.iter().enumerate() {
-        super::fields::device(&format!("devices[{i}]"), &d.name, Some(&d.tags))?;
+        super::fields::device(|| format!("devices[{i}]"), &d.name, Some(&d.tags))?;
     }
     for (i, v) in doc.volumes.iter().enumerate() {
         super::fields::volume_name(format!("volumes[{i}].name"), &v.name)?;
