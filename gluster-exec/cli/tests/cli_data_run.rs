@@ -2,29 +2,9 @@
 //! (here the simulated hosts, rebuilt from the topology), the state saved only after.
 
 use std::path::Path;
-use std::process::{Command, Output};
+mod support;
 
-fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_gluster-plan"))
-        .args(args)
-        .output()
-        .expect("gluster-plan runs")
-}
-
-fn ok(args: &[&str]) -> String {
-    let out = run(args);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn p(dir: &Path, name: &str) -> String {
-    dir.join(name).display().to_string()
-}
+use support::{ok, p, run};
 
 #[test]
 fn cli_snapshot_and_subvolume_run_on_the_simulated_transport() {

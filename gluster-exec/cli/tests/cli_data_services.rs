@@ -1,51 +1,11 @@
 //! `gluster-plan snapshot`, `subvolume` and `resync`, run as the built binary and chained
 //! through `--save`: what each decides, the commands it prints, and its refusals.
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod support;
+
+use support::{argvs, json, p, run};
 
 use serde_json::Value;
-
-fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_gluster-plan"))
-        .args(args)
-        .output()
-        .expect("gluster-plan runs")
-}
-
-fn json(args: &[&str]) -> Value {
-    let mut all = args.to_vec();
-    all.extend(["--output", "json"]);
-    let out = run(&all);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("stdout is JSON")
-}
-
-fn argvs(doc: &Value) -> Vec<String> {
-    doc["commands"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| {
-            let argv: Vec<&str> = c["argv"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|a| a.as_str().unwrap())
-                .collect();
-            argv.join(" ")
-        })
-        .collect()
-}
-
-fn p(dir: &Path, name: &str) -> String {
-    dir.join(name).display().to_string()
-}
 
 /// A subvolume on the built-in example plans its hosting volume first; a snapshot of it is
 /// charged and printed as `snapshot create ... no-timestamp` and `activate`; a clone

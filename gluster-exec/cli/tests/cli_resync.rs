@@ -1,53 +1,16 @@
 //! `resync` renders the re-read of the chosen brick backend, and without `--size` re-reads
 //! the device on its host through `--transport` (here the simulated hosts).
 
-use std::process::{Command, Output};
+mod support;
 
-use serde_json::Value;
+use support::{argvs, json, run};
 
 const DEVICE: &str = "node-z1-0.storage.example:/dev/sdb";
-
-fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_gluster-plan"))
-        .args(args)
-        .output()
-        .expect("gluster-plan runs")
-}
-
-fn json(args: &[&str]) -> Value {
-    let mut all = args.to_vec();
-    all.extend(["--output", "json"]);
-    let out = run(&all);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("stdout is JSON")
-}
-
-fn commands(doc: &Value) -> Vec<String> {
-    doc["commands"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| {
-            let argv: Vec<&str> = c["argv"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|a| a.as_str().unwrap())
-                .collect();
-            argv.join(" ")
-        })
-        .collect()
-}
 
 #[test]
 fn cli_resync_renders_the_backend_s_reread() {
     let lvm = json(&["resync", "--device", DEVICE, "--size", "2TiB"]);
-    let cmds = commands(&lvm);
+    let cmds = argvs(&lvm);
     assert!(cmds[0].starts_with("pvresize /dev/sdb"), "{cmds:?}");
     assert!(cmds[1].starts_with("vgs "), "{cmds:?}");
     let dir = json(&[
@@ -61,7 +24,7 @@ fn cli_resync_renders_the_backend_s_reread() {
         "--brick-mount-root",
         "/srv/bricks",
     ]);
-    let cmds = commands(&dir);
+    let cmds = argvs(&dir);
     assert!(cmds[0].starts_with("xfs_growfs /srv/bricks/"), "{cmds:?}");
     assert!(cmds[1].starts_with("stat --file-system"), "{cmds:?}");
     assert!(
