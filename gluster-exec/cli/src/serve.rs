@@ -79,6 +79,9 @@ pub(crate) struct ServeArgs {
     /// ssh: private key file.
     #[arg(long, value_name = "FILE")]
     pub(crate) ssh_identity: Option<PathBuf>,
+    /// ssh: client configuration file (`ssh -F`): per-host address, user, key, known hosts.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) ssh_config: Option<PathBuf>,
     /// ssh: directory of connection-reuse sockets (default: the temp directory).
     #[arg(long, value_name = "DIR")]
     pub(crate) ssh_control_dir: Option<PathBuf>,
@@ -162,6 +165,9 @@ fn executor(args: &ServeArgs, root: &str) -> Result<Arc<dyn Executor>, String> {
             }
             if let Some(key) = &args.ssh_identity {
                 ssh = ssh.identity(key.clone());
+            }
+            if let Some(config) = &args.ssh_config {
+                ssh = ssh.config_file(config.clone());
             }
             Arc::new(CommandExecutor::new(ssh, backend))
         }
