@@ -1,9 +1,9 @@
 //! End to end on the real pool: Heketi's own Python client -> `gluster-plan serve` (embedded
 //! store, ssh transport, directory bricks) -> ssh -> glusterd. A replica-3 volume with strict
 //! zones is created, FUSE-mounted, written, expanded and deleted; then the service is killed
-//! with SIGKILL in the middle of a create, restarted on the same store (recovery on start), and
-//! the volume is complete on every node or gone from every node, as the service and the store
-//! say.
+//! with SIGKILL in the middle of a create, restarted on the same store (recovery on start:
+//! `--recover roll-back`, then again with `finish`), and the volume is complete on every node or
+//! gone from every node, as the service and the store say.
 //!
 //! The service binary comes from `GLUSTER_PLAN_BIN` (real-pool.sh builds it).
 
@@ -30,7 +30,7 @@ struct Service {
 }
 
 impl Service {
-    fn start(bin: &Path, store: &Path, topology: Option<&Path>, ssh: &SshAccess) -> Service {
+    fn start(bin: &Path, store: &Path, extra: &[&Path], ssh: &SshAccess) -> Service {
         let mut cmd = Command::new(bin);
         cmd.args(["serve", "--listen", "127.0.0.1:0", "--store"])
             .arg(store)
@@ -42,9 +42,7 @@ impl Service {
             .env("GLUSTER_PLAN_ADMIN_KEY", KEY)
             .stdout(Stdio::null())
             .stderr(Stdio::piped());
-        if let Some(t) = topology {
-            cmd.arg("--topology").arg(t);
-        }
+        cmd.args(extra);
         let mut child = cmd
             .spawn()
             .unwrap_or_else(|e| panic!("{}: {e}", bin.display()));
@@ -206,7 +204,7 @@ pub fn through_the_service(env: &mut Env) -> Vec<(String, Duration)> {
     let topology = dir.path().join("topology.json");
     let model = env.pool.model().expect("model");
     std::fs::write(&topology, gluster_model::to_native_json(&model)).expect("topology");
-    let service = Service::start(&bin, &store, Some(&topology), &access);
+    let mut service = Service::start(&bin, &store, &[Path::new("--topology"), &topology], &access);
     let clusters = client(&service.url, &["clusters"]);
     let nodes = clusters[0]["nodes"].as_array().map_or(0, Vec::len);
     assert_eq!(nodes, env.pool.nodes().len(), "{clusters}");
@@ -255,14 +253,58 @@ pub fn through_the_service(env: &mut Env) -> Vec<(String, Duration)> {
         &mut t,
     );
 
+    for recover in ["roll-back", "finish"] {
+        let outcome = kill_mid_create(env, &bin, &store, &access, service, recover);
+        step(
+            &format!(
+                "SIGKILL mid-create, restart with --recover {recover}: the create is {outcome}; \
+                 service, store and pool agree"
+            ),
+            &mut t,
+        );
+        service = Service::start(&bin, &store, &[], &access);
+    }
+    service.stop();
+    steps
+}
+
+/// A create through the client in the background; SIGKILL of `service` once a brick directory
+/// exists; restart with `--recover RECOVER`; the volume complete on every node or gone from
+/// every node, as the service lists it; then the store (`reconcile`) agrees and the volume is
+/// deleted. Returns the outcome.
+fn kill_mid_create(
+    env: &Env,
+    bin: &Path,
+    store: &Path,
+    access: &SshAccess,
+    service: Service,
+    recover: &str,
+) -> &'static str {
+    let name = format!("killed-{recover}");
     // A create in the background; SIGKILL once its first brick directory exists.
-    let mut create = client_command(&service.url, &["create", "killed", "1"])
+    let mut create = client_command(&service.url, &["create", &name, "1"])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .expect("client starts");
+    // (Not `pool_report`: while glusterd spreads the new volume, the nodes' lists may differ.)
     wait_until("a brick of the create", Duration::from_secs(60), || {
-        !pool_report(env).bricks.is_empty()
+        env.pool.nodes().iter().any(|n| {
+            let found = env.cli.run(
+                &n.name,
+                &[
+                    "find",
+                    BRICK_ROOT,
+                    "-mindepth",
+                    "2",
+                    "-maxdepth",
+                    "2",
+                    "-name",
+                    "brick_*",
+                ],
+            );
+            !found.stdout.trim().is_empty()
+        })
     });
     signal(service.pid(), "STOP");
     let in_flight = descendants(service.pid());
@@ -276,11 +318,11 @@ pub fn through_the_service(env: &mut Env) -> Vec<(String, Duration)> {
         Duration::from_secs(90),
         || in_flight.iter().all(|p| !running(*p)),
     );
-    step("service SIGKILLed with a create in flight", &mut t);
 
-    let service = Service::start(&bin, &store, None, &access);
+    let flags = [Path::new("--recover"), Path::new(recover)];
+    let service = Service::start(bin, store, &flags, access);
     let listed = volume_ids(&service.url);
-    let on_nodes = known_anywhere(env, "killed");
+    let on_nodes = known_anywhere(env, &name);
     let report = pool_report(env);
     if listed.is_empty() {
         assert!(on_nodes.is_empty(), "rolled back, yet on {on_nodes:?}");
@@ -288,8 +330,8 @@ pub fn through_the_service(env: &mut Env) -> Vec<(String, Duration)> {
     } else {
         assert_eq!(listed.len(), 1, "{listed:?}");
         assert_eq!(on_nodes.len(), env.pool.nodes().len(), "{on_nodes:?}");
-        assert_eq!(counts_on_every_node(env, "killed"), (3, 3));
-        assert!(report.volumes["killed"].started, "{report:?}");
+        assert_eq!(counts_on_every_node(env, &name), (3, 3));
+        assert!(report.volumes[name.as_str()].started, "{report:?}");
     }
     let outcome = if listed.is_empty() {
         "gone from every node"
@@ -298,7 +340,7 @@ pub fn through_the_service(env: &mut Env) -> Vec<(String, Duration)> {
     };
     service.stop();
     let differences = env.cli.block_on(async {
-        let p = provisioner(&store, env.cli.executor()).await;
+        let p = provisioner(store, env.cli.executor()).await;
         let differences = p.reconcile(&report).await.expect("reconcile");
         let model = p.model().await.expect("model");
         let ids: Vec<_> = model.volumes().map(|v| v.id).collect();
@@ -313,9 +355,5 @@ pub fn through_the_service(env: &mut Env) -> Vec<(String, Duration)> {
         report.volumes.is_empty() && report.bricks.is_empty(),
         "{report:?}"
     );
-    step(
-        &format!("restart, recovery: the create is {outcome}; service, store and pool agree"),
-        &mut t,
-    );
-    steps
+    outcome
 }
