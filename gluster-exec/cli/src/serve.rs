@@ -79,6 +79,9 @@ pub(crate) struct ServeArgs {
     /// ssh: private key file.
     #[arg(long, value_name = "FILE")]
     pub(crate) ssh_identity: Option<PathBuf>,
+    /// ssh: client configuration file (`ssh -F`): per-host address, user, key, known hosts.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) ssh_config: Option<PathBuf>,
     /// ssh: directory of connection-reuse sockets (default: the temp directory).
     #[arg(long, value_name = "DIR")]
     pub(crate) ssh_control_dir: Option<PathBuf>,
@@ -163,6 +166,9 @@ fn executor(args: &ServeArgs, root: &str) -> Result<Arc<dyn Executor>, String> {
             if let Some(key) = &args.ssh_identity {
                 ssh = ssh.identity(key.clone());
             }
+            if let Some(config) = &args.ssh_config {
+                ssh = ssh.config_file(config.clone());
+            }
             Arc::new(CommandExecutor::new(ssh, backend))
         }
         TransportArg::Kubectl => {
@@ -213,13 +219,15 @@ fn heketi_db(path: &std::path::Path) -> Result<gluster_model::Model, String> {
     Ok(imported.model)
 }
 
-async fn shutdown_signal() {
+/// Waits for SIGTERM (its handler is `term`, installed before the listener is announced, so
+/// that a SIGTERM right after "listening on" is graceful too) or Ctrl-C.
+async fn shutdown_signal(term: Option<tokio::signal::unix::Signal>) {
     let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
+        match term {
+            Some(mut s) => {
                 s.recv().await;
             }
-            Err(_) => std::future::pending::<()>().await,
+            None => std::future::pending::<()>().await,
         }
     };
     tokio::select! {
@@ -325,10 +333,13 @@ pub(crate) fn run(args: &ServeArgs) -> Result<i32, String> {
             .map_err(|e| format!("--listen {}: {e}", args.listen))?;
         let local = listener.local_addr().map_err(|e| e.to_string())?;
         let scheme = if tls.is_some() { "https" } else { "http" };
+        let term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
         eprintln!("gluster-plan serve: listening on {scheme}://{local}");
         let served = match tls {
-            Some(tls) => gluster_service::serve_tls(listener, app, shutdown_signal(), tls).await,
-            None => gluster_service::serve(listener, app, shutdown_signal()).await,
+            Some(tls) => {
+                gluster_service::serve_tls(listener, app, shutdown_signal(term), tls).await
+            }
+            None => gluster_service::serve(listener, app, shutdown_signal(term)).await,
         };
         let drained = served.map_err(|e| format!("serve: {e}"))?;
         if !drained {

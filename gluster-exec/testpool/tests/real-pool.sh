@@ -11,6 +11,9 @@ fi
 daemons() { pgrep '^gluster' | sort || true; }  # glusterd, glusterfsd, glusterfs
 before=$(daemons)
 
+# The service test (Heketi's Python client -> gluster-plan serve -> ssh) runs the binary.
+cargo build -p gluster-plan --bin gluster-plan
+export GLUSTER_PLAN_BIN="${CARGO_TARGET_DIR:-$PWD/target}/debug/gluster-plan"
 cargo test -p gluster-testpool --test real_pool -- --test-threads=1 --nocapture
 
 left=0

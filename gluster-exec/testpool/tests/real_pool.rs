@@ -18,6 +18,8 @@ mod files;
 mod provisioner;
 #[path = "real_pool/scenario.rs"]
 mod scenario;
+#[path = "real_pool/service.rs"]
+mod service;
 #[path = "real_pool/ssh.rs"]
 mod ssh;
 #[path = "real_pool/xml.rs"]
@@ -203,6 +205,29 @@ fn provisioner_burst_sigkill_recover() {
     env.pool.teardown().unwrap_or_else(|e| panic!("{e}"));
     let left = trace.leftovers();
     assert!(left.is_empty(), "left behind: {left:#?}");
+}
+
+/// Heketi's Python client -> `gluster-plan serve` (store, ssh) -> glusterd: a replica-3 volume
+/// with strict zones created, mounted, written, expanded, deleted; then the service SIGKILLed
+/// mid-create and restarted: the volume is complete or gone everywhere, and the store agrees.
+/// Needs `GLUSTER_PLAN_BIN` (real-pool.sh sets it).
+#[test]
+fn heketi_client_through_the_service_over_ssh() {
+    let t = Instant::now();
+    let pool = TestPool::start(&PoolSpec::new(3, 2)).unwrap_or_else(|e| panic!("{e}"));
+    let trace = pool.trace();
+    let cli = Cli::new(pool.transport());
+    let mut env = Env { pool, cli };
+    scenario::peer_probe_all(&env);
+    eprintln!("[real_pool] pool up: {:.1} s", t.elapsed().as_secs_f64());
+    service::through_the_service(&mut env);
+    env.pool.teardown().unwrap_or_else(|e| panic!("{e}"));
+    let left = trace.leftovers();
+    assert!(left.is_empty(), "left behind: {left:#?}");
+    eprintln!(
+        "[real_pool] service: total {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
 }
 
 /// Teardown runs when a test panics, and a run whose test process died (no teardown at all)

@@ -57,7 +57,7 @@ fn roomy(model: &Model) -> Model {
     m
 }
 
-async fn provisioner(path: &Path, executor: Arc<dyn Executor>) -> Provisioner {
+pub async fn provisioner(path: &Path, executor: Arc<dyn Executor>) -> Provisioner {
     let store: Arc<dyn Store> = Arc::new(RedbStore::open(path).await.expect("store"));
     Provisioner::new(store, executor, HostLimits::new(2), settings())
         .await
@@ -109,7 +109,7 @@ pub fn child() {
 }
 
 /// Signal `pid` (`STOP`, `KILL`) with kill(1).
-fn signal(pid: u32, name: &str) {
+pub fn signal(pid: u32, name: &str) {
     let status = Command::new("kill")
         .args([&format!("-{name}"), &pid.to_string()])
         .status()
@@ -118,7 +118,7 @@ fn signal(pid: u32, name: &str) {
 }
 
 /// Every descendant of `pid` (from /proc/PID/task/*/children).
-fn descendants(pid: u32) -> Vec<u32> {
+pub fn descendants(pid: u32) -> Vec<u32> {
     let mut out = Vec::new();
     let mut todo = vec![pid];
     while let Some(p) = todo.pop() {
@@ -137,7 +137,7 @@ fn descendants(pid: u32) -> Vec<u32> {
 }
 
 /// Whether `pid` still runs (a zombie has ended).
-fn running(pid: u32) -> bool {
+pub fn running(pid: u32) -> bool {
     std::fs::read_to_string(format!("/proc/{pid}/stat"))
         .ok()
         .and_then(|s| {
@@ -149,7 +149,7 @@ fn running(pid: u32) -> bool {
 
 /// What the pool holds: the volumes (listed alike on every node, each read with `volume info
 /// --xml`) and every brick directory under the mounts of every node.
-fn pool_report(env: &Env) -> HostReport {
+pub fn pool_report(env: &Env) -> HostReport {
     let nodes = env.pool.nodes();
     let mut report = HostReport::default();
     let mut lists = Vec::new();
