@@ -249,6 +249,38 @@ pub(crate) fn recover(path: &Path, args: &RecoverArgs) -> Result<i32, String> {
     })
 }
 
+/// The exit of a day-2 operation the provisioner did not carry out: a refusal of the plan
+/// (no room, too many bricks) is infeasible (also as JSON with `--output json`); a failure
+/// on the hosts says whether it was rolled back; anything else is an error of the store.
+fn day2_failure(
+    what: &str,
+    e: StoreError,
+    output: OutputFormat,
+    failed: impl FnOnce(StoreError) -> String,
+) -> Result<i32, String> {
+    match e {
+        StoreError::Invalid(why) => {
+            eprintln!("gluster-plan: {why}");
+            if output == OutputFormat::Json {
+                outln!(
+                    "{}",
+                    serde_json::json!({"error": "infeasible", "message": why})
+                );
+            }
+            Ok(EXIT_INFEASIBLE)
+        }
+        e @ StoreError::Hosts { rolled_back, .. } => {
+            eprintln!("gluster-plan: {what} failed: {}", chain(&e));
+            Ok(if rolled_back {
+                EXIT_ROLLED_BACK
+            } else {
+                EXIT_ROLLBACK_INCOMPLETE
+            })
+        }
+        e => Err(failed(e)),
+    }
+}
+
 /// `expand --store --apply`: add sets to `volume` through the provisioner (recovering what
 /// an earlier run left pending first), so the grown volume is kept in the store.
 pub(crate) fn expand(
@@ -284,26 +316,7 @@ pub(crate) fn expand(
                 }
                 Ok(EXIT_PLACED)
             }
-            // The provisioner's refusal of a plan (no room, too many bricks).
-            Err(StoreError::Invalid(why)) => {
-                eprintln!("gluster-plan: {why}");
-                if args.common.output == OutputFormat::Json {
-                    outln!(
-                        "{}",
-                        serde_json::json!({"error": "infeasible", "message": why})
-                    );
-                }
-                Ok(EXIT_INFEASIBLE)
-            }
-            Err(e @ StoreError::Hosts { rolled_back, .. }) => {
-                eprintln!("gluster-plan: expand failed: {}", chain(&e));
-                Ok(if rolled_back {
-                    EXIT_ROLLED_BACK
-                } else {
-                    EXIT_ROLLBACK_INCOMPLETE
-                })
-            }
-            Err(e) => Err(failed(e)),
+            Err(e) => day2_failure("expand", e, args.common.output, failed),
         }
     })
 }
@@ -330,26 +343,7 @@ pub(crate) fn evacuate(
                 super::day2::print_evacuation(&plan, args.common.output);
                 Ok(EXIT_PLACED)
             }
-            // The provisioner's refusal of a plan on the current state (no room left).
-            Err(StoreError::Invalid(why)) => {
-                eprintln!("gluster-plan: {why}");
-                if args.common.output == OutputFormat::Json {
-                    outln!(
-                        "{}",
-                        serde_json::json!({"error": "infeasible", "message": why})
-                    );
-                }
-                Ok(EXIT_INFEASIBLE)
-            }
-            Err(e @ StoreError::Hosts { rolled_back, .. }) => {
-                eprintln!("gluster-plan: evacuate failed: {}", chain(&e));
-                Ok(if rolled_back {
-                    EXIT_ROLLED_BACK
-                } else {
-                    EXIT_ROLLBACK_INCOMPLETE
-                })
-            }
-            Err(e) => Err(failed(e)),
+            Err(e) => day2_failure("evacuate", e, args.common.output, failed),
         }
     })
 }
