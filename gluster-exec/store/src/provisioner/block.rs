@@ -5,13 +5,12 @@
 
 use std::collections::HashSet;
 
-use gluster_model::{BlockHosting, BlockVolume, BlockVolumeId, ByteSize, Model, Volume, VolumeId};
+use gluster_model::{BlockHosting, BlockVolume, BlockVolumeId, ByteSize, Model, Volume};
 use gluster_placement::block::{block_space, BlockHost};
 use gluster_placement::{plan_block_volume, BlockRequest, VolumeRequest};
 
-use super::engine::Engine;
 use super::records::{block_create_key, block_delete_key, json, parse, PendingOp};
-use super::view::{Spec, View};
+use super::view::View;
 use super::{check_request_name, lock, seed_of, Provisioner, MAX_ATTEMPTS};
 use crate::error::StoreError;
 use crate::key::{Entry, Expect, Key, Kind, Txn};
@@ -31,21 +30,19 @@ pub(super) fn hosting_of(size: ByteSize) -> BlockHosting {
 /// reservations, with every hosting volume whose create is still pending restricted (no
 /// block volume goes into a volume the hosts may not have yet).
 fn block_model(view: &View, location: &str) -> Result<Model, StoreError> {
-    let mut pending: HashSet<VolumeId> = HashSet::new();
+    let mut pending: HashSet<String> = HashSet::new();
     for e in view
         .entries
         .values()
         .filter(|e| e.key.kind == Kind::Pending)
     {
         if let Ok(op @ PendingOp::Create { .. }) = parse::<PendingOp>(e, location) {
-            pending.insert(op.volume());
+            pending.insert(op.volume().to_string());
         }
     }
     let mut entries: Vec<Entry> = Vec::with_capacity(view.entries.len());
     for e in view.entries.values() {
-        let pending_volume =
-            e.key.kind == Kind::Volume && pending.iter().any(|v| v.to_string() == e.key.id);
-        if !pending_volume {
+        if !(e.key.kind == Kind::Volume && pending.contains(&e.key.id)) {
             entries.push(e.clone());
             continue;
         }
@@ -58,16 +55,8 @@ fn block_model(view: &View, location: &str) -> Result<Model, StoreError> {
             ..e.clone()
         });
     }
-    let mut engine = Engine::from_entries(entries.iter(), location)?;
-    for spec in view.speculative.values() {
-        // A reservation in flight: its space is taken, its volume hosts nothing yet.
-        let _ = match spec {
-            Spec::Create(plan) => engine.take(plan),
-            Spec::Expand(plan) => engine.take_expand(plan),
-            Spec::Evacuate(plan, devices) => engine.take_evacuation(plan, devices),
-        };
-    }
-    Ok(engine.model)
+    // A reservation in flight: its space is taken, its volume hosts nothing yet.
+    Ok(view.engine_of(entries.iter(), location)?.model)
 }
 
 impl Provisioner {

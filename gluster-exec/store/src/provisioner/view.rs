@@ -98,7 +98,18 @@ impl View {
 
     /// The engine of the entries, with this process's unconfirmed reservations taken again.
     pub(crate) fn rebuild(&mut self, location: &str) -> Result<(), StoreError> {
-        let mut engine = Engine::from_entries(self.entries.values(), location)?;
+        self.engine = self.engine_of(self.entries.values(), location)?;
+        Ok(())
+    }
+
+    /// The engine of `entries` (these or an altered copy), with this process's unconfirmed
+    /// reservations taken again.
+    pub(crate) fn engine_of<'a>(
+        &self,
+        entries: impl Iterator<Item = &'a Entry>,
+        location: &str,
+    ) -> Result<Engine, StoreError> {
+        let mut engine = Engine::from_entries(entries, location)?;
         for spec in self.speculative.values() {
             // A reservation that no longer fits fails at its commit and is re-planned.
             let _ = match spec {
@@ -107,8 +118,7 @@ impl View {
                 Spec::Evacuate(plan, devices) => engine.take_evacuation(plan, devices),
             };
         }
-        self.engine = engine;
-        Ok(())
+        Ok(engine)
     }
 
     /// Record what this process's own commit at `revision` wrote.
