@@ -8,38 +8,10 @@ use std::collections::BTreeSet;
 use day2_support::*;
 use gluster_model::*;
 use gluster_placement::day2::*;
-use gluster_placement::{PlacementSettings, Planner, Utilization, VolumeRequest};
+use gluster_placement::Utilization;
 
 fn utilization(model: &Model) -> Utilization {
     Utilization::of_devices(model.devices().map(|d| (d.used, d.total)))
-}
-
-/// 3 zones x 2 nodes of 1 TiB filled to ~60 % with 10 GiB replica-3 volumes (strict), then
-/// one empty node added per zone.
-fn grown() -> Model {
-    let mut b = Builder::new();
-    for z in 1..=3 {
-        for _ in 0..2 {
-            let n = b.node(z);
-            b.device(n, ByteSize::tib(1));
-        }
-    }
-    let mut model = b.model.clone();
-    let settings = PlacementSettings::default();
-    let mut planner = Planner::new(&model, &settings);
-    let mut request = VolumeRequest::new(ByteSize::gib(10), Durability::replicate(3).unwrap());
-    request.zone_checking = ZoneChecking::Strict;
-    for i in 0..120u64 {
-        let plan = planner.plan(&request, i).unwrap();
-        planner.commit(&plan).unwrap();
-        plan.commit_to(&mut model).unwrap();
-    }
-    b.model = model;
-    for z in 1..=3 {
-        let n = b.node(z);
-        b.device(n, ByteSize::tib(1));
-    }
-    b.model
 }
 
 fn strict() -> Day2Settings {
@@ -50,7 +22,7 @@ fn strict() -> Day2Settings {
 
 #[test]
 fn added_capacity_is_used_with_few_moves() {
-    let model = grown();
+    let model = grown(120);
     let before = utilization(&model);
     assert!(before.max_over_mean > 1.4, "{before:?}");
     let plan = plan_rebalance(&model, 1.10, &strict(), 1, 10_000);
@@ -98,7 +70,7 @@ fn added_capacity_is_used_with_few_moves() {
 
 #[test]
 fn a_balanced_cluster_moves_nothing() {
-    let mut model = grown();
+    let mut model = grown(120);
     let plan = plan_rebalance(&model, 1.10, &strict(), 1, 10_000);
     plan.commit_to(&mut model).unwrap();
     let again = plan_rebalance(&model, 1.10, &strict(), 1, 10_000);

@@ -6,7 +6,7 @@ mod day2_support;
 use day2_support::*;
 use gluster_model::*;
 use gluster_placement::day2::*;
-use gluster_placement::{Engine, PlacementSettings, Planner, Progress, VolumeRequest};
+use gluster_placement::{Engine, PlacementSettings, Progress, VolumeRequest};
 
 /// Every report of one run, checked: `done` never decreases, is never above `total`, and
 /// the last report has `done == total`. Gives the last report.
@@ -96,29 +96,9 @@ fn forecast_counts_volumes_and_ends_at_the_total() {
     assert_eq!(forecast, engine.forecast(&request(), 3, None).unwrap());
 }
 
-/// 120 volumes on 6 nodes, then one empty node per zone: a rebalance has work to do.
-fn grown() -> Model {
-    let mut b = six_nodes();
-    let mut model = b.model.clone();
-    let mut planner = Planner::new(&model, &PlacementSettings::default());
-    let mut request = request();
-    request.size = ByteSize::gib(10);
-    for i in 0..120u64 {
-        let plan = planner.plan(&request, i).unwrap();
-        planner.commit(&plan).unwrap();
-        plan.commit_to(&mut model).unwrap();
-    }
-    b.model = model;
-    for z in 1..=3 {
-        let n = b.node(z);
-        b.device(n, ByteSize::tib(1));
-    }
-    b.model
-}
-
 #[test]
 fn rebalance_reports_each_move_of_at_most_max_moves() {
-    let model = grown();
+    let model = grown(120);
     let settings = Day2Settings::default();
     let mut reports = Vec::new();
     let plan =
@@ -140,7 +120,7 @@ fn rebalance_reports_each_move_of_at_most_max_moves() {
 
 #[test]
 fn evacuation_reports_its_four_stages() {
-    let model = grown();
+    let model = grown(120);
     let node = model.nodes().next().unwrap().id;
     let settings = Day2Settings::default();
     let mut reports = Vec::new();

@@ -9,7 +9,7 @@ use std::num::NonZeroUsize;
 use day2_support::*;
 use gluster_model::*;
 use gluster_placement::day2::*;
-use gluster_placement::{PlacementSettings, Planner, VolumeRequest};
+use gluster_placement::VolumeRequest;
 
 #[test]
 fn with_methods_set_their_field_and_keep_the_defaults() {
@@ -50,35 +50,9 @@ fn with_methods_set_their_field_and_keep_the_defaults() {
     assert_eq!(serde_json::from_str::<VolumeRequest>(&json).unwrap(), built);
 }
 
-/// 3 zones x 2 nodes of 1 TiB filled with 10 GiB volumes, then one empty node per zone.
-fn grown() -> Model {
-    let mut b = Builder::new();
-    for z in 1..=3 {
-        for _ in 0..2 {
-            let n = b.node(z);
-            b.device(n, ByteSize::tib(1));
-        }
-    }
-    let mut model = b.model.clone();
-    let mut planner = Planner::new(&model, &PlacementSettings::default());
-    let request = VolumeRequest::new(ByteSize::gib(10), Durability::REPLICA_3)
-        .with_zone_checking(ZoneChecking::Strict);
-    for i in 0..60u64 {
-        let plan = planner.plan(&request, i).unwrap();
-        planner.commit(&plan).unwrap();
-        plan.commit_to(&mut model).unwrap();
-    }
-    b.model = model;
-    for z in 1..=3 {
-        let n = b.node(z);
-        b.device(n, ByteSize::tib(1));
-    }
-    b.model
-}
-
 #[test]
 fn a_rebalance_target_that_is_not_a_number_of_at_least_one_is_refused() {
-    let model = grown();
+    let model = grown(60);
     let settings = Day2Settings::default();
     for bad in [f64::NAN, -1.0, 0.0, 0.99, f64::INFINITY, f64::NEG_INFINITY] {
         let err = RebalanceRequest::new(bad)
@@ -92,7 +66,7 @@ fn a_rebalance_target_that_is_not_a_number_of_at_least_one_is_refused() {
 
 #[test]
 fn a_rebalance_request_plans_as_the_positional_form_with_none_as_no_limit() {
-    let model = grown();
+    let model = grown(60);
     let settings = Day2Settings::default();
     let unlimited = RebalanceRequest::new(1.05)
         .with_seed(3)

@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 use gluster_model::*;
+use gluster_placement::{PlacementSettings, Planner, VolumeRequest};
 
 /// Space one brick of `size` takes (no snapshots, default extents).
 pub fn space(size: ByteSize) -> ByteSize {
@@ -176,4 +177,31 @@ pub fn set_zones(model: &Model, set: &[BrickId]) -> Vec<Zone> {
     z.sort();
     z.dedup();
     z
+}
+
+/// 3 zones x 2 nodes of 1 TiB filled with `volumes` 10 GiB replica-3 volumes (strict), then
+/// one empty 1 TiB node added per zone: a cluster a rebalance has work on.
+pub fn grown(volumes: u64) -> Model {
+    let mut b = Builder::new();
+    for z in 1..=3 {
+        for _ in 0..2 {
+            let n = b.node(z);
+            b.device(n, ByteSize::tib(1));
+        }
+    }
+    let mut model = b.model.clone();
+    let mut planner = Planner::new(&model, &PlacementSettings::default());
+    let request = VolumeRequest::new(ByteSize::gib(10), Durability::REPLICA_3)
+        .with_zone_checking(ZoneChecking::Strict);
+    for i in 0..volumes {
+        let plan = planner.plan(&request, i).unwrap();
+        planner.commit(&plan).unwrap();
+        plan.commit_to(&mut model).unwrap();
+    }
+    b.model = model;
+    for z in 1..=3 {
+        let n = b.node(z);
+        b.device(n, ByteSize::tib(1));
+    }
+    b.model
 }
